@@ -1,0 +1,267 @@
+// zkmargin command-line interface. Contract (issue #2):
+//   exit 0  success (check: whether healthy or not; verify: the proof verifies)
+//   exit 1  malformed or out-of-bounds input, naming the field (verify: anything that does not verify)
+//   exit 2  prove: the portfolio violates the rules; every violated code is named
+//   exit 3  internal error (missing or corrupt artifacts)
+// Progress goes to stderr, results to stdout. prove writes its output atomically or not at all.
+import { readFileSync, realpathSync, renameSync, rmSync, writeFileSync, existsSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  MarginProver,
+  UnhealthyError,
+  ValidationError,
+  loadVerificationKey,
+  parseBinding,
+  parseJson,
+  parseLevel,
+  proofShapeError,
+  releaseCurves,
+  report,
+  validateParams,
+  validatePortfolio,
+  verifyProof,
+  type MarginProof,
+} from "../prover/index.ts";
+
+export const EXIT = { OK: 0, BAD_INPUT: 1, UNHEALTHY: 2, INTERNAL: 3 } as const;
+
+class CliError extends Error {
+  readonly code: number;
+  constructor(code: number, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+const HELP: Record<string, string> = {
+  main: `zkmargin — zero-knowledge private margin proofs
+
+Usage: zkmargin <command> [options]
+
+Commands:
+  check    evaluate a portfolio against a risk epoch and print the margin report
+  prove    prove that a portfolio is healthy, writing {proof, publicSignals}
+  verify   verify a proof file
+  vkey     print a circuit's verification key
+
+Run 'zkmargin <command> --help' for the options of a command.
+Exit codes: 0 ok, 1 bad input (the message names the field), 2 not healthy (prove), 3 internal error.`,
+  check: `Usage: zkmargin check --params P --portfolio Q --level maintenance|initial
+
+Prints one JSON report on stdout:
+  {healthy, violations, equity, collateralValue, requirement, grossNotional,
+   stressEquityE4[S], commitment, paramsHash}
+Integers are decimal strings; violations are codes MARGIN, STRESS, POSITION_CAP, LEVERAGE.
+Exit 0 whether healthy or not; exit 1 for malformed or out-of-bounds input.`,
+  prove: `Usage: zkmargin prove --params P --portfolio Q --level maintenance|initial --binding B --out F
+
+Writes {proof, publicSignals} (snarkjs JSON) to F and exits 0 when the portfolio is healthy.
+Public signals: [commitment, paramsHash, level, binding].
+  --binding B   verifier-chosen context, decimal or 0x-hex, 0 <= B < r
+Exit 2 (writing nothing) naming every violated code when not healthy; exit 1 (writing nothing)
+for malformed or out-of-bounds input. Progress on stderr.`,
+  verify: `Usage: zkmargin verify --proof F [--vkey K]
+
+Verifies a {proof, publicSignals} file against the shipped margin verification key (or K).
+Exit 0 iff the proof verifies, 1 otherwise.`,
+  vkey: `Usage: zkmargin vkey [circuit]
+
+Prints the verification key JSON of a shipped circuit (default and only one so far: margin).`,
+};
+
+function readJsonFile(path: string, field: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ValidationError(field, `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return parseJson(text, field);
+}
+
+type Flags = Record<string, string | boolean | undefined>;
+
+function parse(command: string, argv: string[], options: Record<string, { type: "string" | "boolean" }>) {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: true });
+  } catch (e) {
+    throw new CliError(EXIT.BAD_INPUT, `${command}: ${(e as Error).message}`);
+  }
+}
+
+function required(flags: Flags, name: string): string {
+  const v = flags[name];
+  if (typeof v !== "string" || v === "") throw new ValidationError(`--${name}`, "required");
+  return v;
+}
+
+function noPositionals(command: string, positionals: string[]): void {
+  if (positionals.length > 0) throw new CliError(EXIT.BAD_INPUT, `${command}: unexpected argument '${positionals[0]}'`);
+}
+
+function loadInputs(flags: Flags) {
+  const params = validateParams(readJsonFile(required(flags, "params"), "--params"));
+  const portfolio = validatePortfolio(readJsonFile(required(flags, "portfolio"), "--portfolio"));
+  const level = parseLevel(required(flags, "level"), "--level");
+  return { params, portfolio, level };
+}
+
+function out(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+function progress(text: string): void {
+  process.stderr.write(`zkmargin: ${text}\n`);
+}
+
+async function cmdCheck(argv: string[]): Promise<number> {
+  const { values, positionals } = parse("check", argv, {
+    params: { type: "string" },
+    portfolio: { type: "string" },
+    level: { type: "string" },
+  });
+  if (values.help) return help("check");
+  noPositionals("check", positionals);
+  const { params, portfolio, level } = loadInputs(values);
+  out(JSON.stringify(report(params, portfolio, level), null, 2));
+  return EXIT.OK;
+}
+
+/** The output path must not be (or alias) an input: a proof must never overwrite a portfolio. */
+function checkOutPath(outPath: string, inputs: string[]): string {
+  const abs = resolve(outPath);
+  if (!existsSync(dirname(abs)) || !statSync(dirname(abs)).isDirectory()) {
+    throw new ValidationError("--out", `directory ${dirname(abs)} does not exist`);
+  }
+  if (existsSync(abs) && statSync(abs).isDirectory()) throw new ValidationError("--out", `${outPath} is a directory`);
+  const real = existsSync(abs) ? realpathSync(abs) : abs;
+  for (const input of inputs) {
+    if (existsSync(input) && realpathSync(input) === real) {
+      throw new ValidationError("--out", `refusing to overwrite the input file ${input}`);
+    }
+  }
+  return abs;
+}
+
+async function cmdProve(argv: string[]): Promise<number> {
+  const { values, positionals } = parse("prove", argv, {
+    params: { type: "string" },
+    portfolio: { type: "string" },
+    level: { type: "string" },
+    binding: { type: "string" },
+    out: { type: "string" },
+  });
+  if (values.help) return help("prove");
+  noPositionals("prove", positionals);
+  const { params, portfolio, level } = loadInputs(values);
+  const binding = parseBinding(required(values, "binding"), "--binding");
+  const outPath = checkOutPath(required(values, "out"), [values.params as string, values.portfolio as string]);
+
+  const started = Date.now();
+  progress("loading proving artifacts");
+  const prover = loadProver();
+  progress(`proving at ${level} level`);
+  let proof: MarginProof;
+  try {
+    proof = await prover.prove(params, portfolio, level, binding);
+  } catch (e) {
+    if (e instanceof UnhealthyError) {
+      process.stderr.write(`zkmargin: error: portfolio is not healthy at ${level} level: ${e.violations.join(", ")}\n`);
+      out(JSON.stringify({ healthy: false, violations: e.violations }));
+      return EXIT.UNHEALTHY;
+    }
+    throw e;
+  }
+  const tmp = `${outPath}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, `${JSON.stringify(proof, null, 2)}\n`, { flag: "wx" });
+    renameSync(tmp, outPath);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new ValidationError("--out", `cannot write ${outPath} (${(e as Error).message})`);
+  }
+  progress(`proof written to ${outPath} in ${Date.now() - started} ms`);
+  out(JSON.stringify({ out: outPath, publicSignals: proof.publicSignals }));
+  return EXIT.OK;
+}
+
+async function cmdVerify(argv: string[]): Promise<number> {
+  const { values, positionals } = parse("verify", argv, { proof: { type: "string" }, vkey: { type: "string" } });
+  if (values.help) return help("verify");
+  noPositionals("verify", positionals);
+  const proof = readJsonFile(required(values, "proof"), "--proof");
+  const shape = proofShapeError(proof);
+  if (shape !== null) throw new ValidationError("--proof", shape);
+  const vkey = values.vkey ? (readJsonFile(values.vkey, "--vkey") as ReturnType<typeof loadVerificationKey>) : loadVkey();
+  const ok = await verifyProof(proof as MarginProof, vkey);
+  if (!ok) {
+    process.stderr.write("zkmargin: error: proof does not verify\n");
+    out(JSON.stringify({ valid: false }));
+    return EXIT.BAD_INPUT;
+  }
+  const [commitment, paramsHash, level, binding] = (proof as MarginProof).publicSignals;
+  out(JSON.stringify({ valid: true, commitment, paramsHash, level: level === "0" ? "maintenance" : "initial", binding }));
+  return EXIT.OK;
+}
+
+async function cmdVkey(argv: string[]): Promise<number> {
+  const { values, positionals } = parse("vkey", argv, {});
+  if (values.help) return help("vkey");
+  const name = positionals[0] ?? "margin";
+  if (positionals.length > 1 || name !== "margin") {
+    throw new ValidationError("circuit", `unknown circuit '${name}' (shipped: margin)`);
+  }
+  out(JSON.stringify(loadVkey(), null, 1));
+  return EXIT.OK;
+}
+
+function loadProver(): MarginProver {
+  try {
+    return MarginProver.load();
+  } catch (e) {
+    throw new CliError(EXIT.INTERNAL, `cannot load proving artifacts (${(e as Error).message}); run 'npm run setup'`);
+  }
+}
+
+function loadVkey() {
+  try {
+    return loadVerificationKey();
+  } catch (e) {
+    throw new CliError(EXIT.INTERNAL, `cannot load the verification key (${(e as Error).message}); run 'npm run setup'`);
+  }
+}
+
+function help(command: keyof typeof HELP): number {
+  out(HELP[command]);
+  return EXIT.OK;
+}
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  check: cmdCheck,
+  prove: cmdProve,
+  verify: cmdVerify,
+  vkey: cmdVkey,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+      if (command === "help" && rest[0] && rest[0] in HELP) return help(rest[0]);
+      return help("main");
+    }
+    const run = COMMANDS[command];
+    if (!run) throw new CliError(EXIT.BAD_INPUT, `unknown command '${command}' (see zkmargin --help)`);
+    return await run(rest);
+  } catch (e) {
+    if (e instanceof ValidationError || e instanceof CliError) {
+      process.stderr.write(`zkmargin: error: ${e.message}\n`);
+      return e instanceof CliError ? e.code : EXIT.BAD_INPUT;
+    }
+    process.stderr.write(`zkmargin: internal error: ${(e as Error).stack ?? e}\n`);
+    return EXIT.INTERNAL;
+  } finally {
+    await releaseCurves();
+  }
+}

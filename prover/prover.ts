@@ -1,0 +1,141 @@
+// Proof generation and verification (snarkjs Groth16 over BN254).
+// Artifacts are read once per MarginProver and reused for every proof.
+import { readFileSync } from "node:fs";
+import * as snarkjs from "snarkjs";
+import { FIELD_MODULUS } from "./field.ts";
+import { commitment, paramsHash } from "./encoding.ts";
+import { circuitInputs, expectedPublicSignals } from "./inputs.ts";
+import { evaluate } from "./model.ts";
+import { circuitArtifacts, type CircuitArtifacts } from "./artifacts.ts";
+import type { Level, Params, Portfolio, Violation } from "./types.ts";
+
+export interface Groth16Proof {
+  pi_a: string[];
+  pi_b: string[][];
+  pi_c: string[];
+  protocol: string;
+  curve: string;
+}
+
+/** What `zkmargin prove` writes: snarkjs JSON. Public signals: [commitment, paramsHash, level, binding]. */
+export interface MarginProof {
+  proof: Groth16Proof;
+  publicSignals: string[];
+}
+
+export interface SolidityCalldata {
+  a: [string, string];
+  b: [[string, string], [string, string]];
+  c: [string, string];
+  publicSignals: string[];
+}
+
+export class UnhealthyError extends Error {
+  readonly violations: Violation[];
+  constructor(violations: Violation[]) {
+    super(`portfolio is not healthy: ${violations.join(", ")}`);
+    this.name = "UnhealthyError";
+    this.violations = violations;
+  }
+}
+
+export type VerificationKey = Record<string, unknown> & { nPublic: number; protocol: string; curve: string };
+
+export function loadVerificationKey(path = circuitArtifacts().vkey): VerificationKey {
+  return JSON.parse(readFileSync(path, "utf8")) as VerificationKey;
+}
+
+export class MarginProver {
+  readonly artifacts: CircuitArtifacts;
+  readonly vkey: VerificationKey;
+  private readonly wasm: Uint8Array;
+  private readonly zkey: Uint8Array;
+
+  private constructor(artifacts: CircuitArtifacts) {
+    this.artifacts = artifacts;
+    this.wasm = readFileSync(artifacts.wasm);
+    this.zkey = readFileSync(artifacts.zkey);
+    this.vkey = loadVerificationKey(artifacts.vkey);
+  }
+
+  static load(artifacts: CircuitArtifacts = circuitArtifacts()): MarginProver {
+    return new MarginProver(artifacts);
+  }
+
+  /** Full witness (wire values, wire 0 = 1) for validated inputs; throws if a constraint fails. */
+  async witness(params: Params, portfolio: Portfolio, level: Level, binding: bigint): Promise<bigint[]> {
+    const out = { type: "mem" } as { type: "mem"; data?: Uint8Array };
+    await snarkjs.wtns.calculate(circuitInputs(params, portfolio, level, binding), this.wasm, out);
+    return (await snarkjs.wtns.exportJson(out)) as bigint[];
+  }
+
+  /**
+   * Prove that the portfolio is healthy at `level`. Refuses (UnhealthyError) without touching
+   * the circuit when the reference model finds a violation.
+   */
+  async prove(params: Params, portfolio: Portfolio, level: Level, binding: bigint): Promise<MarginProof> {
+    const ev = evaluate(params, portfolio, level);
+    if (!ev.healthy) throw new UnhealthyError(ev.violations);
+    const wtns = { type: "mem" } as { type: "mem"; data?: Uint8Array };
+    await snarkjs.wtns.calculate(circuitInputs(params, portfolio, level, binding), this.wasm, wtns);
+    const { proof, publicSignals } = (await snarkjs.groth16.prove(this.zkey, wtns)) as MarginProof;
+    const expected = expectedPublicSignals(commitment(portfolio), paramsHash(params), level, binding);
+    if (publicSignals.length !== 4 || publicSignals.some((s, i) => s !== expected[i])) {
+      throw new Error("internal error: circuit public signals differ from the TypeScript reference");
+    }
+    return { proof, publicSignals };
+  }
+
+  verify(proof: MarginProof): Promise<boolean> {
+    return verifyProof(proof, this.vkey);
+  }
+}
+
+/** Structural check of untrusted proof JSON; returns a reason or null. */
+export function proofShapeError(x: unknown): string | null {
+  const isField = (s: unknown) => typeof s === "string" && /^(0|[1-9][0-9]{0,77})$/.test(s);
+  if (x === null || typeof x !== "object") return "proof file must be a JSON object";
+  const o = x as Record<string, unknown>;
+  if (!Array.isArray(o.publicSignals) || o.publicSignals.length !== 4) return "publicSignals: must be an array of 4 decimal strings";
+  for (let i = 0; i < 4; i++) {
+    const s = o.publicSignals[i];
+    if (!isField(s)) return `publicSignals[${i}]: must be a decimal string`;
+    if (BigInt(s as string) >= FIELD_MODULUS) return `publicSignals[${i}]: must be < r (the BN254 scalar field modulus)`;
+  }
+  const p = o.proof as Record<string, unknown> | undefined;
+  if (!p || typeof p !== "object") return "proof: missing";
+  if (p.protocol !== "groth16" || p.curve !== "bn128") return "proof: must be a groth16 proof on bn128";
+  const g1 = (v: unknown) => Array.isArray(v) && v.length === 3 && v.every(isField);
+  const g2 = (v: unknown) =>
+    Array.isArray(v) && v.length === 3 && v.every((c) => Array.isArray(c) && c.length === 2 && c.every(isField));
+  if (!g1(p.pi_a)) return "proof.pi_a: must be 3 decimal strings";
+  if (!g2(p.pi_b)) return "proof.pi_b: must be 3 pairs of decimal strings";
+  if (!g1(p.pi_c)) return "proof.pi_c: must be 3 decimal strings";
+  return null;
+}
+
+/** Verify a proof against a verification key. Malformed proofs and public inputs >= r are rejected. */
+export async function verifyProof(proof: MarginProof, vkey: VerificationKey = loadVerificationKey()): Promise<boolean> {
+  if (proofShapeError(proof) !== null) return false;
+  try {
+    return (await snarkjs.groth16.verify(vkey, proof.publicSignals, proof.proof)) === true;
+  } catch {
+    return false;
+  }
+}
+
+/** Arguments for the generated Solidity verifier's verifyProof(a, b, c, publicSignals). */
+export async function solidityCalldata(proof: MarginProof): Promise<SolidityCalldata> {
+  const raw = (await snarkjs.groth16.exportSolidityCallData(proof.proof, proof.publicSignals)) as string;
+  const [a, b, c, publicSignals] = JSON.parse(`[${raw}]`);
+  return { a, b, c, publicSignals };
+}
+
+/** Release snarkjs worker threads so a process can exit. */
+export async function releaseCurves(): Promise<void> {
+  const g = globalThis as { curve_bn128?: { terminate: () => Promise<void> } };
+  if (g.curve_bn128) {
+    await g.curve_bn128.terminate();
+    delete g.curve_bn128;
+  }
+}

@@ -1,0 +1,151 @@
+// Test fixtures: the shipped example, a neutral base epoch, threshold constructions and
+// fast-check arbitraries of valid inputs. Everything here is plain data; no circuit.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { REPO_ROOT } from "../prover/artifacts.ts";
+import { evaluate } from "../prover/model.ts";
+import { validateParams, validatePortfolio } from "../prover/validate.ts";
+import type { Dims, Level, Params, Portfolio } from "../prover/types.ts";
+import { DEFAULT_DIMS } from "../prover/types.ts";
+import { FIELD_MODULUS, pow2 } from "../prover/field.ts";
+
+export const DIMS: Dims = DEFAULT_DIMS;
+export const E18 = 10n ** 18n;
+
+export function exampleJson(): { params: unknown; portfolio: unknown } {
+  return {
+    params: JSON.parse(readFileSync(join(REPO_ROOT, "examples/params.json"), "utf8")),
+    portfolio: JSON.parse(readFileSync(join(REPO_ROOT, "examples/portfolio.json"), "utf8")),
+  };
+}
+
+export function example(): { params: Params; portfolio: Portfolio } {
+  const j = exampleJson();
+  return { params: validateParams(j.params), portfolio: validatePortfolio(j.portfolio) };
+}
+
+export const clone = <T>(x: T): T => structuredClone(x);
+
+/**
+ * A neutral epoch: market 0 priced 1000 per lot, no funding, maintenance 500 / initial 1000 bps,
+ * no impact, deep book, generous caps; asset 0 is cash (1 quote unit per unit, no haircut);
+ * maxLeverage 2^32 - 1; all-zero stress scenarios.
+ */
+export function baseParams(): Params {
+  return {
+    epochId: 1n,
+    maxLeverageBps: pow2(32) - 1n,
+    markets: Array.from({ length: DIMS.N }, () => ({
+      markPrice: 1000n,
+      fundingIndex: 0n,
+      maintenanceRateBps: 500n,
+      initialRateBps: 1000n,
+      impactBps: 0n,
+      depth: 10n ** 12n,
+      positionCap: 10n ** 9n,
+    })),
+    collateral: Array.from({ length: DIMS.M }, () => ({ priceE18: E18, haircutBps: 0n })),
+    scenarios: Array.from({ length: DIMS.S }, () => Array.from({ length: DIMS.N }, () => 0n)),
+  };
+}
+
+export function basePortfolio(): Portfolio {
+  return {
+    sizes: Array(DIMS.N).fill(0n),
+    costBasis: Array(DIMS.N).fill(0n),
+    entryFunding: Array(DIMS.N).fill(0n),
+    collateral: Array(DIMS.M).fill(0n),
+    salt: 77n,
+  };
+}
+
+/** Shift cash (asset 0, price 1, no haircut: 1 unit of amount = 1 unit of equity) by delta. */
+export function addCash(q: Portfolio, delta: bigint): Portfolio {
+  const r = clone(q);
+  r.collateral[0] += delta;
+  if (r.collateral[0] < 0n) throw new Error("fixture: negative cash");
+  return r;
+}
+
+/** Cash adjusted so that f(evaluation) becomes exactly 0 when f is linear in E with slope > 0. */
+export function atThreshold(p: Params, q: Portfolio, level: Level, gap: (ev: ReturnType<typeof evaluate>) => bigint, slope = 1n): Portfolio {
+  const g = gap(evaluate(p, q, level));
+  if (g % slope !== 0n) throw new Error("fixture: threshold not reachable with whole cash units");
+  return addCash(q, -g / slope);
+}
+
+// ---------------------------------------------------------------- fast-check arbitraries
+
+const bigRange = (lo: bigint, hi: bigint) => fc.bigInt({ min: lo, max: hi });
+/** Mostly small magnitudes (realistic), sometimes extreme ones, always within |x| < 2^bits. */
+const signedBits = (bits: number, typical: bigint) =>
+  fc.oneof(
+    { weight: 6, arbitrary: bigRange(-typical, typical) },
+    { weight: 1, arbitrary: bigRange(-(pow2(bits) - 1n), pow2(bits) - 1n) },
+    { weight: 1, arbitrary: fc.constantFrom(0n, pow2(bits) - 1n, -(pow2(bits) - 1n)) },
+  );
+const unsignedBits = (bits: number, typical: bigint) =>
+  fc.oneof(
+    { weight: 6, arbitrary: bigRange(0n, typical) },
+    { weight: 1, arbitrary: bigRange(0n, pow2(bits) - 1n) },
+    { weight: 1, arbitrary: fc.constantFrom(0n, pow2(bits) - 1n) },
+  );
+
+export const arbParams: fc.Arbitrary<Params> = fc
+  .record({
+    epochId: unsignedBits(64, 10n ** 6n),
+    maxLeverageBps: unsignedBits(32, 500000n),
+    markets: fc.array(
+      fc
+        .record({
+          markPrice: unsignedBits(48, 10n ** 9n),
+          fundingIndex: signedBits(63, 10n ** 7n),
+          rates: fc.tuple(bigRange(0n, 10000n), bigRange(0n, 10000n)),
+          impactBps: bigRange(0n, 10000n),
+          depth: fc.oneof(bigRange(1n, 10n ** 15n), bigRange(1n, pow2(96) - 1n), fc.constant(1n)),
+          positionCap: unsignedBits(40, 10n ** 7n),
+        })
+        .map(({ rates: [a, b], ...m }) => ({ ...m, maintenanceRateBps: a < b ? a : b, initialRateBps: a < b ? b : a })),
+      { minLength: DIMS.N, maxLength: DIMS.N },
+    ),
+    collateral: fc.array(
+      fc.record({ priceE18: unsignedBits(96, 10n ** 21n), haircutBps: bigRange(0n, 10000n) }),
+      { minLength: DIMS.M, maxLength: DIMS.M },
+    ),
+    scenarios: fc.array(fc.array(bigRange(-10000n, 10000n), { minLength: DIMS.N, maxLength: DIMS.N }), {
+      minLength: DIMS.S,
+      maxLength: DIMS.S,
+    }),
+  });
+
+export const arbPortfolio: fc.Arbitrary<Portfolio> = fc.record({
+  sizes: fc.array(signedBits(40, 10n ** 5n), { minLength: DIMS.N, maxLength: DIMS.N }),
+  costBasis: fc.array(signedBits(100, 10n ** 14n), { minLength: DIMS.N, maxLength: DIMS.N }),
+  entryFunding: fc.array(signedBits(63, 10n ** 7n), { minLength: DIMS.N, maxLength: DIMS.N }),
+  collateral: fc.array(unsignedBits(96, 10n ** 20n), { minLength: DIMS.M, maxLength: DIMS.M }),
+  salt: bigRange(0n, FIELD_MODULUS - 1n),
+});
+
+export const arbLevel: fc.Arbitrary<Level> = fc.constantFrom("maintenance", "initial");
+
+/** JSON form of typed params/portfolio (decimal strings), as the CLI reads them. */
+export function paramsToJson(p: Params): unknown {
+  return {
+    epochId: String(p.epochId),
+    maxLeverageBps: String(p.maxLeverageBps),
+    markets: p.markets.map((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)]))),
+    collateral: p.collateral.map((c) => ({ priceE18: String(c.priceE18), haircutBps: String(c.haircutBps) })),
+    scenarios: p.scenarios.map((row) => row.map(String)),
+  };
+}
+
+export function portfolioToJson(q: Portfolio): unknown {
+  return {
+    sizes: q.sizes.map(String),
+    costBasis: q.costBasis.map(String),
+    entryFunding: q.entryFunding.map(String),
+    collateral: q.collateral.map(String),
+    salt: String(q.salt),
+  };
+}
