@@ -160,7 +160,7 @@ async function cmdProve(argv: string[]): Promise<number> {
 
   const started = Date.now();
   progress("loading proving artifacts");
-  const prover = loadProver();
+  const prover = await loadProver();
   progress(`proving at ${level} level`);
   let proof: MarginProof;
   try {
@@ -216,9 +216,9 @@ async function cmdVkey(argv: string[]): Promise<number> {
   return EXIT.OK;
 }
 
-function loadProver(): MarginProver {
+async function loadProver(): Promise<MarginProver> {
   try {
-    return MarginProver.load();
+    return await MarginProver.load();
   } catch (e) {
     throw new CliError(EXIT.INTERNAL, `cannot load proving artifacts (${(e as Error).message}); run 'npm run setup'`);
   }

@@ -2,9 +2,10 @@
 // Artifacts are read once per MarginProver and reused for every proof.
 import { readFileSync } from "node:fs";
 import * as snarkjs from "snarkjs";
+import { WitnessCalculatorBuilder as witnessCalculatorBuilder } from "circom_runtime";
 import { FIELD_MODULUS } from "./field.ts";
 import { commitment, paramsHash } from "./encoding.ts";
-import { circuitInputs, expectedPublicSignals } from "./inputs.ts";
+import { circuitInputs, expectedPublicSignals, type CircuitInputs } from "./inputs.ts";
 import { evaluate } from "./model.ts";
 import { circuitArtifacts, type CircuitArtifacts } from "./artifacts.ts";
 import type { Level, Params, Portfolio, Violation } from "./types.ts";
@@ -45,28 +46,63 @@ export function loadVerificationKey(path = circuitArtifacts().vkey): Verificatio
   return JSON.parse(readFileSync(path, "utf8")) as VerificationKey;
 }
 
+interface WitnessCalculator {
+  calculateWitness(input: unknown, sanityCheck: boolean): Promise<bigint[]>;
+  calculateWTNSBin(input: unknown, sanityCheck: boolean): Promise<Uint8Array>;
+}
+
+/**
+ * The circom witness calculator prints failed assertions to the console before throwing; keep
+ * them out of the caller's output and put them into the thrown error instead.
+ */
+async function quietly<T>(f: () => Promise<T>): Promise<T> {
+  const lines: string[] = [];
+  const { log, error } = console;
+  console.log = (...a: unknown[]) => void lines.push(a.join(" "));
+  console.error = console.log;
+  try {
+    return await f();
+  } catch (e) {
+    throw new Error(`witness generation failed: ${(e as Error).message} ${lines.join("; ")}`.trim());
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
 export class MarginProver {
   readonly artifacts: CircuitArtifacts;
   readonly vkey: VerificationKey;
-  private readonly wasm: Uint8Array;
   private readonly zkey: Uint8Array;
+  private readonly calculator: WitnessCalculator;
 
-  private constructor(artifacts: CircuitArtifacts) {
+  private constructor(artifacts: CircuitArtifacts, zkey: Uint8Array, vkey: VerificationKey, calculator: WitnessCalculator) {
     this.artifacts = artifacts;
-    this.wasm = readFileSync(artifacts.wasm);
-    this.zkey = readFileSync(artifacts.zkey);
-    this.vkey = loadVerificationKey(artifacts.vkey);
+    this.zkey = zkey;
+    this.vkey = vkey;
+    this.calculator = calculator;
   }
 
-  static load(artifacts: CircuitArtifacts = circuitArtifacts()): MarginProver {
-    return new MarginProver(artifacts);
+  /** Read the wasm, zkey and verification key once; the instance proves repeatedly. */
+  static async load(artifacts: CircuitArtifacts = circuitArtifacts()): Promise<MarginProver> {
+    const wasm = readFileSync(artifacts.wasm);
+    const zkey = readFileSync(artifacts.zkey);
+    const vkey = loadVerificationKey(artifacts.vkey);
+    const calculator = (await witnessCalculatorBuilder(wasm, { sanityCheck: true })) as WitnessCalculator;
+    return new MarginProver(artifacts, zkey, vkey, calculator);
   }
 
-  /** Full witness (wire values, wire 0 = 1) for validated inputs; throws if a constraint fails. */
-  async witness(params: Params, portfolio: Portfolio, level: Level, binding: bigint): Promise<bigint[]> {
-    const out = { type: "mem" } as { type: "mem"; data?: Uint8Array };
-    await snarkjs.wtns.calculate(circuitInputs(params, portfolio, level, binding), this.wasm, out);
-    return (await snarkjs.wtns.exportJson(out)) as bigint[];
+  /**
+   * Full witness (wire values, wire 0 = 1) for validated inputs. Throws when a constraint fails,
+   * i.e. when no proof exists for these inputs.
+   */
+  witness(params: Params, portfolio: Portfolio, level: Level, binding: bigint): Promise<bigint[]> {
+    return quietly(() => this.calculator.calculateWitness(circuitInputs(params, portfolio, level, binding), true));
+  }
+
+  /** Witness of raw circuit inputs (for tests and audits that go around the TS validation). */
+  rawWitness(inputs: CircuitInputs): Promise<bigint[]> {
+    return quietly(() => this.calculator.calculateWitness(inputs, true));
   }
 
   /**
@@ -76,8 +112,7 @@ export class MarginProver {
   async prove(params: Params, portfolio: Portfolio, level: Level, binding: bigint): Promise<MarginProof> {
     const ev = evaluate(params, portfolio, level);
     if (!ev.healthy) throw new UnhealthyError(ev.violations);
-    const wtns = { type: "mem" } as { type: "mem"; data?: Uint8Array };
-    await snarkjs.wtns.calculate(circuitInputs(params, portfolio, level, binding), this.wasm, wtns);
+    const wtns = await quietly(() => this.calculator.calculateWTNSBin(circuitInputs(params, portfolio, level, binding), true));
     const { proof, publicSignals } = (await snarkjs.groth16.prove(this.zkey, wtns)) as MarginProof;
     const expected = expectedPublicSignals(commitment(portfolio), paramsHash(params), level, binding);
     if (publicSignals.length !== 4 || publicSignals.some((s, i) => s !== expected[i])) {

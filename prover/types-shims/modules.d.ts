@@ -1,0 +1,3 @@
+declare module "snarkjs";
+declare module "circom_runtime";
+declare module "poseidon-lite";
