@@ -23,6 +23,7 @@ import {
   verifyProof,
   type MarginProof,
 } from "../prover/index.ts";
+import { isVectorDir, loadVectors, replayVector } from "../prover/vectors.ts";
 
 export const EXIT = { OK: 0, BAD_INPUT: 1, UNHEALTHY: 2, INTERNAL: 3 } as const;
 
@@ -44,6 +45,7 @@ Commands:
   prove    prove that a portfolio is healthy, writing {proof, publicSignals}
   verify   verify a proof file
   vkey     print a circuit's verification key
+  vectors  replay published test vectors (zkmargin vectors replay DIR)
 
 Run 'zkmargin <command> --help' for the options of a command.
 Exit codes: 0 ok, 1 bad input (the message names the field), 2 not healthy (prove), 3 internal error.`,
@@ -65,6 +67,12 @@ for malformed or out-of-bounds input. Progress on stderr.`,
 
 Verifies a {proof, publicSignals} file against the shipped margin verification key (or K).
 Exit 0 iff the proof verifies, 1 otherwise.`,
+  vectors: `Usage: zkmargin vectors replay DIR [--prove]
+
+Replays every test vector in DIR (test/vectors/margin, schema in docs/VECTORS.md): the reference
+model must reproduce each expected report, exit code and error field, and the circuit must accept
+exactly the healthy vectors with the expected public signals. --prove also makes and verifies a
+real proof for each healthy vector. Prints one line per vector and a summary; exit 0 iff all pass.`,
   vkey: `Usage: zkmargin vkey [circuit]
 
 Prints the verification key JSON of a shipped circuit (default and only one so far: margin).`,
@@ -216,6 +224,25 @@ async function cmdVkey(argv: string[]): Promise<number> {
   return EXIT.OK;
 }
 
+async function cmdVectors(argv: string[]): Promise<number> {
+  const { values, positionals } = parse("vectors", argv, { prove: { type: "boolean" } });
+  if (values.help) return help("vectors");
+  const [sub, dir, ...extra] = positionals;
+  if (sub !== "replay") throw new CliError(EXIT.BAD_INPUT, "vectors: expected 'replay DIR' (see zkmargin vectors --help)");
+  if (!dir || !isVectorDir(dir)) throw new ValidationError("DIR", `${dir ?? "(missing)"} is not a directory`);
+  if (extra.length > 0) throw new CliError(EXIT.BAD_INPUT, `vectors: unexpected argument '${extra[0]}'`);
+  const vectors = loadVectors(dir);
+  const prover = await loadProver();
+  let failed = 0;
+  for (const v of vectors) {
+    const r = await replayVector(v, prover, values.prove === true);
+    if (!r.ok) failed++;
+    out(`${r.ok ? "ok  " : "FAIL"} ${r.name}${r.ok ? "" : `: ${r.problems.join("; ")}`}`);
+  }
+  out(`${vectors.length - failed} passed, ${failed} failed`);
+  return failed === 0 && vectors.length > 0 ? EXIT.OK : EXIT.BAD_INPUT;
+}
+
 async function loadProver(): Promise<MarginProver> {
   try {
     return await MarginProver.load();
@@ -242,6 +269,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   prove: cmdProve,
   verify: cmdVerify,
   vkey: cmdVkey,
+  vectors: cmdVectors,
 };
 
 export async function main(argv: string[]): Promise<number> {
