@@ -1,0 +1,105 @@
+// npm run bench — proving benchmark of the shipped margin circuit (8 markets, 4 assets,
+// 16 scenarios) against a reference circuit of 60 chained Poseidon(2) hashes proven in the same
+// run. Prints constraints, witness ms, prove ms (p50 of RUNS, artifacts loaded once), verify ms,
+// zkey size, peak RSS and the prove-time ratio, as a markdown table (and JSON in build/bench.json).
+// Not a test: nothing here asserts a time.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpus, homedir, totalmem } from "node:os";
+import { join } from "node:path";
+import * as snarkjs from "snarkjs";
+import { WitnessCalculatorBuilder } from "circom_runtime";
+import { MarginProver, releaseCurves, verifyProof } from "../prover/prover.ts";
+import { circuitArtifacts, REPO_ROOT } from "../prover/artifacts.ts";
+import { validateParams, validatePortfolio } from "../prover/validate.ts";
+import { BUILD_DIR, log, snarkLogger } from "./lib.ts";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const time = async (f: () => Promise<unknown>) => {
+  const t = performance.now();
+  await f();
+  return performance.now() - t;
+};
+
+async function referenceCircuit(): Promise<{ wasm: Uint8Array; zkey: Uint8Array; constraints: number }> {
+  mkdirSync(BUILD_DIR, { recursive: true });
+  const dir = join(BUILD_DIR, "bench");
+  mkdirSync(dir, { recursive: true });
+  const r1cs = join(dir, "poseidon_chain.r1cs");
+  const zkey = join(dir, "poseidon_chain.zkey");
+  if (!existsSync(zkey)) {
+    log("compiling the reference circuit (60 chained Poseidon(2))");
+    execFileSync(process.execPath, [join(REPO_ROOT, "node_modules/circom2/cli.js"), "scripts/bench/poseidon_chain.circom", "--r1cs", "--wasm", "--O2", "-l", "node_modules", "-o", "build/bench"], { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    const ptau = join(process.env.ZKMARGIN_CACHE ?? join(homedir(), ".cache", "zkmargin"), "ptau", "pot14_final.ptau");
+    if (!existsSync(ptau)) throw new Error(`${ptau} is missing: run 'npm run setup' once (it generates and caches it)`);
+    log("groth16 setup of the reference circuit");
+    await snarkjs.zKey.newZKey(r1cs, ptau, zkey, { ...snarkLogger, info: () => {} });
+  }
+  const info = (await snarkjs.r1cs.info(r1cs)) as { nConstraints: number };
+  return { wasm: readFileSync(join(dir, "poseidon_chain_js", "poseidon_chain.wasm")), zkey: readFileSync(zkey), constraints: info.nConstraints };
+}
+
+async function main(): Promise<void> {
+  const ref = await referenceCircuit();
+  const refCalc = await WitnessCalculatorBuilder(ref.wasm, {});
+  const a = circuitArtifacts();
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "artifacts", "manifest.json"), "utf8"));
+  const params = validateParams(JSON.parse(readFileSync(join(REPO_ROOT, "examples/params.json"), "utf8")));
+  const portfolio = validatePortfolio(JSON.parse(readFileSync(join(REPO_ROOT, "examples/portfolio.json"), "utf8")));
+
+  let t = performance.now();
+  const prover = await MarginProver.load();
+  const loadMs = performance.now() - t;
+
+  // warm-up (curve, worker threads, wasm), then interleave the two circuits run by run
+  await prover.prove(params, portfolio, "initial", 1n);
+  await snarkjs.groth16.prove(ref.zkey, await refCalc.calculateWTNSBin({ in: ["1"] }, true));
+  const witness: number[] = [];
+  const prove: number[] = [];
+  const verify: number[] = [];
+  const refProve: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    witness.push(await time(() => prover.witness(params, portfolio, "initial", BigInt(i))));
+    let proof;
+    prove.push(await time(async () => (proof = await prover.prove(params, portfolio, "initial", BigInt(i)))));
+    verify.push(await time(() => verifyProof(proof!, prover.vkey)));
+    refProve.push(await time(async () => snarkjs.groth16.prove(ref.zkey, await refCalc.calculateWTNSBin({ in: [String(i)] }, true))));
+    log(`run ${i + 1}/${RUNS}: prove ${prove[i].toFixed(0)} ms, reference ${refProve[i].toFixed(0)} ms`);
+  }
+  const result = {
+    date: new Date().toISOString(),
+    machine: `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+    circuit: "margin (N=8, M=4, S=16)",
+    constraints: manifest.circuits.margin.constraints as number,
+    artifactsLoadMs: Math.round(loadMs),
+    witnessMsP50: Math.round(p50(witness)),
+    proveMsP50: Math.round(p50(prove)),
+    verifyMsP50: Math.round(p50(verify)),
+    zkeyBytes: statSync(a.zkey).size,
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    reference: { circuit: "60 x Poseidon(2) chain", constraints: ref.constraints, proveMsP50: Math.round(p50(refProve)) },
+    ratio: Number((p50(prove) / p50(refProve)).toFixed(3)),
+    runs: RUNS,
+  };
+  writeFileSync(join(BUILD_DIR, "bench.json"), `${JSON.stringify(result, null, 2)}\n`);
+  const row = (k: string, v: string | number) => process.stdout.write(`| ${k} | ${v} |\n`);
+  process.stdout.write(`\nzkmargin bench — ${result.date} — ${result.machine}\n\n| metric | value |\n|---|---|\n`);
+  row("constraints (margin 8/4/16)", result.constraints);
+  row("artifact load (ms, once)", result.artifactsLoadMs);
+  row(`witness (ms, p50 of ${RUNS})`, result.witnessMsP50);
+  row(`prove (ms, p50 of ${RUNS}, witness included)`, result.proveMsP50);
+  row(`verify (ms, p50 of ${RUNS})`, result.verifyMsP50);
+  row("zkey size (MiB)", (result.zkeyBytes / 2 ** 20).toFixed(2));
+  row("peak RSS (MiB)", result.peakRssMiB);
+  row(`reference prove (ms, p50; ${ref.constraints} constraints)`, result.reference.proveMsP50);
+  row("ratio prove / reference", result.ratio);
+}
+
+main()
+  .then(releaseCurves)
+  .catch(async (e) => {
+    process.stderr.write(`bench failed: ${(e as Error).message}\n`);
+    await releaseCurves();
+    process.exit(1);
+  });
