@@ -90,7 +90,11 @@ function readJsonFile(path: string, field: string): unknown {
 
 type Flags = Record<string, string | boolean | undefined>;
 
-function parse(command: string, argv: string[], options: Record<string, { type: "string" | "boolean" }>) {
+function parse(
+  command: string,
+  argv: string[],
+  options: Record<string, { type: "string" | "boolean" }>,
+): { values: Flags; positionals: string[] } {
   try {
     return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: true });
   } catch (e) {
@@ -201,7 +205,7 @@ async function cmdVerify(argv: string[]): Promise<number> {
   const proof = readJsonFile(required(values, "proof"), "--proof");
   const shape = proofShapeError(proof);
   if (shape !== null) throw new ValidationError("--proof", shape);
-  const vkey = values.vkey ? (readJsonFile(values.vkey, "--vkey") as ReturnType<typeof loadVerificationKey>) : loadVkey();
+  const vkey = typeof values.vkey === "string" ? (readJsonFile(values.vkey, "--vkey") as ReturnType<typeof loadVerificationKey>) : loadVkey();
   const ok = await verifyProof(proof as MarginProof, vkey);
   if (!ok) {
     process.stderr.write("zkmargin: error: proof does not verify\n");
@@ -283,12 +287,15 @@ export async function main(argv: string[]): Promise<number> {
     if (!run) throw new CliError(EXIT.BAD_INPUT, `unknown command '${command}' (see zkmargin --help)`);
     return await run(rest);
   } catch (e) {
+    let code: number = EXIT.INTERNAL;
     if (e instanceof ValidationError || e instanceof CliError) {
       process.stderr.write(`zkmargin: error: ${e.message}\n`);
-      return e instanceof CliError ? e.code : EXIT.BAD_INPUT;
+      code = e instanceof CliError ? e.code : EXIT.BAD_INPUT;
+    } else {
+      process.stderr.write(`zkmargin: internal error: ${(e as Error).stack ?? e}\n`);
     }
-    process.stderr.write(`zkmargin: internal error: ${(e as Error).stack ?? e}\n`);
-    return EXIT.INTERNAL;
+    // verify's contract: exit 0 iff the proof verifies, 1 for anything else
+    return command === "verify" ? EXIT.BAD_INPUT : code;
   } finally {
     await releaseCurves();
   }

@@ -5,12 +5,11 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { REPO_ROOT } from "../prover/artifacts.ts";
-import { evaluate } from "../prover/model.ts";
 import { FIELD_MODULUS, pow2 } from "../prover/field.ts";
 import { VECTOR_SCHEMA, evaluateVector, type Vector } from "../prover/vectors.ts";
 import type { Level, Params, Portfolio } from "../prover/types.ts";
 import {
-  addCash, arbLevel, arbParams, arbPortfolio, atThreshold, baseParams, basePortfolio, clone, E18, example, exampleJson,
+  addCash, arbLevel, arbParams, arbPortfolio, atThreshold, baseParams, basePortfolio, clone, E18, example, exampleJson, extremeParams, extremePortfolio, fundToThresholds,
   paramsToJson, portfolioToJson,
 } from "../test/fixtures.ts";
 
@@ -162,19 +161,8 @@ for (const sign of [1n, -1n]) {
 
 // ---------------------------------------------------------------- extremes of every width
 {
-  const p = baseParams();
-  for (const m of p.markets) Object.assign(m, { markPrice: pow2(48) - 1n, positionCap: pow2(40) - 1n, fundingIndex: pow2(63) - 1n, depth: pow2(96) - 1n, maintenanceRateBps: 10000n, initialRateBps: 10000n, impactBps: 10000n });
-  for (const c of p.collateral) c.priceE18 = pow2(96) - 1n;
-  p.scenarios[0] = p.scenarios[0].map(() => -10000n);
-  p.scenarios[1] = p.scenarios[1].map(() => 10000n);
-  p.epochId = pow2(64) - 1n;
-  p.maxLeverageBps = pow2(32) - 1n;
-  const q = basePortfolio();
-  q.sizes = q.sizes.map((_, i) => (i % 2 === 0 ? pow2(40) - 1n : -(pow2(40) - 1n)));
-  q.costBasis = q.costBasis.map((_, i) => (i % 2 === 0 ? -(pow2(100) - 1n) : pow2(100) - 1n));
-  q.entryFunding = q.entryFunding.map((_, i) => (i % 2 === 0 ? -(pow2(63) - 1n) : pow2(63) - 1n));
-  q.collateral = q.collateral.map(() => pow2(96) - 1n);
-  q.salt = FIELD_MODULUS - 1n;
+  const p = extremeParams();
+  const q = extremePortfolio();
   addTyped("extremes-all-widths-maintenance", "every input at 2^k - 1 or its negative extreme", ["extreme"], p, q, "maintenance");
   addTyped("extremes-all-widths-initial", "every input at 2^k - 1 or its negative extreme", ["extreme"], p, q, "initial");
   const ph = clone(p);
@@ -247,24 +235,8 @@ for (const sign of [1n, -1n]) {
 {
   const samples = fc.sample(fc.tuple(arbParams, arbPortfolio, arbLevel, fc.boolean()), { seed: 20261124, numRuns: 40 });
   samples.forEach(([p0, q0, level, fund], i) => {
-    let p = p0;
-    let q = q0;
-    if (fund) {
-      p = clone(p0);
-      p.collateral[0] = { priceE18: E18, haircutBps: 0n };
-      p.maxLeverageBps = p.maxLeverageBps < 10000n ? 10000n : p.maxLeverageBps;
-      p.markets.forEach((m, k) => {
-        const a = q.sizes[k] < 0n ? -q.sizes[k] : q.sizes[k];
-        if (m.positionCap < a) m.positionCap = a;
-      });
-      const ev = evaluate(p, q, level);
-      const ceil = (a: bigint, b: bigint) => (a <= 0n ? -(-a / b) : (a + b - 1n) / b);
-      let need = ev.requirement - ev.equity;
-      const lev = ceil(10000n * ev.grossNotional, p.maxLeverageBps) - ev.equity;
-      if (lev > need) need = lev;
-      for (const x of ev.stressEquityE4) if (ceil(-x, 10000n) > need) need = ceil(-x, 10000n);
-      if (need > 0n && q.collateral[0] + need < pow2(96)) q = addCash(q, need + BigInt(i % 3) - 1n > 0n ? need + BigInt(i % 3) - 1n : need);
-    }
+    // funded cases land one unit below, at, or one unit above their binding threshold
+    const { params: p, portfolio: q } = fund ? fundToThresholds(p0, q0, level, BigInt(i % 3) - 1n) : { params: p0, portfolio: q0 };
     addTyped(`random-${String(i).padStart(2, "0")}`, "seeded random epoch and portfolio", ["random"], p, q, level, String(i + 1));
   });
 }

@@ -7,7 +7,7 @@ import { circuitInputs } from "../prover/inputs.ts";
 import { FIELD_MODULUS, pow2, toField } from "../prover/field.ts";
 import type { Level, Params, Portfolio, Violation } from "../prover/types.ts";
 import {
-  addCash, arbLevel, arbParams, arbPortfolio, atThreshold, baseParams, basePortfolio, clone, example, E18,
+  addCash, arbLevel, arbParams, arbPortfolio, atThreshold, baseParams, basePortfolio, clone, example, E18, extremeParams, extremePortfolio, fundToThresholds,
 } from "./fixtures.ts";
 import { rawWitnessOrNull, witnessOrNull } from "./helpers.ts";
 
@@ -157,25 +157,8 @@ describe("circuit vs reference model", function () {
 
   describe("extreme values at every bit width", () => {
     it("maximal positions, cost bases, funding and collateral do not wrap", async () => {
-      const p = baseParams();
-      for (const m of p.markets) {
-        m.markPrice = pow2(48) - 1n;
-        m.positionCap = pow2(40) - 1n;
-        m.fundingIndex = pow2(63) - 1n;
-        m.depth = pow2(96) - 1n;
-        m.maintenanceRateBps = 10000n;
-        m.initialRateBps = 10000n;
-        m.impactBps = 10000n;
-      }
-      for (const c of p.collateral) c.priceE18 = pow2(96) - 1n;
-      p.scenarios[0] = p.scenarios[0].map(() => -10000n);
-      p.scenarios[1] = p.scenarios[1].map(() => 10000n);
-      const q = basePortfolio();
-      q.sizes = q.sizes.map((_, i) => (i % 2 === 0 ? pow2(40) - 1n : -(pow2(40) - 1n)));
-      q.costBasis = q.costBasis.map((_, i) => (i % 2 === 0 ? -(pow2(100) - 1n) : pow2(100) - 1n));
-      q.entryFunding = q.entryFunding.map((_, i) => (i % 2 === 0 ? -(pow2(63) - 1n) : pow2(63) - 1n));
-      q.collateral = q.collateral.map(() => pow2(96) - 1n);
-      q.salt = FIELD_MODULUS - 1n;
+      const p = extremeParams();
+      const q = extremePortfolio();
       for (const level of ["maintenance", "initial"] as Level[]) {
         const ev = evaluate(p, q, level);
         await agree(p, q, level, ev.violations);
@@ -239,27 +222,8 @@ describe("circuit vs reference model", function () {
     it(`random epochs and portfolios (${runs} runs; ZKMARGIN_FUZZ_RUNS for more)`, async () => {
       let healthy = 0;
       await fc.assert(
-        fc.asyncProperty(arbParams, arbPortfolio, arbLevel, fc.boolean(), async (p, q0, level, fund) => {
-          let q = q0;
-          if (fund) {
-            // repair half the cases to sit at or just above every threshold: caps at least |s|,
-            // leverage at least 1x, and cash (asset 0 at price 1, no haircut) covering the largest
-            // shortfall of MARGIN, LEVERAGE and STRESS
-            p = clone(p);
-            p.collateral[0] = { priceE18: E18, haircutBps: 0n };
-            p.maxLeverageBps = p.maxLeverageBps < 10000n ? 10000n : p.maxLeverageBps;
-            p.markets.forEach((m, i) => {
-              const a = q.sizes[i] < 0n ? -q.sizes[i] : q.sizes[i];
-              if (m.positionCap < a) m.positionCap = a;
-            });
-            const ev = evaluate(p, q, level);
-            const ceil = (a: bigint, b: bigint) => (a <= 0n ? -(-a / b) : (a + b - 1n) / b);
-            let need = ev.requirement - ev.equity;
-            const lev = ceil(10000n * ev.grossNotional, p.maxLeverageBps) - ev.equity;
-            if (lev > need) need = lev;
-            for (const x of ev.stressEquityE4) if (ceil(-x, 10000n) > need) need = ceil(-x, 10000n);
-            if (need > 0n && q.collateral[0] + need < pow2(96)) q = addCash(q, need);
-          }
+        fc.asyncProperty(arbParams, arbPortfolio, arbLevel, fc.boolean(), async (p0, q0, level, fund) => {
+          const { params: p, portfolio: q } = fund ? fundToThresholds(p0, q0, level) : { params: p0, portfolio: q0 };
           const ev = evaluate(p, q, level);
           if (ev.healthy) healthy++;
           const w = await witnessOrNull(p, q, level, 3n);

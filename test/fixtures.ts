@@ -75,6 +75,59 @@ export function atThreshold(p: Params, q: Portfolio, level: Level, gap: (ev: Ret
   return addCash(q, -g / slope);
 }
 
+/**
+ * Repair a random case to sit at (extra = 0) or near its thresholds: caps at least |s|,
+ * leverage at least 1x, and cash (asset 0 re-priced to 1 per unit, no haircut) covering the
+ * largest shortfall of MARGIN, LEVERAGE and STRESS, plus `extra` units.
+ */
+export function fundToThresholds(p0: Params, q: Portfolio, level: Level, extra = 0n): { params: Params; portfolio: Portfolio } {
+  const p = clone(p0);
+  p.collateral[0] = { priceE18: E18, haircutBps: 0n };
+  if (p.maxLeverageBps < 10000n) p.maxLeverageBps = 10000n;
+  p.markets.forEach((m, i) => {
+    const a = q.sizes[i] < 0n ? -q.sizes[i] : q.sizes[i];
+    if (m.positionCap < a) m.positionCap = a;
+  });
+  const ev = evaluate(p, q, level);
+  const ceil = (a: bigint, b: bigint) => (a <= 0n ? -(-a / b) : (a + b - 1n) / b);
+  let need = ev.requirement - ev.equity;
+  const lev = ceil(10000n * ev.grossNotional, p.maxLeverageBps) - ev.equity;
+  if (lev > need) need = lev;
+  for (const x of ev.stressEquityE4) if (ceil(-x, 10000n) > need) need = ceil(-x, 10000n);
+  need += extra;
+  const portfolio = need > 0n && q.collateral[0] + need < pow2(96) ? addCash(q, need) : q;
+  return { params: p, portfolio };
+}
+
+/** Every parameter at its largest value (2^k - 1, 10000 bps), full-crash and full-rally scenarios. */
+export function extremeParams(): Params {
+  const p = baseParams();
+  for (const m of p.markets) {
+    Object.assign(m, {
+      markPrice: pow2(48) - 1n, positionCap: pow2(40) - 1n, fundingIndex: pow2(63) - 1n, depth: pow2(96) - 1n,
+      maintenanceRateBps: 10000n, initialRateBps: 10000n, impactBps: 10000n,
+    });
+  }
+  for (const c of p.collateral) c.priceE18 = pow2(96) - 1n;
+  p.scenarios[0] = p.scenarios[0].map(() => -10000n);
+  p.scenarios[1] = p.scenarios[1].map(() => 10000n);
+  p.epochId = pow2(64) - 1n;
+  p.maxLeverageBps = pow2(32) - 1n;
+  return p;
+}
+
+/** Every portfolio input at 2^k - 1 or its negative extreme, alternating by market. */
+export function extremePortfolio(): Portfolio {
+  const q = basePortfolio();
+  const alt = (bits: number, first: 1n | -1n) => (_: bigint, i: number) => (i % 2 === 0 ? first : -first) * (pow2(bits) - 1n);
+  q.sizes = q.sizes.map(alt(40, 1n));
+  q.costBasis = q.costBasis.map(alt(100, -1n));
+  q.entryFunding = q.entryFunding.map(alt(63, -1n));
+  q.collateral = q.collateral.map(() => pow2(96) - 1n);
+  q.salt = FIELD_MODULUS - 1n;
+  return q;
+}
+
 // ---------------------------------------------------------------- fast-check arbitraries
 
 const bigRange = (lo: bigint, hi: bigint) => fc.bigInt({ min: lo, max: hi });
