@@ -5,7 +5,8 @@
 //   exit 3  internal error (missing or corrupt artifacts)
 // Progress goes to stderr, results to stdout. prove writes its output atomically or not at all.
 import { readFileSync, realpathSync, renameSync, rmSync, writeFileSync, existsSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
   MarginProver,
@@ -18,12 +19,16 @@ import {
   proofShapeError,
   releaseCurves,
   report,
+  solidityCalldata,
   validateParams,
   validatePortfolio,
   verifyProof,
   type MarginProof,
 } from "../prover/index.ts";
 import { isVectorDir, loadVectors, replayVector } from "../prover/vectors.ts";
+import { audit, formatAudit } from "../prover/audit.ts";
+import { CIRCUITS, REPO_ROOT } from "../prover/artifacts.ts";
+import { startLocalChain, verifyOnChain } from "./chain.ts";
 
 export const EXIT = { OK: 0, BAD_INPUT: 1, UNHEALTHY: 2, INTERNAL: 3 } as const;
 
@@ -46,6 +51,7 @@ Commands:
   verify   verify a proof file
   vkey     print a circuit's verification key
   vectors  replay published test vectors (zkmargin vectors replay DIR)
+  audit    soundness audit of every shipped circuit
 
 Run 'zkmargin <command> --help' for the options of a command.
 Exit codes: 0 ok, 1 bad input (the message names the field), 2 not healthy (prove), 3 internal error.`,
@@ -73,6 +79,20 @@ Replays every test vector in DIR (test/vectors/margin, schema in docs/VECTORS.md
 model must reproduce each expected report, exit code and error field, and the circuit must accept
 exactly the healthy vectors with the expected public signals. --prove also makes and verifies a
 real proof for each healthy vector. Prints one line per vector and a summary; exit 0 iff all pass.`,
+  audit: `Usage: zkmargin audit [--json FILE] [--ptau FILE] [--vectors DIR] [--no-chain]
+
+Soundness audit of every shipped circuit (docs/AUDIT.md):
+  1. witness mutation: every non-input signal of every healthy vector's witness edited
+     (+1, -1, p-1-w, random) must be rejected by the R1CS; every private input, changed and
+     re-derived, must change the public signals or be refused
+  2. range-check table derived from the circuit sources (unbounded signals are findings unless
+     the circuit's NOTE leaves them to the verifier)
+  3. each public signal at r, r+1, 2^256-1 and x+r rejected off-chain and by the Solidity
+     verifier on an in-process EVM (--no-chain skips the EVM)
+  4. setup: vk_delta_2 != vk_gamma_2, zkey/vkey/verifier agree, manifest hashes, and the zkey
+     verified against the r1cs and a powers-of-tau file when --ptau is given (or cached)
+  5. constraints per component and the public signal list
+Prints a human summary; --json FILE writes the full report. Exit 0 iff there are no findings.`,
   vkey: `Usage: zkmargin vkey [circuit]
 
 Prints the verification key JSON of a shipped circuit (default and only one so far: margin).`,
@@ -185,14 +205,7 @@ async function cmdProve(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  const tmp = `${outPath}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, `${JSON.stringify(proof, null, 2)}\n`, { flag: "wx" });
-    renameSync(tmp, outPath);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new ValidationError("--out", `cannot write ${outPath} (${(e as Error).message})`);
-  }
+  writeAtomically(outPath, `${JSON.stringify(proof, null, 2)}\n`, "--out");
   progress(`proof written to ${outPath} in ${Date.now() - started} ms`);
   out(JSON.stringify({ out: outPath, publicSignals: proof.publicSignals }));
   return EXIT.OK;
@@ -247,6 +260,60 @@ async function cmdVectors(argv: string[]): Promise<number> {
   return failed === 0 && vectors.length > 0 ? EXIT.OK : EXIT.BAD_INPUT;
 }
 
+async function cmdAudit(argv: string[]): Promise<number> {
+  const { values, positionals } = parse("audit", argv, {
+    json: { type: "string" },
+    ptau: { type: "string" },
+    vectors: { type: "string" },
+    "no-chain": { type: "boolean" },
+  });
+  if (values.help) return help("audit");
+  noPositionals("audit", positionals);
+  const jsonOut = typeof values.json === "string" ? checkOutPath(values.json, []) : undefined;
+  const ptau = typeof values.ptau === "string" ? values.ptau : defaultPtau();
+  if (typeof values.ptau === "string" && !existsSync(values.ptau)) throw new ValidationError("--ptau", `${values.ptau} not found`);
+  let failures = 0;
+  const reports = [];
+  for (const name of CIRCUITS) {
+    const dir = typeof values.vectors === "string" ? values.vectors : join(REPO_ROOT, "test", "vectors", name);
+    if (!isVectorDir(dir)) throw new ValidationError("--vectors", `${dir} is not a directory`);
+    const prover = await loadProver();
+    const chain = values["no-chain"] ? null : await startLocalChain();
+    try {
+      const report = await audit(name, {
+        prover,
+        vectors: loadVectors(dir),
+        ptau,
+        onChain: chain ? async (proof) => (await verifyOnChain(chain, await solidityCalldata(proof))).valid : undefined,
+        log: progress,
+      });
+      out(formatAudit(report));
+      failures += report.findings.length;
+      reports.push(report);
+    } finally {
+      await chain?.close();
+    }
+  }
+  if (jsonOut) writeAtomically(jsonOut, `${JSON.stringify(reports, null, 2)}\n`, "--json");
+  return failures === 0 ? EXIT.OK : EXIT.BAD_INPUT;
+}
+
+function defaultPtau(): string | undefined {
+  const p = join(process.env.ZKMARGIN_CACHE ?? join(homedir(), ".cache", "zkmargin"), "ptau", "pot14_final.ptau");
+  return existsSync(p) ? p : undefined;
+}
+
+function writeAtomically(path: string, text: string, field: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, text, { flag: "wx" });
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new ValidationError(field, `cannot write ${path} (${(e as Error).message})`);
+  }
+}
+
 async function loadProver(): Promise<MarginProver> {
   try {
     return await MarginProver.load();
@@ -274,6 +341,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   verify: cmdVerify,
   vkey: cmdVkey,
   vectors: cmdVectors,
+  audit: cmdAudit,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -218,7 +218,7 @@ describe("circuit vs reference model", function () {
   });
 
   describe("property: the circuit accepts iff the reference model is healthy", () => {
-    const runs = Number(process.env.ZKMARGIN_FUZZ_RUNS ?? 40);
+    const runs = Number(process.env.ZKMARGIN_FUZZ_RUNS ?? 300);
     it(`random epochs and portfolios (${runs} runs; ZKMARGIN_FUZZ_RUNS for more)`, async () => {
       let healthy = 0;
       await fc.assert(
