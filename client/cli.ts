@@ -27,7 +27,8 @@ import {
 } from "../prover/index.ts";
 import { isVectorDir, loadVectors, replayVector } from "../prover/vectors.ts";
 import { audit, formatAudit } from "../prover/audit.ts";
-import { CIRCUITS, REPO_ROOT } from "../prover/artifacts.ts";
+import { CIRCUITS, REPO_ROOT, circuitArtifacts, type CircuitName } from "../prover/artifacts.ts";
+import { CeremonyError, ceremonyBeacon, ceremonyContribute, ceremonyFinalize, ceremonyInit, ceremonyVerify, readTranscript } from "../prover/ceremony.ts";
 import { startLocalChain, verifyOnChain } from "./chain.ts";
 
 export const EXIT = { OK: 0, BAD_INPUT: 1, UNHEALTHY: 2, INTERNAL: 3 } as const;
@@ -52,6 +53,7 @@ Commands:
   vkey     print a circuit's verification key
   vectors  replay published test vectors (zkmargin vectors replay DIR)
   audit    soundness audit of every shipped circuit
+  ceremony phase-2 trusted-setup ceremony: init | contribute | beacon | verify | finalize
 
 Run 'zkmargin <command> --help' for the options of a command.
 Exit codes: 0 ok, 1 bad input (the message names the field), 2 not healthy (prove), 3 internal error.`,
@@ -93,6 +95,19 @@ Soundness audit of every shipped circuit (docs/AUDIT.md):
      verified against the r1cs and a powers-of-tau file when --ptau is given (or cached)
   5. constraints per component and the public signal list
 Prints a human summary; --json FILE writes the full report. Exit 0 iff there are no findings.`,
+  ceremony: `Usage: zkmargin ceremony <step> [options]     (docs/CEREMONY.md)
+
+  init        --ptau PHASE1.ptau --dir D [--circuit margin | --r1cs FILE]
+              start a phase-2 ceremony from a public powers-of-tau file
+  contribute  --dir D --name NAME [--entropy TEXT]
+              add a contribution (fresh random entropy, mixed with TEXT); prints its hash
+  beacon      --dir D --hash HEX [--iterations 10] [--name NAME]
+              apply a public random beacon (e.g. a future block hash) after the contributions
+  verify      --dir D --ptau PHASE1.ptau [--r1cs FILE]
+              re-run every check: file hashes, the zkey against r1cs + ptau, contribution hashes
+  finalize    --dir D --ptau PHASE1.ptau --out OUTDIR [--r1cs FILE]
+              verify, then write the final zkey, verification_key.json and Verifier.sol
+Every step is recorded in D/transcript.json. Exit 0 on success, 1 otherwise.`,
   vkey: `Usage: zkmargin vkey [circuit]
 
 Prints the verification key JSON of a shipped circuit (default and only one so far: margin).`,
@@ -314,6 +329,72 @@ function writeAtomically(path: string, text: string, field: string): void {
   }
 }
 
+async function cmdCeremony(argv: string[]): Promise<number> {
+  const { values, positionals } = parse("ceremony", argv, {
+    ptau: { type: "string" },
+    dir: { type: "string" },
+    circuit: { type: "string" },
+    r1cs: { type: "string" },
+    name: { type: "string" },
+    entropy: { type: "string" },
+    hash: { type: "string" },
+    iterations: { type: "string" },
+    out: { type: "string" },
+  });
+  if (values.help || positionals.length === 0) return help("ceremony");
+  const [step, ...extra] = positionals;
+  if (extra.length) throw new CliError(EXIT.BAD_INPUT, `ceremony: unexpected argument '${extra[0]}'`);
+  const str = (k: string) => (typeof values[k] === "string" ? (values[k] as string) : undefined);
+  const dir = required(values, "dir");
+  const r1csFor = (circuit: string) => {
+    if (str("r1cs")) return str("r1cs")!;
+    if (!(CIRCUITS as readonly string[]).includes(circuit)) throw new ValidationError("--circuit", `unknown circuit '${circuit}' (shipped: ${CIRCUITS.join(", ")})`);
+    return circuitArtifacts(circuit as CircuitName).r1cs;
+  };
+  try {
+    switch (step) {
+      case "init": {
+        const circuit = str("circuit") ?? "margin";
+        const t = await ceremonyInit({ dir, ptau: required(values, "ptau"), r1cs: r1csFor(circuit), circuit });
+        out(JSON.stringify({ dir, circuit: t.circuit, step: t.steps[0] }));
+        return EXIT.OK;
+      }
+      case "contribute": {
+        const s = await ceremonyContribute({ dir, name: required(values, "name"), entropy: str("entropy") });
+        progress(`contribution #${s.index} recorded; publish its hash: ${s.contributionHash}`);
+        out(JSON.stringify(s));
+        return EXIT.OK;
+      }
+      case "beacon": {
+        const it = str("iterations");
+        if (it !== undefined && !/^[0-9]{1,2}$/.test(it)) throw new ValidationError("--iterations", "must be an integer in [10, 63]");
+        const s = await ceremonyBeacon({ dir, hash: required(values, "hash"), iterationsExp: it ? Number(it) : undefined, name: str("name") });
+        out(JSON.stringify(s));
+        return EXIT.OK;
+      }
+      case "verify": {
+        const t = readTranscript(dir);
+        const v = await ceremonyVerify({ dir, ptau: required(values, "ptau"), r1cs: r1csFor(t.circuit) });
+        out(JSON.stringify(v, null, 2));
+        if (!v.ok) process.stderr.write(`zkmargin: error: ceremony does not verify: ${v.problems.join("; ")}\n`);
+        return v.ok ? EXIT.OK : EXIT.BAD_INPUT;
+      }
+      case "finalize": {
+        const t = readTranscript(dir);
+        const template = readFileSync(join(REPO_ROOT, "node_modules/snarkjs/templates/verifier_groth16.sol.ejs"), "utf8");
+        const f = await ceremonyFinalize({ dir, ptau: required(values, "ptau"), r1cs: r1csFor(t.circuit), out: required(values, "out"), solidityTemplate: template });
+        out(JSON.stringify(f.finalized));
+        return EXIT.OK;
+      }
+      default:
+        throw new CliError(EXIT.BAD_INPUT, `ceremony: unknown step '${step}' (init, contribute, beacon, verify, finalize)`);
+    }
+  } catch (e) {
+    if (e instanceof CeremonyError) throw new ValidationError(e.field, e.message.slice(e.field.length + 2));
+    throw e;
+  }
+}
+
 async function loadProver(): Promise<MarginProver> {
   try {
     return await MarginProver.load();
@@ -342,6 +423,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   vkey: cmdVkey,
   vectors: cmdVectors,
   audit: cmdAudit,
+  ceremony: cmdCeremony,
 };
 
 export async function main(argv: string[]): Promise<number> {

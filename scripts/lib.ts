@@ -44,13 +44,19 @@ export function circuitSourcesHash(): { files: Record<string, string>; combined:
 
 /** Compile a main circuit with circom2 (WASM build of circom, run from the repo root). */
 export function compileCircuit(name: string, outDir = BUILD_DIR): { r1cs: string; wasm: string; sym: string } {
+  return compileCircom(join(CIRCUITS_DIR, "main", `${name}.circom`), outDir);
+}
+
+/** Compile any circom file under the repo root into outDir (--r1cs --wasm --sym --O2). */
+export function compileCircom(source: string, outDir: string): { r1cs: string; wasm: string; sym: string } {
   const cli = join(REPO_ROOT, "node_modules/circom2/cli.js");
-  const src = relative(REPO_ROOT, join(CIRCUITS_DIR, "main", `${name}.circom`));
+  const src = relative(REPO_ROOT, source);
   const out = relative(REPO_ROOT, outDir) || ".";
   execFileSync(process.execPath, [cli, src, "--r1cs", "--wasm", "--sym", "--O2", "-l", "node_modules", "-o", out], {
     cwd: REPO_ROOT,
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", "ignore", "inherit"],
   });
+  const name = source.replace(/^.*\//, "").replace(/\.circom$/, "");
   return {
     r1cs: join(outDir, `${name}.r1cs`),
     wasm: join(outDir, `${name}_js`, `${name}.wasm`),
