@@ -76,7 +76,8 @@ export async function mutationAudit(prover: MarginProver, r1cs: R1cs, sym: SymEn
     const random = BigInt(`0x${randomBytes(32).toString("hex")}`) % FIELD_MODULUS;
     for (const wire of nonInput) {
       res.signalsTried++;
-      for (const edit of [w[wire] + 1n, w[wire] - 1n + FIELD_MODULUS, FIELD_MODULUS - 1n - w[wire], random]) {
+      // +1, -1, p-1 (i.e. -1), the negation, and a random element
+      for (const edit of [w[wire] + 1n, w[wire] - 1n + FIELD_MODULUS, FIELD_MODULUS - 1n, FIELD_MODULUS - w[wire], random]) {
         const value = edit % FIELD_MODULUS;
         if (value === w[wire]) continue;
         res.mutationsTried++;
@@ -322,6 +323,7 @@ export interface ConstraintReport {
   publicSignals: string[];
   privateInputs: number;
   perComponent: Array<{ component: string; template: string; constraints: number }>;
+  perTemplate: Array<{ template: string; constraints: number }>;
 }
 
 /** Attribute each constraint to the component of its newest wire (O2 merges linear signals). */
@@ -347,7 +349,10 @@ export function constraintReport(r1cs: R1cs, sym: SymEntry[], circuitFile: strin
     }))
     .sort((a, b) => b.constraints - a.constraints);
   const publicSignals = sym.filter((s) => s.wire >= 1 && s.wire <= r1cs.nOutputs + r1cs.nPubInputs).map((s) => s.name);
-  return { total: r1cs.constraints.length, wires: r1cs.nWires, publicSignals, privateInputs: r1cs.nPrvInputs, perComponent };
+  const byTemplate = new Map<string, number>();
+  for (const c of perComponent) byTemplate.set(c.template, (byTemplate.get(c.template) ?? 0) + c.constraints);
+  const perTemplate = [...byTemplate].map(([template, constraints]) => ({ template, constraints })).sort((a, b) => b.constraints - a.constraints);
+  return { total: r1cs.constraints.length, wires: r1cs.nWires, publicSignals, privateInputs: r1cs.nPrvInputs, perComponent, perTemplate };
 }
 
 // ------------------------------------------------------------------------------ the whole audit
@@ -438,6 +443,9 @@ export function formatAudit(r: AuditReport): string {
   L.push("");
   L.push(`5. Constraints: ${r.constraints.total} (${r.constraints.wires} wires, ${r.constraints.privateInputs} private inputs)`);
   L.push(`   public signals: ${r.constraints.publicSignals.join(", ")}`);
+  L.push("   per template:");
+  for (const t of r.constraints.perTemplate) L.push(`   ${String(t.constraints).padStart(6)}  ${t.template}`);
+  L.push("   per component:");
   for (const c of r.constraints.perComponent) L.push(`   ${String(c.constraints).padStart(6)}  ${c.component} (${c.template})`);
   L.push("");
   L.push(r.findings.length === 0 ? "findings: none" : `findings: ${r.findings.length}`);

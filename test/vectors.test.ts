@@ -1,6 +1,8 @@
 // Replays the published vectors (test/vectors/margin) against the reference model and the
 // circuit, and a sample of them through the CLI exactly as an auditor would.
 import { expect } from "chai";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +25,13 @@ describe("published test vectors (test/vectors/margin)", function () {
     }
     const codes = new Set(vectors.flatMap((v) => v.expected.report?.violations ?? []));
     expect([...codes].sort()).to.deep.equal(["LEVERAGE", "MARGIN", "POSITION_CAP", "STRESS"]);
+  });
+
+  it("every vector validates against test/vectors/schema.json", () => {
+    const schema = JSON.parse(readFileSync(join(REPO_ROOT, "test", "vectors", "schema.json"), "utf8"));
+    const validate = new Ajv2020({ allErrors: true }).compile(schema);
+    const bad = vectors.filter((v) => !validate(v as unknown)).map((v) => `${v.name}: ${JSON.stringify(validate.errors)}`);
+    expect(bad).to.deep.equal([]);
   });
 
   it("every vector replays against the reference model and the circuit", async () => {
