@@ -203,9 +203,10 @@ template MarginProof(N, M, S) {
 
     // ================================================================ paramsHash
     // priceWords = pack(epochId, markPrice[], collateralPriceE18[])            (fast data)
-    // fundingHash = H(fundingIndex[])                                          (fast data)
+    // fundingHash = H(fundingIndex[])                                          (periodic)
     // riskHash = H(depth[], positionCap[], pack(maxLev, rates, haircuts, shocks)) (slow data)
-    // paramsHash = H(priceWords..., fundingHash, riskHash)
+    // slowHash = H(fundingHash, riskHash)
+    // paramsHash = H(priceWords..., slowHash)
     var PC = packCount(0, N, M, S);
     var PW = packWords(0, N, M, S);
     var priceVal[PC];
@@ -254,9 +255,12 @@ template MarginProof(N, M, S) {
     }
     for (var w = 0; w < RW; w++) { riskHash.in[2 * N + w] <== riskWord[w]; }
 
-    component paramsHasher = ChainHash(PW + 2);
+    // slowHash changes only with funding or risk posts; a price-only post rehashes PW + 1 inputs
+    component slowHash = ChainHash(2);
+    slowHash.in[0] <== fundingHash.out;
+    slowHash.in[1] <== riskHash.out;
+    component paramsHasher = ChainHash(PW + 1);
     for (var w = 0; w < PW; w++) { paramsHasher.in[w] <== priceWord[w]; }
-    paramsHasher.in[PW] <== fundingHash.out;
-    paramsHasher.in[PW + 1] <== riskHash.out;
+    paramsHasher.in[PW] <== slowHash.out;
     paramsHash <== paramsHasher.out;
 }

@@ -68,15 +68,19 @@ export const fundingHash = (p: Params): bigint => chainHash(p.markets.map((m) =>
 export const riskHash = (p: Params): bigint =>
   chainHash([...p.markets.map((m) => m.depth), ...p.markets.map((m) => m.positionCap), ...riskWords(p)]);
 
-/** paramsHash = H(priceWords[], fundingHash, riskHash) */
+/** slowHash = H(fundingHash, riskHash): what a price-only epoch post reuses */
+export const slowHash = (p: Params): bigint => chainHash([fundingHash(p), riskHash(p)]);
+
+/** paramsHash = H(priceWords[], slowHash) */
 export function paramsHash(p: Params): bigint {
-  return chainHash([...priceWords(p), fundingHash(p), riskHash(p)]);
+  return chainHash([...priceWords(p), slowHash(p)]);
 }
 
 export interface ParamsHashParts {
   priceWords: bigint[];
   fundingHash: bigint;
   riskHash: bigint;
+  slowHash: bigint;
   paramsHash: bigint;
 }
 
@@ -84,7 +88,8 @@ export function paramsHashParts(p: Params): ParamsHashParts {
   const pw = priceWords(p);
   const fh = fundingHash(p);
   const rh = riskHash(p);
-  return { priceWords: pw, fundingHash: fh, riskHash: rh, paramsHash: chainHash([...pw, fh, rh]) };
+  const sh = chainHash([fh, rh]);
+  return { priceWords: pw, fundingHash: fh, riskHash: rh, slowHash: sh, paramsHash: chainHash([...pw, sh]) };
 }
 
 /** word_i = (s_i + 2^40) + (c_i + 2^100) * 2^41 + (f_i + 2^63) * 2^142 */

@@ -3,7 +3,7 @@ export * from "./types.ts";
 export * from "./field.ts";
 export { ValidationError, validateParams, validatePortfolio, parseLevel, parseBinding, parseJson, parseInteger } from "./validate.ts";
 export { evaluate, report, marketRequirement, collateralValue, type Evaluation } from "./model.ts";
-export { commitment, paramsHash, paramsHashParts, priceWords, riskWords, fundingHash, riskHash, packWords } from "./encoding.ts";
+export { commitment, paramsHash, paramsHashParts, priceWords, riskWords, fundingHash, riskHash, slowHash, packWords } from "./encoding.ts";
 export { chainHash, poseidon } from "./hash.ts";
 export { circuitInputs, expectedPublicSignals, type CircuitInputs } from "./inputs.ts";
 export {
