@@ -1,10 +1,16 @@
-// The embedded local chain: Hardhat 3's in-process EVM (EDR), with the generated verifier.
+// The embedded local chain: Hardhat 3's in-process EVM (EDR), with the generated verifier, its
+// wrapper and (on request) the risk epoch registry.
 import hre from "hardhat";
 import type { SolidityCalldata } from "../prover/prover.ts";
+import type { Params } from "../prover/types.ts";
+import { toField } from "../prover/field.ts";
 
 export interface LocalChain {
   ethers: any;
+  /** the untouched snarkjs Groth16 verifier */
   verifier: any;
+  /** MarginProofVerifier: field checks and custom-error reverts */
+  wrapper: any;
   chainId: bigint;
   close: () => Promise<void>;
 }
@@ -16,12 +22,72 @@ export async function startLocalChain(): Promise<LocalChain> {
   const { ethers } = connection as unknown as { ethers: any };
   const verifier = await ethers.deployContract("verifier-contracts/generated/MarginVerifier.sol:Groth16Verifier");
   await verifier.waitForDeployment();
+  const wrapper = await ethers.deployContract("MarginProofVerifier", [await verifier.getAddress()]);
+  await wrapper.waitForDeployment();
   const chainId = (await ethers.provider.getNetwork()).chainId as bigint;
-  return { ethers, verifier, chainId, close: () => connection.close() };
+  return { ethers, verifier, wrapper, chainId, close: () => connection.close() };
 }
 
-export async function verifyOnChain(chain: LocalChain, cd: SolidityCalldata): Promise<{ valid: boolean; gas: bigint }> {
-  const valid = (await chain.verifier.verifyProof(cd.a, cd.b, cd.c, cd.publicSignals)) as boolean;
-  const gas = (await chain.verifier.verifyProof.estimateGas(cd.a, cd.b, cd.c, cd.publicSignals)) as bigint;
-  return { valid, gas };
+/**
+ * Verify through the wrapper: valid iff it does not revert (public inputs >= r and failed
+ * pairings revert with custom errors); gas is the wrapper call's estimate.
+ */
+export async function verifyOnChain(chain: LocalChain, cd: SolidityCalldata): Promise<{ valid: boolean; gas: bigint; error?: string }> {
+  try {
+    await chain.wrapper.verify(cd.a, cd.b, cd.c, cd.publicSignals);
+  } catch (e) {
+    const data = (e as { data?: string }).data;
+    let error = (e as Error).message;
+    try {
+      error = chain.wrapper.interface.parseError(data)?.name ?? error;
+    } catch {
+      /* keep the message */
+    }
+    return { valid: false, gas: 0n, error };
+  }
+  const gas = (await chain.wrapper.verify.estimateGas(cd.a, cd.b, cd.c, cd.publicSignals)) as bigint;
+  return { valid: true, gas };
+}
+
+/** Deploy the Poseidon data parts, the poseidon-solidity libraries and the RiskEpochRegistry. */
+export async function deployRegistry(ethers: any, opts: { admin: string; publisher: string; maxAge: bigint }): Promise<any> {
+  const deploy = async (name: string, args: unknown[] = [], extra: object = {}) => {
+    const c = await ethers.deployContract(name, args, extra);
+    await c.waitForDeployment();
+    return c.getAddress() as Promise<string>;
+  };
+  const t9 = await deploy("PoseidonDataT9Part0");
+  const t12 = [await deploy("PoseidonDataT12Part0"), await deploy("PoseidonDataT12Part1")];
+  const t17 = [await deploy("PoseidonDataT17Part0"), await deploy("PoseidonDataT17Part1"), await deploy("PoseidonDataT17Part2")];
+  const libraries = { PoseidonT3: await deploy("PoseidonT3"), PoseidonT6: await deploy("PoseidonT6") };
+  const registry = await ethers.deployContract("RiskEpochRegistry", [opts.admin, opts.publisher, opts.maxAge, t9, t12, t17], { libraries });
+  await registry.waitForDeployment();
+  return registry;
+}
+
+/** The RiskParams struct of a validated epoch (as ethers encodes it). */
+export function riskParamsArg(p: Params) {
+  return {
+    maxLeverageBps: p.maxLeverageBps,
+    markets: p.markets.map((m) => ({
+      maintenanceRateBps: m.maintenanceRateBps,
+      initialRateBps: m.initialRateBps,
+      impactBps: m.impactBps,
+      depth: m.depth,
+      positionCap: m.positionCap,
+    })),
+    haircutBps: p.collateral.map((c) => c.haircutBps),
+    shocks: p.scenarios,
+  };
+}
+
+export const fundingArg = (p: Params) => p.markets.map((m) => m.fundingIndex);
+export const pricesArgs = (p: Params) => [p.epochId, p.markets.map((m) => m.markPrice), p.collateral.map((c) => c.priceE18)] as const;
+
+/** Post a whole validated epoch (risk, funding, prices); returns the on-chain paramsHash. */
+export async function postEpoch(registry: any, p: Params): Promise<bigint> {
+  await (await registry.postRisk(riskParamsArg(p))).wait();
+  await (await registry.postFunding(fundingArg(p))).wait();
+  await (await registry.postPrices(...pricesArgs(p))).wait();
+  return toField(BigInt(await registry.paramsHashOf(p.epochId)));
 }

@@ -13,6 +13,8 @@ import { MarginProver, releaseCurves, verifyProof } from "../prover/prover.ts";
 import { circuitArtifacts, REPO_ROOT } from "../prover/artifacts.ts";
 import { validateParams, validatePortfolio } from "../prover/validate.ts";
 import { BUILD_DIR, log, snarkLogger } from "./lib.ts";
+import { deployRegistry, fundingArg, pricesArgs, riskParamsArg, startLocalChain } from "../client/chain.ts";
+import { solidityCalldata } from "../prover/prover.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -82,6 +84,23 @@ async function main(): Promise<void> {
     ratio: Number((p50(prove) / p50(refProve)).toFixed(3)),
     runs: RUNS,
   };
+  // gas on the in-process EVM (Hardhat EDR, solc optimizer 200 runs): receipts' gasUsed
+  log("gas table (in-process EVM)");
+  const chain = await startLocalChain();
+  const [admin, publisher] = await chain.ethers.getSigners();
+  const registry = (await deployRegistry(chain.ethers, { admin: admin.address, publisher: publisher.address, maxAge: 3600n })).connect(publisher);
+  const used = async (tx: Promise<any>) => BigInt((await (await tx).wait()).gasUsed);
+  const cd = await solidityCalldata(await prover.prove(params, portfolio, "maintenance", 1n));
+  const gas = {
+    verifyGenerated: BigInt(await chain.verifier.verifyProof.estimateGas(cd.a, cd.b, cd.c, cd.publicSignals)),
+    verifyWrapper: BigInt(await chain.wrapper.verify.estimateGas(cd.a, cd.b, cd.c, cd.publicSignals)),
+    riskPost: await used(registry.postRisk(riskParamsArg(params))),
+    fundingPost: await used(registry.postFunding(fundingArg(params))),
+    pricePostFirstSlot: await used(registry.postPrices(...pricesArgs(params))),
+    pricePostWarmSlot: await used(registry.postPrices(...pricesArgs({ ...params, epochId: params.epochId + 256n }))),
+  };
+  await chain.close();
+  Object.assign(result, { gas: Object.fromEntries(Object.entries(gas).map(([k, v]) => [k, Number(v)])) });
   writeFileSync(join(BUILD_DIR, "bench.json"), `${JSON.stringify(result, null, 2)}\n`);
   const row = (k: string, v: string | number) => process.stdout.write(`| ${k} | ${v} |\n`);
   process.stdout.write(`\nzkmargin bench — ${result.date} — ${result.machine}\n\n| metric | value |\n|---|---|\n`);
@@ -94,6 +113,13 @@ async function main(): Promise<void> {
   row("peak RSS (MiB)", result.peakRssMiB);
   row(`reference prove (ms, p50; ${ref.constraints} constraints)`, result.reference.proveMsP50);
   row("ratio prove / reference", result.ratio);
+  process.stdout.write("\n| gas (in-process EVM, receipts incl. 21,000 base) | gas |\n|---|---|\n");
+  row("verify: generated verifier (estimate)", String(gas.verifyGenerated));
+  row("verify: MarginProofVerifier wrapper (estimate)", String(gas.verifyWrapper));
+  row("epoch: risk parameters post", String(gas.riskPost));
+  row("epoch: funding post", String(gas.fundingPost));
+  row("epoch: price post, first use of a ring slot", String(gas.pricePostFirstSlot));
+  row("epoch: price post, warm ring slot", String(gas.pricePostWarmSlot));
 }
 
 main()

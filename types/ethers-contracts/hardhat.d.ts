@@ -10,13 +10,57 @@ import * as Contracts from "./index.js";
 
 declare module "@nomicfoundation/hardhat-ethers/types" {
   interface HardhatEthersHelpers extends HardhatEthersHelpersBase {
-  getContractFactory(name: 'Groth16Verifier', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.Groth16Verifier__factory>
+  getContractFactory(name: 'PoseidonT3', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonT3__factory>
+getContractFactory(name: 'PoseidonT6', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonT6__factory>
+getContractFactory(name: 'MarginProofVerifier', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.MarginProofVerifier__factory>
+getContractFactory(name: 'RiskEpochRegistry', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.RiskEpochRegistry__factory>
+getContractFactory(name: 'Groth16Verifier', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.Groth16Verifier__factory>
+getContractFactory(name: 'PoseidonDataT12Part0', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonDataT12Part0__factory>
+getContractFactory(name: 'PoseidonDataT12Part1', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonDataT12Part1__factory>
+getContractFactory(name: 'PoseidonDataT17Part0', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonDataT17Part0__factory>
+getContractFactory(name: 'PoseidonDataT17Part1', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonDataT17Part1__factory>
+getContractFactory(name: 'PoseidonDataT17Part2', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonDataT17Part2__factory>
+getContractFactory(name: 'PoseidonDataT9Part0', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonDataT9Part0__factory>
+getContractFactory(name: 'PoseidonWide', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonWide__factory>
 
-  getContractAt(name: 'Groth16Verifier', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.Groth16Verifier>
+  getContractAt(name: 'PoseidonT3', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonT3>
+getContractAt(name: 'PoseidonT6', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonT6>
+getContractAt(name: 'MarginProofVerifier', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.MarginProofVerifier>
+getContractAt(name: 'RiskEpochRegistry', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.RiskEpochRegistry>
+getContractAt(name: 'Groth16Verifier', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.Groth16Verifier>
+getContractAt(name: 'PoseidonDataT12Part0', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonDataT12Part0>
+getContractAt(name: 'PoseidonDataT12Part1', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonDataT12Part1>
+getContractAt(name: 'PoseidonDataT17Part0', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonDataT17Part0>
+getContractAt(name: 'PoseidonDataT17Part1', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonDataT17Part1>
+getContractAt(name: 'PoseidonDataT17Part2', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonDataT17Part2>
+getContractAt(name: 'PoseidonDataT9Part0', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonDataT9Part0>
+getContractAt(name: 'PoseidonWide', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonWide>
 
-  deployContract(name: 'Groth16Verifier', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.Groth16Verifier>
+  deployContract(name: 'PoseidonT3', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT3>
+deployContract(name: 'PoseidonT6', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6>
+deployContract(name: 'MarginProofVerifier', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.MarginProofVerifier>
+deployContract(name: 'RiskEpochRegistry', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.RiskEpochRegistry>
+deployContract(name: 'Groth16Verifier', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.Groth16Verifier>
+deployContract(name: 'PoseidonDataT12Part0', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT12Part0>
+deployContract(name: 'PoseidonDataT12Part1', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT12Part1>
+deployContract(name: 'PoseidonDataT17Part0', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT17Part0>
+deployContract(name: 'PoseidonDataT17Part1', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT17Part1>
+deployContract(name: 'PoseidonDataT17Part2', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT17Part2>
+deployContract(name: 'PoseidonDataT9Part0', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT9Part0>
+deployContract(name: 'PoseidonWide', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWide>
 
-  deployContract(name: 'Groth16Verifier', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.Groth16Verifier>
+  deployContract(name: 'PoseidonT3', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT3>
+deployContract(name: 'PoseidonT6', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6>
+deployContract(name: 'MarginProofVerifier', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.MarginProofVerifier>
+deployContract(name: 'RiskEpochRegistry', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.RiskEpochRegistry>
+deployContract(name: 'Groth16Verifier', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.Groth16Verifier>
+deployContract(name: 'PoseidonDataT12Part0', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT12Part0>
+deployContract(name: 'PoseidonDataT12Part1', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT12Part1>
+deployContract(name: 'PoseidonDataT17Part0', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT17Part0>
+deployContract(name: 'PoseidonDataT17Part1', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT17Part1>
+deployContract(name: 'PoseidonDataT17Part2', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT17Part2>
+deployContract(name: 'PoseidonDataT9Part0', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT9Part0>
+deployContract(name: 'PoseidonWide', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWide>
 
     // default types
     getContractFactory(

@@ -1,0 +1,148 @@
+// RiskEpochRegistry: on-chain paramsHash equals the circuit's and the TypeScript reference's;
+// every bound of the model is enforced; roles, ordering, freshness and gas.
+import { expect } from "chai";
+import fc from "fast-check";
+import { fundingHash, paramsHash, riskHash, slowHash } from "../../prover/encoding.ts";
+import { solidityCalldata } from "../../prover/prover.ts";
+import { deployRegistry, fundingArg, postEpoch, pricesArgs, riskParamsArg, startLocalChain, verifyOnChain, type LocalChain } from "../../client/chain.ts";
+import { arbParams, clone, example } from "../fixtures.ts";
+import { prover } from "../helpers.ts";
+import type { Params } from "../../prover/types.ts";
+
+describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
+  this.timeout(600_000);
+  let chain: LocalChain;
+  let ethers: any;
+  let registry: any;
+  let admin: any;
+  let publisher: any;
+  let stranger: any;
+  const MAX_AGE = 3600n;
+  const field = (name: string) =>
+    ["MaxLeverageBps", "MaintenanceRateBps", "InitialRateBps", "ImpactBps", "Depth", "PositionCap", "HaircutBps", "Shock", "FundingIndex", "EpochId"].indexOf(name);
+
+  before(async () => {
+    chain = await startLocalChain();
+    ethers = chain.ethers;
+    [admin, publisher, stranger] = await ethers.getSigners();
+    registry = (await deployRegistry(ethers, { admin: admin.address, publisher: publisher.address, maxAge: MAX_AGE })).connect(publisher);
+  });
+  after(async () => chain?.close());
+
+  it("computes riskHash, fundingHash, slowHash and paramsHash exactly as the prover (example epoch)", async () => {
+    const { params } = example();
+    const h = await postEpoch(registry, params);
+    expect(BigInt(await registry.riskHash())).to.equal(riskHash(params));
+    expect(BigInt(await registry.fundingHash())).to.equal(fundingHash(params));
+    expect(BigInt(await registry.slowHash())).to.equal(slowHash(params));
+    expect(h).to.equal(paramsHash(params));
+  });
+
+  it("matches the prover on random valid epochs (extremes included)", async () => {
+    const samples = fc.sample(arbParams, { seed: 7, numRuns: 6 });
+    let epochId = 1000n;
+    for (const p0 of samples) {
+      const p: Params = { ...p0, epochId: epochId++ };
+      p.scenarios[0][0] = -10000n;
+      p.markets[0].fundingIndex = -(2n ** 63n - 1n);
+      expect(await postEpoch(registry, p)).to.equal(paramsHash(p));
+    }
+  });
+
+  it("a proof for the posted epoch verifies through the wrapper with the on-chain paramsHash", async () => {
+    const { params, portfolio } = example();
+    const p = { ...clone(params), epochId: 5000n };
+    const onChain = await postEpoch(registry, p);
+    const proof = await (await prover()).prove(p, portfolio, "maintenance", 77n);
+    expect(proof.publicSignals[1]).to.equal(onChain.toString());
+    expect(BigInt(await registry.freshParamsHash(5000n))).to.equal(onChain);
+    expect((await verifyOnChain(chain, await solidityCalldata(proof))).valid).to.equal(true);
+  });
+
+  describe("validation: every bound of the model reverts with InvalidParameter(field, index)", () => {
+    const risk = () => riskParamsArg(example().params);
+    const cases: Array<[string, (r: any) => void, string, number]> = [
+      ["maintenance > initial", (r) => (r.markets[3].maintenanceRateBps = r.markets[3].initialRateBps + 1n), "MaintenanceRateBps", 3],
+      ["initial > 10000", (r) => { r.markets[2].initialRateBps = 10001n; }, "InitialRateBps", 2],
+      ["impact > 10000", (r) => (r.markets[1].impactBps = 10001n), "ImpactBps", 1],
+      ["depth = 0", (r) => (r.markets[6].depth = 0n), "Depth", 6],
+      ["haircut > 10000", (r) => (r.haircutBps[2] = 10001n), "HaircutBps", 2],
+      ["shock > 10000", (r) => (r.shocks[4][1] = 10001n), "Shock", 4 * 8 + 1],
+      ["shock < -10000", (r) => (r.shocks[15][7] = -10001n), "Shock", 15 * 8 + 7],
+    ];
+    for (const [name, mutate, f, index] of cases) {
+      it(name, async () => {
+        const r = risk();
+        mutate(r);
+        await expect(registry.postRisk(r)).to.be.revertedWithCustomError(registry, "InvalidParameter").withArgs(field(f), index);
+      });
+    }
+    it("fundingIndex = -2^63", async () => {
+      const f = fundingArg(example().params);
+      f[5] = -(2n ** 63n);
+      await expect(registry.postFunding(f)).to.be.revertedWithCustomError(registry, "InvalidParameter").withArgs(field("FundingIndex"), 5);
+    });
+    it("values wider than their type are rejected by the ABI decoder (markPrice = 2^48)", async () => {
+      const { params } = example();
+      const data: string = registry.interface.encodeFunctionData("postPrices", pricesArgs({ ...params, epochId: 9_000_000n }));
+      // markPrice[0] is the second argument word: set bit 48
+      const word = 4 + 32;
+      const bytes = ethers.getBytes(data);
+      bytes[word + 32 - 7] |= 0x01;
+      await expect(publisher.sendTransaction({ to: await registry.getAddress(), data: ethers.hexlify(bytes) })).to.be.revert(ethers);
+    });
+  });
+
+  describe("roles, ordering, freshness", () => {
+    it("only publishers post, only the admin configures", async () => {
+      const { params } = example();
+      await expect(registry.connect(stranger).postPrices(...pricesArgs({ ...params, epochId: 10_000n })))
+        .to.be.revertedWithCustomError(registry, "NotPublisher").withArgs(stranger.address);
+      await expect(registry.connect(stranger).postRisk(riskParamsArg(params))).to.be.revertedWithCustomError(registry, "NotPublisher");
+      await expect(registry.connect(publisher).setMaxAge(1n)).to.be.revertedWithCustomError(registry, "NotAdmin");
+      await expect(registry.connect(stranger).setPublisher(stranger.address, true)).to.be.revertedWithCustomError(registry, "NotAdmin");
+    });
+
+    it("epoch ids strictly increase", async () => {
+      const latest = BigInt(await registry.latestEpochId());
+      await expect(registry.postPrices(...pricesArgs({ ...example().params, epochId: latest })))
+        .to.be.revertedWithCustomError(registry, "EpochNotIncreasing").withArgs(latest, latest);
+    });
+
+    it("prices need risk parameters and funding first", async () => {
+      const fresh = (await deployRegistry(ethers, { admin: admin.address, publisher: publisher.address, maxAge: MAX_AGE })).connect(publisher);
+      const { params } = example();
+      await expect(fresh.postPrices(...pricesArgs(params))).to.be.revertedWithCustomError(fresh, "RiskNotPosted");
+      await (await fresh.postRisk(riskParamsArg(params))).wait();
+      await expect(fresh.postPrices(...pricesArgs(params))).to.be.revertedWithCustomError(fresh, "FundingNotPosted");
+    });
+
+    it("an epoch older than maxAge is stale; an unknown or overwritten one is unknown", async () => {
+      const { params } = example();
+      const id = BigInt(await registry.latestEpochId()) + 1n;
+      await (await registry.postPrices(...pricesArgs({ ...params, epochId: id }))).wait();
+      expect(BigInt(await registry.freshParamsHash(id))).to.be.greaterThan(0n);
+      await ethers.provider.send("evm_increaseTime", [Number(MAX_AGE) + 1]);
+      await ethers.provider.send("evm_mine", []);
+      await expect(registry.freshParamsHash(id)).to.be.revertedWithCustomError(registry, "StaleEpoch");
+      await expect(registry.paramsHashOf(id + 7n)).to.be.revertedWithCustomError(registry, "UnknownEpoch");
+      await (await registry.postPrices(...pricesArgs({ ...params, epochId: id + 256n }))).wait(); // same ring slot
+      await expect(registry.paramsHashOf(id)).to.be.revertedWithCustomError(registry, "UnknownEpoch").withArgs(id);
+      expect(BigInt(await registry.freshParamsHash(id + 256n))).to.be.greaterThan(0n);
+    });
+  });
+
+  it("the wrapper reverts with PublicInputNotInField and InvalidProof", async () => {
+    const { params, portfolio } = example();
+    const proof = await (await prover()).prove(params, portfolio, "initial", 1n);
+    const cd = await solidityCalldata(proof);
+    const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+    const high = { ...cd, publicSignals: [...cd.publicSignals] };
+    high.publicSignals[2] = "0x" + (R + 1n).toString(16);
+    await expect(chain.wrapper.verify(high.a, high.b, high.c, high.publicSignals))
+      .to.be.revertedWithCustomError(chain.wrapper, "PublicInputNotInField").withArgs(2, R + 1n);
+    const wrong = { ...cd, publicSignals: [...cd.publicSignals] };
+    wrong.publicSignals[3] = "0x2";
+    await expect(chain.wrapper.verify(wrong.a, wrong.b, wrong.c, wrong.publicSignals)).to.be.revertedWithCustomError(chain.wrapper, "InvalidProof");
+  });
+});
