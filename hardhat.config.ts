@@ -14,8 +14,8 @@ export default defineConfig({
     version: solcVersion,
     path: join(solcDir, "soljson.js"),
     settings: { optimizer: { enabled: true, runs: 200 } },
-    // external libraries linked into RiskEpochRegistry (the hot price path hashes with PoseidonT6)
-    npmFilesToBuild: ["poseidon-solidity/PoseidonT3.sol", "poseidon-solidity/PoseidonT6.sol"],
+    // external library linked into RiskEpochRegistry (slowHash = Poseidon2)
+    npmFilesToBuild: ["poseidon-solidity/PoseidonT3.sol"],
   },
   paths: {
     sources: "verifier-contracts",

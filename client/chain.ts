@@ -49,7 +49,7 @@ export async function verifyOnChain(chain: LocalChain, cd: SolidityCalldata): Pr
   return { valid: true, gas };
 }
 
-/** Deploy the Poseidon data parts, the poseidon-solidity libraries and the RiskEpochRegistry. */
+/** Deploy the Poseidon contracts and data parts, the poseidon-solidity T3 library and the RiskEpochRegistry. */
 export async function deployRegistry(ethers: any, opts: { admin: string; publisher: string; maxAge: bigint }): Promise<any> {
   const deploy = async (name: string, args: unknown[] = [], extra: object = {}) => {
     const c = await ethers.deployContract(name, args, extra);
@@ -59,8 +59,9 @@ export async function deployRegistry(ethers: any, opts: { admin: string; publish
   const t9 = await deploy("PoseidonDataT9Part0");
   const t12 = [await deploy("PoseidonDataT12Part0"), await deploy("PoseidonDataT12Part1")];
   const t17 = [await deploy("PoseidonDataT17Part0"), await deploy("PoseidonDataT17Part1"), await deploy("PoseidonDataT17Part2")];
-  const libraries = { PoseidonT3: await deploy("PoseidonT3"), PoseidonT6: await deploy("PoseidonT6") };
-  const registry = await ethers.deployContract("RiskEpochRegistry", [opts.admin, opts.publisher, opts.maxAge, t9, t12, t17], { libraries });
+  const poseidon5 = await deploy("PoseidonT6Opt", [await deploy("PoseidonT6OptData0"), await deploy("PoseidonT6OptData1")]);
+  const libraries = { PoseidonT3: await deploy("PoseidonT3") };
+  const registry = await ethers.deployContract("RiskEpochRegistry", [opts.admin, opts.publisher, opts.maxAge, poseidon5, t9, t12, t17], { libraries });
   await registry.waitForDeployment();
   return registry;
 }

@@ -2,8 +2,8 @@
 pragma solidity ^0.8.24;
 
 import {PoseidonT3} from "poseidon-solidity/PoseidonT3.sol";
-import {PoseidonT6} from "poseidon-solidity/PoseidonT6.sol";
 import {PoseidonWide} from "./generated/PoseidonWide.sol";
+import {PoseidonT6Opt} from "./generated/PoseidonT6Opt.sol";
 
 /// Risk epochs for the margin circuit MarginProof(8, 4, 16): a publisher posts risk parameters
 /// (rarely), funding indices (periodically) and prices (often). The registry validates every
@@ -12,7 +12,7 @@ import {PoseidonWide} from "./generated/PoseidonWide.sol";
 ///   riskHash    = H(depth[8], positionCap[8], riskWords[10])     (PoseidonWide 16 then 11)
 ///   fundingHash = H(fundingIndex[8] mod r)                         (PoseidonWide 8)
 ///   slowHash    = Poseidon2(fundingHash, riskHash)                 (PoseidonT3)
-///   paramsHash  = Poseidon5(priceWords[4], slowHash)               (PoseidonT6, per price post)
+///   paramsHash  = Poseidon5(priceWords[4], slowHash)               (PoseidonT6Opt, per price post)
 /// Risk and funding posts take effect with the next price post, which opens a new epoch.
 /// Epochs live in a ring of RING slots; a proof for an epoch older than maxAge is rejected.
 contract RiskEpochRegistry {
@@ -73,6 +73,7 @@ contract RiskEpochRegistry {
     event EpochPosted(uint64 indexed epochId, uint256 paramsHash);
 
     address public immutable admin;
+    PoseidonT6Opt public immutable poseidon5;
     address internal immutable t9;
     address internal immutable t12a;
     address internal immutable t12b;
@@ -98,16 +99,19 @@ contract RiskEpochRegistry {
         _;
     }
 
+    /// @param poseidon5_ the optimized Poseidon over 5 inputs (hash of every price post)
     /// @param poseidonT9 PoseidonDataT9Part0; poseidonT12 and poseidonT17 their parts in order
     constructor(
         address admin_,
         address publisher,
         uint64 maxAge_,
+        PoseidonT6Opt poseidon5_,
         address poseidonT9,
         address[2] memory poseidonT12,
         address[3] memory poseidonT17
     ) {
         admin = admin_;
+        poseidon5 = poseidon5_;
         isPublisher[publisher] = true;
         maxAge = maxAge_;
         t9 = poseidonT9;
@@ -197,7 +201,7 @@ contract RiskEpochRegistry {
             | (uint256(markPrice[6]) << 144) | (uint256(markPrice[7]) << 192);
         uint256 w2 = uint256(priceE18[0]) | (uint256(priceE18[1]) << 96);
         uint256 w3 = uint256(priceE18[2]) | (uint256(priceE18[3]) << 96);
-        paramsHash = PoseidonT6.hash([w0, w1, w2, w3, slow]);
+        paramsHash = poseidon5.hash([w0, w1, w2, w3, slow]);
         EpochSlot storage s = ring[epochId % RING];
         s.paramsHash = paramsHash;
         s.epochId = epochId;

@@ -3,6 +3,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { fundingHash, paramsHash, riskHash, slowHash } from "../../prover/encoding.ts";
+import { poseidon } from "../../prover/hash.ts";
 import { solidityCalldata } from "../../prover/prover.ts";
 import { deployRegistry, fundingArg, postEpoch, pricesArgs, riskParamsArg, startLocalChain, verifyOnChain, type LocalChain } from "../../client/chain.ts";
 import { arbParams, clone, example } from "../fixtures.ts";
@@ -130,6 +131,23 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
       await expect(registry.paramsHashOf(id)).to.be.revertedWithCustomError(registry, "UnknownEpoch").withArgs(id);
       expect(BigInt(await registry.freshParamsHash(id + 256n))).to.be.greaterThan(0n);
     });
+  });
+
+  it("a price-only post stays within the 150k gas target (first use of a ring slot and warm)", async () => {
+    const { params } = example();
+    const id = BigInt(await registry.latestEpochId()) + 1n;
+    const first = await (await registry.postPrices(...pricesArgs({ ...params, epochId: id }))).wait();
+    const warm = await (await registry.postPrices(...pricesArgs({ ...params, epochId: id + 256n }))).wait();
+    expect(first.gasUsed <= 150_000n, `first use ${first.gasUsed}`).to.equal(true);
+    expect(warm.gasUsed <= 150_000n, `warm ${warm.gasUsed}`).to.equal(true);
+  });
+
+  it("the optimized Poseidon(5) equals the prover's Poseidon on edge inputs", async () => {
+    const h = await ethers.getContractAt("PoseidonT6Opt", await registry.poseidon5());
+    const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+    for (const xs of [[0n, 0n, 0n, 0n, 0n], [1n, 2n, 3n, 4n, 5n], [R - 1n, R - 2n, 2n ** 252n, 2n ** 253n - 1n, 7n]]) {
+      expect(BigInt(await h.hash(xs))).to.equal(poseidon(xs));
+    }
   });
 
   it("the wrapper reverts with PublicInputNotInField and InvalidProof", async () => {

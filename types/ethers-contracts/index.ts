@@ -8,8 +8,6 @@ export type { verifierContracts };
 export * as factories from './factories/index.js';
 export type { PoseidonT3 } from './poseidon-solidity/PoseidonT3.js';
 export { PoseidonT3__factory } from './factories/poseidon-solidity/PoseidonT3__factory.js';
-export type { PoseidonT6 } from './poseidon-solidity/PoseidonT6.js';
-export { PoseidonT6__factory } from './factories/poseidon-solidity/PoseidonT6__factory.js';
 export type { MarginProofVerifier } from './verifier-contracts/MarginProofVerifier.js';
 export { MarginProofVerifier__factory } from './factories/verifier-contracts/MarginProofVerifier__factory.js';
 export type { RiskEpochRegistry } from './verifier-contracts/RiskEpochRegistry.js';
@@ -30,3 +28,9 @@ export type { PoseidonDataT9Part0 } from './verifier-contracts/generated/Poseido
 export { PoseidonDataT9Part0__factory } from './factories/verifier-contracts/generated/PoseidonWide.sol/PoseidonDataT9Part0__factory.js';
 export type { PoseidonWide } from './verifier-contracts/generated/PoseidonWide.sol/PoseidonWide.js';
 export { PoseidonWide__factory } from './factories/verifier-contracts/generated/PoseidonWide.sol/PoseidonWide__factory.js';
+export type { PoseidonT6Opt } from './verifier-contracts/generated/PoseidonT6Opt.sol/PoseidonT6Opt.js';
+export { PoseidonT6Opt__factory } from './factories/verifier-contracts/generated/PoseidonT6Opt.sol/PoseidonT6Opt__factory.js';
+export type { PoseidonT6OptData0 } from './verifier-contracts/generated/PoseidonT6Opt.sol/PoseidonT6OptData0.js';
+export { PoseidonT6OptData0__factory } from './factories/verifier-contracts/generated/PoseidonT6Opt.sol/PoseidonT6OptData0__factory.js';
+export type { PoseidonT6OptData1 } from './verifier-contracts/generated/PoseidonT6Opt.sol/PoseidonT6OptData1.js';
+export { PoseidonT6OptData1__factory } from './factories/verifier-contracts/generated/PoseidonT6Opt.sol/PoseidonT6OptData1__factory.js';

@@ -2,4 +2,3 @@
 /* tslint:disable */
 /* eslint-disable */
 export type { PoseidonT3 } from './PoseidonT3.js';
-export type { PoseidonT6 } from './PoseidonT6.js';

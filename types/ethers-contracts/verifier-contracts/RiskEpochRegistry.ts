@@ -18,7 +18,7 @@ export declare namespace RiskEpochRegistry {
     }
 
   export interface RiskEpochRegistryInterface extends Interface {
-    getFunction(nameOrSignature: "M" | "N" | "RING" | "S" | "admin" | "freshParamsHash" | "fundingHash" | "isPublisher" | "latestEpochId" | "maxAge" | "paramsHashOf" | "postFunding" | "postPrices" | "postRisk" | "postedAt" | "riskHash" | "setMaxAge" | "setPublisher" | "slowHash"): FunctionFragment;
+    getFunction(nameOrSignature: "M" | "N" | "RING" | "S" | "admin" | "freshParamsHash" | "fundingHash" | "isPublisher" | "latestEpochId" | "maxAge" | "paramsHashOf" | "poseidon5" | "postFunding" | "postPrices" | "postRisk" | "postedAt" | "riskHash" | "setMaxAge" | "setPublisher" | "slowHash"): FunctionFragment;
 
     getEvent(nameOrSignatureOrTopic: "EpochPosted" | "FundingPosted" | "MaxAgeSet" | "PublisherSet" | "RiskPosted"): EventFragment;
 
@@ -33,6 +33,7 @@ encodeFunctionData(functionFragment: 'isPublisher', values: [AddressLike]): stri
 encodeFunctionData(functionFragment: 'latestEpochId', values?: undefined): string;
 encodeFunctionData(functionFragment: 'maxAge', values?: undefined): string;
 encodeFunctionData(functionFragment: 'paramsHashOf', values: [BigNumberish]): string;
+encodeFunctionData(functionFragment: 'poseidon5', values?: undefined): string;
 encodeFunctionData(functionFragment: 'postFunding', values: [BigNumberish[]]): string;
 encodeFunctionData(functionFragment: 'postPrices', values: [BigNumberish, BigNumberish[], [BigNumberish, BigNumberish, BigNumberish, BigNumberish]]): string;
 encodeFunctionData(functionFragment: 'postRisk', values: [RiskEpochRegistry.RiskParamsStruct]): string;
@@ -53,6 +54,7 @@ decodeFunctionResult(functionFragment: 'isPublisher', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'latestEpochId', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'maxAge', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'paramsHashOf', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'poseidon5', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'postFunding', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'postPrices', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'postRisk', data: BytesLike): Result;
@@ -246,6 +248,14 @@ decodeFunctionResult(functionFragment: 'slowHash', data: BytesLike): Result;
     
 
     
+    poseidon5: TypedContractMethod<
+      [],
+      [string],
+      'view'
+    >
+    
+
+    
     postFunding: TypedContractMethod<
       [fundingIndex: BigNumberish[], ],
       [bigint],
@@ -365,6 +375,11 @@ getFunction(nameOrSignature: 'maxAge'): TypedContractMethod<
 getFunction(nameOrSignature: 'paramsHashOf'): TypedContractMethod<
       [epochId: BigNumberish, ],
       [bigint],
+      'view'
+    >;
+getFunction(nameOrSignature: 'poseidon5'): TypedContractMethod<
+      [],
+      [string],
       'view'
     >;
 getFunction(nameOrSignature: 'postFunding'): TypedContractMethod<

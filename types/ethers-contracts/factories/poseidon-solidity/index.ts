@@ -2,4 +2,3 @@
 /* tslint:disable */
 /* eslint-disable */
 export { PoseidonT3__factory } from './PoseidonT3__factory.js';
-export { PoseidonT6__factory } from './PoseidonT6__factory.js';

@@ -3,5 +3,7 @@
 /* eslint-disable */
 import type * as marginVerifierSol from './MarginVerifier.sol/index.js';
 export type { marginVerifierSol };
+import type * as poseidonT6OptSol from './PoseidonT6Opt.sol/index.js';
+export type { poseidonT6OptSol };
 import type * as poseidonWideSol from './PoseidonWide.sol/index.js';
 export type { poseidonWideSol };

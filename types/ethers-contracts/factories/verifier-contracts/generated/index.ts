@@ -2,4 +2,5 @@
 /* tslint:disable */
 /* eslint-disable */
 export * as marginVerifierSol from './MarginVerifier.sol/index.js';
+export * as poseidonT6OptSol from './PoseidonT6Opt.sol/index.js';
 export * as poseidonWideSol from './PoseidonWide.sol/index.js';
