@@ -10,10 +10,13 @@ import * as Contracts from "./index.js";
 
 declare module "@nomicfoundation/hardhat-ethers/types" {
   interface HardhatEthersHelpers extends HardhatEthersHelpersBase {
-  getContractFactory(name: 'PoseidonT3', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonT3__factory>
-getContractFactory(name: 'MarginProofVerifier', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.MarginProofVerifier__factory>
+  getContractFactory(name: 'MarginProofVerifier', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.MarginProofVerifier__factory>
 getContractFactory(name: 'RiskEpochRegistry', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.RiskEpochRegistry__factory>
+getContractFactory(name: 'PoseidonT3', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonT3__factory>
 getContractFactory(name: 'Groth16Verifier', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.Groth16Verifier__factory>
+getContractFactory(name: 'PoseidonT6Opt', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonT6Opt__factory>
+getContractFactory(name: 'PoseidonT6OptData0', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonT6OptData0__factory>
+getContractFactory(name: 'PoseidonT6OptData1', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonT6OptData1__factory>
 getContractFactory(name: 'PoseidonDataT12Part0', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonDataT12Part0__factory>
 getContractFactory(name: 'PoseidonDataT12Part1', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonDataT12Part1__factory>
 getContractFactory(name: 'PoseidonDataT17Part0', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonDataT17Part0__factory>
@@ -21,14 +24,14 @@ getContractFactory(name: 'PoseidonDataT17Part1', signerOrOptions?: ethers.Signer
 getContractFactory(name: 'PoseidonDataT17Part2', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonDataT17Part2__factory>
 getContractFactory(name: 'PoseidonDataT9Part0', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonDataT9Part0__factory>
 getContractFactory(name: 'PoseidonWide', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonWide__factory>
-getContractFactory(name: 'PoseidonT6Opt', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonT6Opt__factory>
-getContractFactory(name: 'PoseidonT6OptData0', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonT6OptData0__factory>
-getContractFactory(name: 'PoseidonT6OptData1', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonT6OptData1__factory>
 
-  getContractAt(name: 'PoseidonT3', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonT3>
-getContractAt(name: 'MarginProofVerifier', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.MarginProofVerifier>
+  getContractAt(name: 'MarginProofVerifier', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.MarginProofVerifier>
 getContractAt(name: 'RiskEpochRegistry', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.RiskEpochRegistry>
+getContractAt(name: 'PoseidonT3', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonT3>
 getContractAt(name: 'Groth16Verifier', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.Groth16Verifier>
+getContractAt(name: 'PoseidonT6Opt', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonT6Opt>
+getContractAt(name: 'PoseidonT6OptData0', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonT6OptData0>
+getContractAt(name: 'PoseidonT6OptData1', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonT6OptData1>
 getContractAt(name: 'PoseidonDataT12Part0', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonDataT12Part0>
 getContractAt(name: 'PoseidonDataT12Part1', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonDataT12Part1>
 getContractAt(name: 'PoseidonDataT17Part0', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonDataT17Part0>
@@ -36,14 +39,14 @@ getContractAt(name: 'PoseidonDataT17Part1', address: string | ethers.Addressable
 getContractAt(name: 'PoseidonDataT17Part2', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonDataT17Part2>
 getContractAt(name: 'PoseidonDataT9Part0', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonDataT9Part0>
 getContractAt(name: 'PoseidonWide', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonWide>
-getContractAt(name: 'PoseidonT6Opt', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonT6Opt>
-getContractAt(name: 'PoseidonT6OptData0', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonT6OptData0>
-getContractAt(name: 'PoseidonT6OptData1', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonT6OptData1>
 
-  deployContract(name: 'PoseidonT3', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT3>
-deployContract(name: 'MarginProofVerifier', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.MarginProofVerifier>
+  deployContract(name: 'MarginProofVerifier', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.MarginProofVerifier>
 deployContract(name: 'RiskEpochRegistry', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.RiskEpochRegistry>
+deployContract(name: 'PoseidonT3', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT3>
 deployContract(name: 'Groth16Verifier', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.Groth16Verifier>
+deployContract(name: 'PoseidonT6Opt', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6Opt>
+deployContract(name: 'PoseidonT6OptData0', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6OptData0>
+deployContract(name: 'PoseidonT6OptData1', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6OptData1>
 deployContract(name: 'PoseidonDataT12Part0', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT12Part0>
 deployContract(name: 'PoseidonDataT12Part1', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT12Part1>
 deployContract(name: 'PoseidonDataT17Part0', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT17Part0>
@@ -51,14 +54,14 @@ deployContract(name: 'PoseidonDataT17Part1', signerOrOptions?: ethers.Signer | D
 deployContract(name: 'PoseidonDataT17Part2', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT17Part2>
 deployContract(name: 'PoseidonDataT9Part0', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT9Part0>
 deployContract(name: 'PoseidonWide', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWide>
-deployContract(name: 'PoseidonT6Opt', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6Opt>
-deployContract(name: 'PoseidonT6OptData0', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6OptData0>
-deployContract(name: 'PoseidonT6OptData1', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6OptData1>
 
-  deployContract(name: 'PoseidonT3', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT3>
-deployContract(name: 'MarginProofVerifier', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.MarginProofVerifier>
+  deployContract(name: 'MarginProofVerifier', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.MarginProofVerifier>
 deployContract(name: 'RiskEpochRegistry', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.RiskEpochRegistry>
+deployContract(name: 'PoseidonT3', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT3>
 deployContract(name: 'Groth16Verifier', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.Groth16Verifier>
+deployContract(name: 'PoseidonT6Opt', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6Opt>
+deployContract(name: 'PoseidonT6OptData0', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6OptData0>
+deployContract(name: 'PoseidonT6OptData1', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6OptData1>
 deployContract(name: 'PoseidonDataT12Part0', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT12Part0>
 deployContract(name: 'PoseidonDataT12Part1', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT12Part1>
 deployContract(name: 'PoseidonDataT17Part0', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT17Part0>
@@ -66,9 +69,6 @@ deployContract(name: 'PoseidonDataT17Part1', args: any[], signerOrOptions?: ethe
 deployContract(name: 'PoseidonDataT17Part2', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT17Part2>
 deployContract(name: 'PoseidonDataT9Part0', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT9Part0>
 deployContract(name: 'PoseidonWide', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWide>
-deployContract(name: 'PoseidonT6Opt', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6Opt>
-deployContract(name: 'PoseidonT6OptData0', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6OptData0>
-deployContract(name: 'PoseidonT6OptData1', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6OptData1>
 
     // default types
     getContractFactory(
