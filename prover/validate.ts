@@ -33,7 +33,12 @@ const DECIMAL = /^-?(0|[1-9][0-9]*)$/;
 const MAX_DIGITS = 80; // > 254 bits; longer strings are rejected before BigInt parsing
 
 function describe(v: unknown): string {
-  const s = typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  let s: string;
+  try {
+    s = typeof v === "string" ? JSON.stringify(v.length > 60 ? v.slice(0, 60) : v) : (JSON.stringify(v) ?? String(v));
+  } catch {
+    s = Array.isArray(v) ? "an array" : typeof v; // e.g. nesting too deep to print
+  }
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }
 
