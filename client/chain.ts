@@ -56,12 +56,21 @@ export async function deployRegistry(ethers: any, opts: { admin: string; publish
     await c.waitForDeployment();
     return c.getAddress() as Promise<string>;
   };
-  const t9 = await deploy("PoseidonDataT9Part0");
-  const t12 = [await deploy("PoseidonDataT12Part0"), await deploy("PoseidonDataT12Part1")];
-  const t17 = [await deploy("PoseidonDataT17Part0"), await deploy("PoseidonDataT17Part1"), await deploy("PoseidonDataT17Part2")];
+  const hasher = async (name: string, parts: number) => {
+    const data: string[] = [];
+    for (let i = 0; i < parts; i++) data.push(await deploy(`${name}Data${i}`));
+    return deploy(name, data);
+  };
   const poseidon5 = await deploy("PoseidonT6Opt", [await deploy("PoseidonT6OptData0"), await deploy("PoseidonT6OptData1")]);
+  const poseidon8 = await hasher("PoseidonWideT9", 2);
+  const poseidon11 = await hasher("PoseidonWideT12", 3);
+  const poseidon16 = await hasher("PoseidonWideT17", 5);
   const libraries = { PoseidonT3: await deploy("PoseidonT3") };
-  const registry = await ethers.deployContract("RiskEpochRegistry", [opts.admin, opts.publisher, opts.maxAge, poseidon5, t9, t12, t17], { libraries });
+  const registry = await ethers.deployContract(
+    "RiskEpochRegistry",
+    [opts.admin, opts.publisher, opts.maxAge, poseidon5, poseidon8, poseidon11, poseidon16],
+    { libraries },
+  );
   await registry.waitForDeployment();
   return registry;
 }

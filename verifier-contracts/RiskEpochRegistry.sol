@@ -2,15 +2,15 @@
 pragma solidity ^0.8.24;
 
 import {PoseidonT3} from "poseidon-solidity/PoseidonT3.sol";
-import {PoseidonWide} from "./generated/PoseidonWide.sol";
+import {PoseidonWideT9, PoseidonWideT12, PoseidonWideT17} from "./generated/PoseidonWide.sol";
 import {PoseidonT6Opt} from "./generated/PoseidonT6Opt.sol";
 
 /// Risk epochs for the margin circuit MarginProof(8, 4, 16): a publisher posts risk parameters
 /// (rarely), funding indices (periodically) and prices (often). The registry validates every
 /// bound of the model (docs/SPEC.md §1) — the circuit relies on it (its NOTE) — and computes
 /// the circuit's paramsHash on-chain (docs/SPEC.md §3):
-///   riskHash    = H(depth[8], positionCap[8], riskWords[10])     (PoseidonWide 16 then 11)
-///   fundingHash = H(fundingIndex[8] mod r)                         (PoseidonWide 8)
+///   riskHash    = H(depth[8], positionCap[8], riskWords[10])     (PoseidonWideT17 then T12)
+///   fundingHash = H(fundingIndex[8] mod r)                         (PoseidonWideT9)
 ///   slowHash    = Poseidon2(fundingHash, riskHash)                 (PoseidonT3)
 ///   paramsHash  = Poseidon5(priceWords[4], slowHash)               (PoseidonT6Opt, per price post)
 /// Risk and funding posts take effect with the next price post, which opens a new epoch.
@@ -65,6 +65,7 @@ contract RiskEpochRegistry {
     error EpochNotIncreasing(uint64 epochId, uint64 latestEpochId);
     error UnknownEpoch(uint64 epochId);
     error StaleEpoch(uint64 epochId, uint256 age, uint256 maxAge);
+    error PoseidonSelfTest(uint256 inputs);
 
     event PublisherSet(address indexed publisher, bool allowed);
     event MaxAgeSet(uint256 maxAge);
@@ -74,12 +75,9 @@ contract RiskEpochRegistry {
 
     address public immutable admin;
     PoseidonT6Opt public immutable poseidon5;
-    address internal immutable t9;
-    address internal immutable t12a;
-    address internal immutable t12b;
-    address internal immutable t17a;
-    address internal immutable t17b;
-    address internal immutable t17c;
+    PoseidonWideT9 public immutable poseidon8;
+    PoseidonWideT12 public immutable poseidon11;
+    PoseidonWideT17 public immutable poseidon16;
 
     mapping(address => bool) public isPublisher;
     uint256 public riskHash;
@@ -99,27 +97,35 @@ contract RiskEpochRegistry {
         _;
     }
 
-    /// @param poseidon5_ the optimized Poseidon over 5 inputs (hash of every price post)
-    /// @param poseidonT9 PoseidonDataT9Part0; poseidonT12 and poseidonT17 their parts in order
+    /// The hashers are checked against known answers (Poseidon of 1..n) so a misordered or wrong
+    /// deployment cannot go live; each hasher pins its own constant data by code hash.
     constructor(
         address admin_,
         address publisher,
         uint64 maxAge_,
         PoseidonT6Opt poseidon5_,
-        address poseidonT9,
-        address[2] memory poseidonT12,
-        address[3] memory poseidonT17
+        PoseidonWideT9 poseidon8_,
+        PoseidonWideT12 poseidon11_,
+        PoseidonWideT17 poseidon16_
     ) {
         admin = admin_;
-        poseidon5 = poseidon5_;
+        (poseidon5, poseidon8, poseidon11, poseidon16) = (poseidon5_, poseidon8_, poseidon11_, poseidon16_);
+        if (poseidon5_.hash([uint256(1), 2, 3, 4, 5]) != 0xdab9449e4a1398a15224c0b15a49d598b2174d305a316c918125f8feeb123c0) {
+            revert PoseidonSelfTest(5);
+        }
+        if (poseidon8_.hash([uint256(1), 2, 3, 4, 5, 6, 7, 8]) != 0x2921ab9bd0140cbc98e40395c0fefb40337a4d54fbbecd9a4d43b3d8d0c4d8d1) {
+            revert PoseidonSelfTest(8);
+        }
+        if (
+            poseidon11_.hash([uint256(1), 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+                != 0x07e5b070aa2dba008f30a6b785b6c5ae2429e211f71cacdbdae0e07fc05b47a8
+        ) revert PoseidonSelfTest(11);
+        if (
+            poseidon16_.hash([uint256(1), 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])
+                != 0x16159a551cbb66108281a48099fff949ae08afd7f1f2ec06de2ffb96b919b765
+        ) revert PoseidonSelfTest(16);
         isPublisher[publisher] = true;
         maxAge = maxAge_;
-        t9 = poseidonT9;
-        (t12a, t12b) = (poseidonT12[0], poseidonT12[1]);
-        (t17a, t17b, t17c) = (poseidonT17[0], poseidonT17[1], poseidonT17[2]);
-        PoseidonWide.checkData(_parts9(), 9);
-        PoseidonWide.checkData(_parts12(), 12);
-        PoseidonWide.checkData(_parts17(), 17);
         emit PublisherSet(publisher, true);
         emit MaxAgeSet(maxAge_);
     }
@@ -140,7 +146,7 @@ contract RiskEpochRegistry {
 
     /// Validate and hash the slow risk parameters.
     function postRisk(RiskParams calldata p) external onlyPublisher returns (uint256 h) {
-        uint256[] memory wide = new uint256[](16);
+        uint256[16] memory wide;
         for (uint256 i = 0; i < N; i++) {
             MarketRisk calldata m = p.markets[i];
             if (m.maintenanceRateBps > m.initialRateBps) revert InvalidParameter(Field.MaintenanceRateBps, i);
@@ -159,11 +165,11 @@ contract RiskEpochRegistry {
                 if (x > 10000 || x < -10000) revert InvalidParameter(Field.Shock, k * N + i);
             }
         }
-        uint256[] memory tail = new uint256[](11);
-        tail[0] = PoseidonWide.hash(_parts17(), wide);
+        uint256[11] memory tail;
+        tail[0] = poseidon16.hash(wide);
         uint256[10] memory words = _riskWords(p);
         for (uint256 w = 0; w < 10; w++) tail[1 + w] = words[w];
-        h = PoseidonWide.hash(_parts12(), tail);
+        h = poseidon11.hash(tail);
         riskHash = h;
         _updateSlow();
         emit RiskPosted(h, slowHash);
@@ -171,13 +177,13 @@ contract RiskEpochRegistry {
 
     /// Validate and hash the cumulative funding indices (|x| < 2^63).
     function postFunding(int64[8] calldata fundingIndex) external onlyPublisher returns (uint256 h) {
-        uint256[] memory f = new uint256[](8);
+        uint256[8] memory f;
         for (uint256 i = 0; i < N; i++) {
             int64 x = fundingIndex[i];
             if (x == type(int64).min) revert InvalidParameter(Field.FundingIndex, i);
             f[i] = x >= 0 ? uint256(uint64(x)) : R - uint256(uint64(-x));
         }
-        h = PoseidonWide.hash(_parts9(), f);
+        h = poseidon8.hash(f);
         fundingHash = h;
         _updateSlow();
         emit FundingPosted(h, slowHash);
@@ -268,20 +274,5 @@ contract RiskEpochRegistry {
         }
         words[w] |= value << shift;
         return (words, w, shift + width);
-    }
-
-    function _parts9() internal view returns (address[] memory a) {
-        a = new address[](1);
-        a[0] = t9;
-    }
-
-    function _parts12() internal view returns (address[] memory a) {
-        a = new address[](2);
-        (a[0], a[1]) = (t12a, t12b);
-    }
-
-    function _parts17() internal view returns (address[] memory a) {
-        a = new address[](3);
-        (a[0], a[1], a[2]) = (t17a, t17b, t17c);
     }
 }

@@ -10,65 +10,89 @@ import * as Contracts from "./index.js";
 
 declare module "@nomicfoundation/hardhat-ethers/types" {
   interface HardhatEthersHelpers extends HardhatEthersHelpersBase {
-  getContractFactory(name: 'MarginProofVerifier', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.MarginProofVerifier__factory>
+  getContractFactory(name: 'PoseidonT3', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonT3__factory>
 getContractFactory(name: 'RiskEpochRegistry', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.RiskEpochRegistry__factory>
-getContractFactory(name: 'PoseidonT3', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonT3__factory>
+getContractFactory(name: 'MarginProofVerifier', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.MarginProofVerifier__factory>
 getContractFactory(name: 'Groth16Verifier', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.Groth16Verifier__factory>
 getContractFactory(name: 'PoseidonT6Opt', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonT6Opt__factory>
 getContractFactory(name: 'PoseidonT6OptData0', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonT6OptData0__factory>
 getContractFactory(name: 'PoseidonT6OptData1', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonT6OptData1__factory>
-getContractFactory(name: 'PoseidonDataT12Part0', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonDataT12Part0__factory>
-getContractFactory(name: 'PoseidonDataT12Part1', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonDataT12Part1__factory>
-getContractFactory(name: 'PoseidonDataT17Part0', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonDataT17Part0__factory>
-getContractFactory(name: 'PoseidonDataT17Part1', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonDataT17Part1__factory>
-getContractFactory(name: 'PoseidonDataT17Part2', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonDataT17Part2__factory>
-getContractFactory(name: 'PoseidonDataT9Part0', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonDataT9Part0__factory>
-getContractFactory(name: 'PoseidonWide', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonWide__factory>
+getContractFactory(name: 'PoseidonWideT12', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonWideT12__factory>
+getContractFactory(name: 'PoseidonWideT12Data0', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonWideT12Data0__factory>
+getContractFactory(name: 'PoseidonWideT12Data1', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonWideT12Data1__factory>
+getContractFactory(name: 'PoseidonWideT12Data2', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonWideT12Data2__factory>
+getContractFactory(name: 'PoseidonWideT17', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonWideT17__factory>
+getContractFactory(name: 'PoseidonWideT17Data0', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonWideT17Data0__factory>
+getContractFactory(name: 'PoseidonWideT17Data1', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonWideT17Data1__factory>
+getContractFactory(name: 'PoseidonWideT17Data2', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonWideT17Data2__factory>
+getContractFactory(name: 'PoseidonWideT17Data3', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonWideT17Data3__factory>
+getContractFactory(name: 'PoseidonWideT17Data4', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonWideT17Data4__factory>
+getContractFactory(name: 'PoseidonWideT9', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonWideT9__factory>
+getContractFactory(name: 'PoseidonWideT9Data0', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonWideT9Data0__factory>
+getContractFactory(name: 'PoseidonWideT9Data1', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.PoseidonWideT9Data1__factory>
 
-  getContractAt(name: 'MarginProofVerifier', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.MarginProofVerifier>
+  getContractAt(name: 'PoseidonT3', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonT3>
 getContractAt(name: 'RiskEpochRegistry', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.RiskEpochRegistry>
-getContractAt(name: 'PoseidonT3', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonT3>
+getContractAt(name: 'MarginProofVerifier', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.MarginProofVerifier>
 getContractAt(name: 'Groth16Verifier', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.Groth16Verifier>
 getContractAt(name: 'PoseidonT6Opt', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonT6Opt>
 getContractAt(name: 'PoseidonT6OptData0', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonT6OptData0>
 getContractAt(name: 'PoseidonT6OptData1', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonT6OptData1>
-getContractAt(name: 'PoseidonDataT12Part0', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonDataT12Part0>
-getContractAt(name: 'PoseidonDataT12Part1', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonDataT12Part1>
-getContractAt(name: 'PoseidonDataT17Part0', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonDataT17Part0>
-getContractAt(name: 'PoseidonDataT17Part1', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonDataT17Part1>
-getContractAt(name: 'PoseidonDataT17Part2', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonDataT17Part2>
-getContractAt(name: 'PoseidonDataT9Part0', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonDataT9Part0>
-getContractAt(name: 'PoseidonWide', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonWide>
+getContractAt(name: 'PoseidonWideT12', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonWideT12>
+getContractAt(name: 'PoseidonWideT12Data0', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonWideT12Data0>
+getContractAt(name: 'PoseidonWideT12Data1', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonWideT12Data1>
+getContractAt(name: 'PoseidonWideT12Data2', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonWideT12Data2>
+getContractAt(name: 'PoseidonWideT17', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonWideT17>
+getContractAt(name: 'PoseidonWideT17Data0', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonWideT17Data0>
+getContractAt(name: 'PoseidonWideT17Data1', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonWideT17Data1>
+getContractAt(name: 'PoseidonWideT17Data2', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonWideT17Data2>
+getContractAt(name: 'PoseidonWideT17Data3', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonWideT17Data3>
+getContractAt(name: 'PoseidonWideT17Data4', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonWideT17Data4>
+getContractAt(name: 'PoseidonWideT9', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonWideT9>
+getContractAt(name: 'PoseidonWideT9Data0', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonWideT9Data0>
+getContractAt(name: 'PoseidonWideT9Data1', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.PoseidonWideT9Data1>
 
-  deployContract(name: 'MarginProofVerifier', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.MarginProofVerifier>
+  deployContract(name: 'PoseidonT3', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT3>
 deployContract(name: 'RiskEpochRegistry', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.RiskEpochRegistry>
-deployContract(name: 'PoseidonT3', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT3>
+deployContract(name: 'MarginProofVerifier', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.MarginProofVerifier>
 deployContract(name: 'Groth16Verifier', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.Groth16Verifier>
 deployContract(name: 'PoseidonT6Opt', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6Opt>
 deployContract(name: 'PoseidonT6OptData0', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6OptData0>
 deployContract(name: 'PoseidonT6OptData1', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6OptData1>
-deployContract(name: 'PoseidonDataT12Part0', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT12Part0>
-deployContract(name: 'PoseidonDataT12Part1', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT12Part1>
-deployContract(name: 'PoseidonDataT17Part0', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT17Part0>
-deployContract(name: 'PoseidonDataT17Part1', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT17Part1>
-deployContract(name: 'PoseidonDataT17Part2', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT17Part2>
-deployContract(name: 'PoseidonDataT9Part0', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT9Part0>
-deployContract(name: 'PoseidonWide', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWide>
+deployContract(name: 'PoseidonWideT12', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT12>
+deployContract(name: 'PoseidonWideT12Data0', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT12Data0>
+deployContract(name: 'PoseidonWideT12Data1', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT12Data1>
+deployContract(name: 'PoseidonWideT12Data2', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT12Data2>
+deployContract(name: 'PoseidonWideT17', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT17>
+deployContract(name: 'PoseidonWideT17Data0', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT17Data0>
+deployContract(name: 'PoseidonWideT17Data1', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT17Data1>
+deployContract(name: 'PoseidonWideT17Data2', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT17Data2>
+deployContract(name: 'PoseidonWideT17Data3', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT17Data3>
+deployContract(name: 'PoseidonWideT17Data4', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT17Data4>
+deployContract(name: 'PoseidonWideT9', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT9>
+deployContract(name: 'PoseidonWideT9Data0', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT9Data0>
+deployContract(name: 'PoseidonWideT9Data1', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT9Data1>
 
-  deployContract(name: 'MarginProofVerifier', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.MarginProofVerifier>
+  deployContract(name: 'PoseidonT3', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT3>
 deployContract(name: 'RiskEpochRegistry', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.RiskEpochRegistry>
-deployContract(name: 'PoseidonT3', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT3>
+deployContract(name: 'MarginProofVerifier', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.MarginProofVerifier>
 deployContract(name: 'Groth16Verifier', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.Groth16Verifier>
 deployContract(name: 'PoseidonT6Opt', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6Opt>
 deployContract(name: 'PoseidonT6OptData0', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6OptData0>
 deployContract(name: 'PoseidonT6OptData1', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonT6OptData1>
-deployContract(name: 'PoseidonDataT12Part0', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT12Part0>
-deployContract(name: 'PoseidonDataT12Part1', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT12Part1>
-deployContract(name: 'PoseidonDataT17Part0', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT17Part0>
-deployContract(name: 'PoseidonDataT17Part1', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT17Part1>
-deployContract(name: 'PoseidonDataT17Part2', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT17Part2>
-deployContract(name: 'PoseidonDataT9Part0', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonDataT9Part0>
-deployContract(name: 'PoseidonWide', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWide>
+deployContract(name: 'PoseidonWideT12', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT12>
+deployContract(name: 'PoseidonWideT12Data0', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT12Data0>
+deployContract(name: 'PoseidonWideT12Data1', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT12Data1>
+deployContract(name: 'PoseidonWideT12Data2', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT12Data2>
+deployContract(name: 'PoseidonWideT17', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT17>
+deployContract(name: 'PoseidonWideT17Data0', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT17Data0>
+deployContract(name: 'PoseidonWideT17Data1', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT17Data1>
+deployContract(name: 'PoseidonWideT17Data2', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT17Data2>
+deployContract(name: 'PoseidonWideT17Data3', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT17Data3>
+deployContract(name: 'PoseidonWideT17Data4', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT17Data4>
+deployContract(name: 'PoseidonWideT9', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT9>
+deployContract(name: 'PoseidonWideT9Data0', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT9Data0>
+deployContract(name: 'PoseidonWideT9Data1', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.PoseidonWideT9Data1>
 
     // default types
     getContractFactory(

@@ -18,7 +18,7 @@ export declare namespace RiskEpochRegistry {
     }
 
   export interface RiskEpochRegistryInterface extends Interface {
-    getFunction(nameOrSignature: "M" | "N" | "RING" | "S" | "admin" | "freshParamsHash" | "fundingHash" | "isPublisher" | "latestEpochId" | "maxAge" | "paramsHashOf" | "poseidon5" | "postFunding" | "postPrices" | "postRisk" | "postedAt" | "riskHash" | "setMaxAge" | "setPublisher" | "slowHash"): FunctionFragment;
+    getFunction(nameOrSignature: "M" | "N" | "RING" | "S" | "admin" | "freshParamsHash" | "fundingHash" | "isPublisher" | "latestEpochId" | "maxAge" | "paramsHashOf" | "poseidon11" | "poseidon16" | "poseidon5" | "poseidon8" | "postFunding" | "postPrices" | "postRisk" | "postedAt" | "riskHash" | "setMaxAge" | "setPublisher" | "slowHash"): FunctionFragment;
 
     getEvent(nameOrSignatureOrTopic: "EpochPosted" | "FundingPosted" | "MaxAgeSet" | "PublisherSet" | "RiskPosted"): EventFragment;
 
@@ -33,7 +33,10 @@ encodeFunctionData(functionFragment: 'isPublisher', values: [AddressLike]): stri
 encodeFunctionData(functionFragment: 'latestEpochId', values?: undefined): string;
 encodeFunctionData(functionFragment: 'maxAge', values?: undefined): string;
 encodeFunctionData(functionFragment: 'paramsHashOf', values: [BigNumberish]): string;
+encodeFunctionData(functionFragment: 'poseidon11', values?: undefined): string;
+encodeFunctionData(functionFragment: 'poseidon16', values?: undefined): string;
 encodeFunctionData(functionFragment: 'poseidon5', values?: undefined): string;
+encodeFunctionData(functionFragment: 'poseidon8', values?: undefined): string;
 encodeFunctionData(functionFragment: 'postFunding', values: [BigNumberish[]]): string;
 encodeFunctionData(functionFragment: 'postPrices', values: [BigNumberish, BigNumberish[], [BigNumberish, BigNumberish, BigNumberish, BigNumberish]]): string;
 encodeFunctionData(functionFragment: 'postRisk', values: [RiskEpochRegistry.RiskParamsStruct]): string;
@@ -54,7 +57,10 @@ decodeFunctionResult(functionFragment: 'isPublisher', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'latestEpochId', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'maxAge', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'paramsHashOf', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'poseidon11', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'poseidon16', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'poseidon5', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'poseidon8', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'postFunding', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'postPrices', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'postRisk', data: BytesLike): Result;
@@ -248,7 +254,31 @@ decodeFunctionResult(functionFragment: 'slowHash', data: BytesLike): Result;
     
 
     
+    poseidon11: TypedContractMethod<
+      [],
+      [string],
+      'view'
+    >
+    
+
+    
+    poseidon16: TypedContractMethod<
+      [],
+      [string],
+      'view'
+    >
+    
+
+    
     poseidon5: TypedContractMethod<
+      [],
+      [string],
+      'view'
+    >
+    
+
+    
+    poseidon8: TypedContractMethod<
       [],
       [string],
       'view'
@@ -377,7 +407,22 @@ getFunction(nameOrSignature: 'paramsHashOf'): TypedContractMethod<
       [bigint],
       'view'
     >;
+getFunction(nameOrSignature: 'poseidon11'): TypedContractMethod<
+      [],
+      [string],
+      'view'
+    >;
+getFunction(nameOrSignature: 'poseidon16'): TypedContractMethod<
+      [],
+      [string],
+      'view'
+    >;
 getFunction(nameOrSignature: 'poseidon5'): TypedContractMethod<
+      [],
+      [string],
+      'view'
+    >;
+getFunction(nameOrSignature: 'poseidon8'): TypedContractMethod<
       [],
       [string],
       'view'
