@@ -2,7 +2,7 @@
 // circomlib's optimized form (sparse partial rounds), fully unrolled. Its 840 constants live in
 // two data contracts (runtime code = constants), pinned by code hash and copied into memory
 // once per call; every constant is then one PUSH2 + MLOAD. This is the hash of every price post.
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { keccak256 } from "ethers";
 import { REPO_ROOT } from "../prover/artifacts.ts";
@@ -135,5 +135,10 @@ contract PoseidonT6OptData${i} {
   .join("")}`;
 if (size !== parts.reduce((a, p) => a + p.length / 2, 0)) throw new Error("size mismatch");
 const out = join(REPO_ROOT, "verifier-contracts", "generated", "PoseidonT6Opt.sol");
+if (process.argv.includes("--check")) {
+  const same = existsSync(out) && readFileSync(out, "utf8") === sol;
+  process.stderr.write(`${out}: ${same ? "up to date" : "DIFFERS from the generator's output"}\n`);
+  process.exit(same ? 0 : 1);
+}
 writeFileSync(out, sol);
 process.stderr.write(`wrote ${out} (${(sol.length / 1024).toFixed(0)} KiB, ${words.length} constants)\n`);

@@ -5,7 +5,7 @@
 // exceed the 24 KB contract limit at these widths, so the rounds are loops over constants that
 // live in data contracts (runtime code = constants), pinned by code hash and copied to memory
 // once per hash. These hashes serve funding and risk posts; price posts use PoseidonT6Opt.
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { keccak256 } from "ethers";
 import { REPO_ROOT } from "../prover/artifacts.ts";
@@ -157,5 +157,10 @@ contract PoseidonWideT${t}Data${i} {
 }
 
 const file = join(REPO_ROOT, "verifier-contracts", "generated", "PoseidonWide.sol");
+if (process.argv.includes("--check")) {
+  const same = existsSync(file) && readFileSync(file, "utf8") === out;
+  process.stderr.write(`${file}: ${same ? "up to date" : "DIFFERS from the generator's output"}\n`);
+  process.exit(same ? 0 : 1);
+}
 writeFileSync(file, out);
 process.stderr.write(`wrote ${file} (${(out.length / 1024).toFixed(0)} KiB)\n`);

@@ -1,5 +1,6 @@
 // The shipped proving artifacts match the sources and the manifest, and the setup had a phase 2.
 import { expect } from "chai";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -51,6 +52,13 @@ describe("proving artifacts (margin)", function () {
     ];
     for (const x of points) expect(sol, x).to.contain(x);
     expect(vk.nPublic).to.equal(4);
+  });
+
+  it("the generated Poseidon contracts are exactly what their generators produce", () => {
+    for (const script of ["scripts/gen-poseidon.ts", "scripts/gen-poseidon-opt.ts"]) {
+      const r = spawnSync(process.execPath, [join(REPO_ROOT, script), "--check"], { encoding: "utf8", cwd: REPO_ROOT });
+      expect(r.status, `${script}: ${r.stderr}`).to.equal(0);
+    }
   });
 
   it("fits 2^14 (the shipped powers of tau)", () => {
