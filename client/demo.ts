@@ -1,8 +1,10 @@
 // npm run demo — prove and verify a real portfolio on an embedded local chain.
 //   1. evaluate the example portfolio (examples/) against the example risk epoch
-//   2. start Hardhat's in-process EVM and deploy the generated Groth16 margin verifier
+//   2. start Hardhat's in-process EVM; deploy the verifier, its wrapper and the epoch registry;
+//      the publisher posts the epoch (risk, funding, prices) and the registry computes paramsHash
 //   3. prove maintenance and initial margin, bound to (chain, verifier, trader, nonce)
-//   4. verify off-chain and on-chain; show that the proof cannot be replayed under another binding
+//   4. verify off-chain and on-chain against the registry's fresh paramsHash; show that the proof
+//      cannot be replayed under another binding and that a stale epoch is refused
 //   5. a tighter epoch (0.5x max leverage): the prover refuses, naming the violation
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,7 +21,7 @@ import {
   type Level,
 } from "../prover/index.ts";
 import { REPO_ROOT } from "../prover/artifacts.ts";
-import { startLocalChain, verifyOnChain } from "./chain.ts";
+import { deployRegistry, fundingArg, pricesArgs, riskParamsArg, startLocalChain, verifyOnChain } from "./chain.ts";
 
 const say = (s = "") => process.stdout.write(`${s}\n`);
 const usd = (quoteUnits: bigint) => `$${(Number(quoteUnits) / 1e6).toLocaleString("en-US", { maximumFractionDigits: 2 })}`;
@@ -40,16 +42,24 @@ async function main(): Promise<void> {
       `gross notional ${usd(BigInt(r.grossNotional))}, healthy=${r.healthy}`);
   }
 
-  say("\n2. Embedded chain (Hardhat EDR, in-process)");
+  say("\n2. Embedded chain (Hardhat EDR, in-process) and the risk epoch");
   let t = performance.now();
   const chain = await startLocalChain();
   const verifierAddress = await chain.verifier.getAddress();
   const deployTx = chain.verifier.deploymentTransaction();
   const receipt = deployTx ? await deployTx.wait() : null;
   say(`   Groth16 margin verifier deployed at ${verifierAddress} (chain id ${chain.chainId}, ` +
-    `${receipt ? `${receipt.gasUsed} gas` : "deployed"}, ${ms(t)})`);
-  const [trader] = await chain.ethers.getSigners();
+    `${receipt ? `${receipt.gasUsed} gas` : "deployed"}, ${ms(t)}), behind MarginProofVerifier`);
+  const [admin, publisher, trader] = await chain.ethers.getSigners();
   const traderAddress = await trader.getAddress();
+  t = performance.now();
+  const registry = (await deployRegistry(chain.ethers, { admin: admin.address, publisher: publisher.address, maxAge: 3600n })).connect(publisher);
+  say(`   RiskEpochRegistry deployed with its Poseidon hashers (${ms(t)})`);
+  const gasOf = async (tx: Promise<any>) => (await (await tx).wait()).gasUsed as bigint;
+  say(`   publisher posts risk parameters (${await gasOf(registry.postRisk(riskParamsArg(params)))} gas), ` +
+    `funding (${await gasOf(registry.postFunding(fundingArg(params)))} gas), ` +
+    `prices opening epoch ${params.epochId} (${await gasOf(registry.postPrices(...pricesArgs(params)))} gas)`);
+  const onChainParamsHash = BigInt(await registry.freshParamsHash(params.epochId));
 
   say("\n3. Proving (Groth16, BN254; artifacts loaded once)");
   t = performance.now();
@@ -68,6 +78,8 @@ async function main(): Promise<void> {
   }
 
   say("\n4. Verification");
+  say(`   the proofs' paramsHash ${proofs[0].publicSignals[1] === onChainParamsHash.toString() ? "equals" : "DIFFERS FROM"} the registry's fresh paramsHash for epoch ${params.epochId}`);
+  if (proofs[0].publicSignals[1] !== onChainParamsHash.toString()) throw new Error("paramsHash mismatch with the registry");
   for (const proof of proofs) {
     t = performance.now();
     const off = await verifyProof(proof, prover.vkey);
@@ -81,7 +93,16 @@ async function main(): Promise<void> {
   const stolen = await solidityCalldata(proofs[0]);
   stolen.publicSignals[3] = "0x" + chainHash([chain.chainId, BigInt(verifierAddress), 0xbadn, nonce]).toString(16);
   const replay = await verifyOnChain(chain, stolen);
-  say(`   the same proof replayed for another account: ${replay.valid ? "ACCEPTED (bug!)" : "rejected"}`);
+  say(`   the same proof replayed for another account: ${replay.valid ? "ACCEPTED (bug!)" : `rejected (${replay.error})`}`);
+  await chain.ethers.provider.send("evm_increaseTime", [3601]);
+  await chain.ethers.provider.send("evm_mine", []);
+  let stale = "ACCEPTED (bug!)";
+  try {
+    await registry.freshParamsHash(params.epochId);
+  } catch (e) {
+    stale = `refused (${registry.interface.parseError((e as { data: string }).data)?.name})`;
+  }
+  say(`   one hour later, epoch ${params.epochId} is stale for a 1-hour max age: ${stale}`);
   const cd0 = await solidityCalldata(proofs[0]);
   const calldata: string = chain.verifier.interface.encodeFunctionData("verifyProof", [cd0.a, cd0.b, cd0.c, cd0.publicSignals]);
   const leaked = portfolio.sizes.filter((s) => s !== 0n && calldata.includes((s < 0n ? -s : s).toString(16).padStart(64, "0")));
@@ -99,7 +120,7 @@ async function main(): Promise<void> {
   }
   await chain.close();
   say("\nDone. `npx zkmargin --help` for the CLI; README.md and docs/ for the protocol.");
-  if (replay.valid || leaked.length > 0) process.exitCode = 1;
+  if (replay.valid || leaked.length > 0 || stale.startsWith("ACCEPTED")) process.exitCode = 1;
 }
 
 main()
