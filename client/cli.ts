@@ -299,7 +299,7 @@ async function cmdAudit(argv: string[]): Promise<number> {
         prover,
         vectors: loadVectors(dir),
         ptau,
-        onChain: chain ? async (proof) => (await verifyOnChain(chain, await solidityCalldata(proof))).valid : undefined,
+        onChain: chain ? async (proof) => verifyOnChain(chain, await solidityCalldata(proof)) : undefined,
         log: progress,
       });
       out(formatAudit(report));

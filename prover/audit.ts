@@ -252,10 +252,11 @@ export interface PublicInputCheck {
   signal: string;
   value: string;
   offChain: "rejected" | "ACCEPTED";
-  onChain?: "rejected" | "ACCEPTED";
+  /** "reverted: <custom error>" or "ACCEPTED" */
+  onChain?: string;
 }
 
-export type OnChainVerify = (proof: MarginProof) => Promise<boolean>;
+export type OnChainVerify = (proof: MarginProof) => Promise<{ valid: boolean; error?: string }>;
 
 export async function publicInputAudit(proof: MarginProof, vkey: Parameters<typeof verifyProof>[1], onChain?: OnChainVerify): Promise<PublicInputCheck[]> {
   const names = ["commitment", "paramsHash", "level", "binding"];
@@ -271,7 +272,10 @@ export async function publicInputAudit(proof: MarginProof, vkey: Parameters<type
       const t = structuredClone(proof);
       t.publicSignals[i] = x.toString();
       const row: PublicInputCheck = { signal: names[i], value: label, offChain: (await verifyProof(t, vkey)) ? "ACCEPTED" : "rejected" };
-      if (onChain) row.onChain = (await onChain(t)) ? "ACCEPTED" : "rejected";
+      if (onChain) {
+        const r = await onChain(t);
+        row.onChain = r.valid ? "ACCEPTED" : `reverted: ${r.error ?? "unknown"}`;
+      }
       out.push(row);
     }
   }
@@ -401,7 +405,9 @@ export async function audit(name: CircuitName, opts: AuditOptions): Promise<Audi
     publicInputs = await publicInputAudit(proof, opts.prover.vkey, opts.onChain);
     for (const p of publicInputs) {
       if (p.offChain !== "rejected") findings.push(`off-chain verifier accepts ${p.signal} = ${p.value}`);
-      if (p.onChain && p.onChain !== "rejected") findings.push(`on-chain verifier accepts ${p.signal} = ${p.value}`);
+      if (p.onChain && p.onChain !== "reverted: PublicInputNotInField") {
+        findings.push(`on-chain wrapper: ${p.signal} = ${p.value} gave ${p.onChain}, expected a PublicInputNotInField revert`);
+      }
     }
   } else {
     findings.push("no healthy vector to make a proof from");
