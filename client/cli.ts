@@ -54,6 +54,8 @@ Commands:
   vectors  replay published test vectors (zkmargin vectors replay DIR)
   audit    soundness audit of every shipped circuit
   ceremony phase-2 trusted-setup ceremony: init | contribute | beacon | verify | finalize
+  deploy   deploy the verifier and the risk epoch registry over JSON-RPC
+  epoch    post a risk epoch to a deployed registry (zkmargin epoch post)
 
 Run 'zkmargin <command> --help' for the options of a command.
 Exit codes: 0 ok, 1 bad input (the message names the field), 2 not healthy (prove), 3 internal error.`,
@@ -108,6 +110,19 @@ Prints a human summary; --json FILE writes the full report. Exit 0 iff there are
   finalize    --dir D --ptau PHASE1.ptau --out OUTDIR [--r1cs FILE]
               verify, then write the final zkey, verification_key.json and Verifier.sol
 Every step is recorded in D/transcript.json. Exit 0 on success, 1 otherwise.`,
+  deploy: `Usage: zkmargin deploy --out F [--rpc URL] [--publisher ADDRESS] [--max-age SECONDS]
+
+Deploys the margin verifier, its wrapper, the Poseidon contracts and the RiskEpochRegistry over
+JSON-RPC (default ${"http://127.0.0.1:8545"}, e.g. a local 'npx hardhat node'). The signer is
+ZKMARGIN_PRIVATE_KEY if set, else the node's first unlocked account (admin and, unless
+--publisher is given, publisher). Writes the addresses to F (atomically). max age: 3600 s.`,
+  epoch: `Usage: zkmargin epoch post --deployment F --params P [--rpc URL] [--prices-only]
+
+Validates P (exit 1 naming the field) and posts it to the deployment's RiskEpochRegistry: risk
+parameters, funding indices and prices (--prices-only: prices alone, reusing the posted risk and
+funding). Checks that the on-chain paramsHash equals the locally computed one and prints
+{epochId, paramsHash, steps: [{step, tx, gasUsed}]}. A registry revert exits 1 naming the field
+(e.g. epochId when it does not increase); an unreachable node exits 3.`,
   vkey: `Usage: zkmargin vkey [circuit]
 
 Prints the verification key JSON of a shipped circuit (default and only one so far: margin).`,
@@ -395,6 +410,82 @@ async function cmdCeremony(argv: string[]): Promise<number> {
   }
 }
 
+async function chainSigner(rpc: string) {
+  const { signerFor } = await import("./deploy.ts");
+  if (!/^https?:\/\/[^\s]+$/.test(rpc)) throw new ValidationError("--rpc", "must be an http(s) URL");
+  let s: Awaited<ReturnType<typeof signerFor>> | undefined;
+  try {
+    s = await signerFor(rpc);
+    return s;
+  } catch (e) {
+    s?.provider.destroy();
+    throw new CliError(EXIT.INTERNAL, `cannot reach the node at ${rpc} (${(e as Error).message.split("\n")[0]})`);
+  }
+}
+
+async function cmdDeploy(argv: string[]): Promise<number> {
+  const { values, positionals } = parse("deploy", argv, {
+    rpc: { type: "string" },
+    out: { type: "string" },
+    publisher: { type: "string" },
+    "max-age": { type: "string" },
+  });
+  if (values.help) return help("deploy");
+  noPositionals("deploy", positionals);
+  const outPath = checkOutPath(required(values, "out"), []);
+  const maxAge = typeof values["max-age"] === "string" ? values["max-age"] : "3600";
+  if (!/^[0-9]{1,19}$/.test(maxAge) || BigInt(maxAge) >= 2n ** 64n) throw new ValidationError("--max-age", "must be an integer number of seconds below 2^64");
+  const publisher = typeof values.publisher === "string" ? values.publisher : undefined;
+  if (publisher !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(publisher)) throw new ValidationError("--publisher", "must be a 0x-prefixed 20-byte address");
+  const rpc = typeof values.rpc === "string" ? values.rpc : (await import("./deploy.ts")).DEFAULT_RPC;
+  const { signer, provider } = await chainSigner(rpc);
+  try {
+    const { deployAll } = await import("./deploy.ts");
+    const d = await deployAll(signer, { publisher, maxAge: BigInt(maxAge), log: progress });
+    writeAtomically(outPath, `${JSON.stringify({ ...d, rpc }, null, 2)}\n`, "--out");
+    out(JSON.stringify({ out: outPath, chainId: d.chainId, registry: d.contracts.RiskEpochRegistry, wrapper: d.contracts.MarginProofVerifier }));
+    return EXIT.OK;
+  } finally {
+    provider.destroy();
+  }
+}
+
+async function cmdEpoch(argv: string[]): Promise<number> {
+  const { values, positionals } = parse("epoch", argv, {
+    deployment: { type: "string" },
+    params: { type: "string" },
+    rpc: { type: "string" },
+    "prices-only": { type: "boolean" },
+  });
+  if (values.help || positionals.length === 0) return help("epoch");
+  if (positionals[0] !== "post" || positionals.length > 1) throw new CliError(EXIT.BAD_INPUT, "epoch: expected 'post' (see zkmargin epoch --help)");
+  const params = validateParams(readJsonFile(required(values, "params"), "--params"));
+  const deployment = readJsonFile(required(values, "deployment"), "--deployment") as { contracts?: Record<string, string>; rpc?: string };
+  const registry = deployment?.contracts?.RiskEpochRegistry;
+  if (typeof registry !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(registry)) {
+    throw new ValidationError("--deployment", "contracts.RiskEpochRegistry must be an address");
+  }
+  const deploy = await import("./deploy.ts");
+  const rpc = typeof values.rpc === "string" ? values.rpc : (deployment.rpc ?? deploy.DEFAULT_RPC);
+  const { signer, provider } = await chainSigner(rpc);
+  try {
+    const result = await deploy.postEpochOver(signer, registry, params, values["prices-only"] === true);
+    out(JSON.stringify(result));
+    return EXIT.OK;
+  } catch (e) {
+    const data = (e as { data?: string; info?: { error?: { data?: string } } }).data ?? (e as any)?.info?.error?.data;
+    if (typeof data === "string" && data.length >= 10) {
+      const parsed = (await deploy.registryInterface()).parseError(data);
+      if (parsed) {
+        throw new ValidationError(deploy.revertField(parsed.name, parsed.args), `rejected by the registry: ${parsed.name}(${parsed.args.join(", ")})`);
+      }
+    }
+    throw e;
+  } finally {
+    provider.destroy();
+  }
+}
+
 async function loadProver(): Promise<MarginProver> {
   try {
     return await MarginProver.load();
@@ -424,6 +515,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   vectors: cmdVectors,
   audit: cmdAudit,
   ceremony: cmdCeremony,
+  deploy: cmdDeploy,
+  epoch: cmdEpoch,
 };
 
 export async function main(argv: string[]): Promise<number> {
