@@ -2,11 +2,11 @@
 // circomlib's optimized form (sparse partial rounds), fully unrolled. Its 840 constants live in
 // two data contracts (runtime code = constants), pinned by code hash and copied into memory
 // once per call; every constant is then one PUSH2 + MLOAD. This is the hash of every price post.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { keccak256 } from "ethers";
 import { REPO_ROOT } from "../prover/artifacts.ts";
 import { optConstants } from "./poseidon-opt.ts";
+import { PART_WORDS, dataContracts, splitParts, writeOrCheck } from "./solgen.ts";
 
 const t = 6;
 const n = t - 1;
@@ -71,10 +71,7 @@ accumulate("out", Array.from({ length: t }, (_, j) => `mulmod(s${j}, ${Mx(j, 0)}
 // partial-round temporaries are declared once per round in Yul scope: rename to plain reassignment
 const body = L.join("\n");
 
-const PART_WORDS = 750;
-const parts: string[] = [];
-const hexWords = words.map((x) => x.toString(16).padStart(64, "0"));
-for (let i = 0; i < hexWords.length; i += PART_WORDS) parts.push(hexWords.slice(i, i + PART_WORDS).join(""));
+const parts = splitParts(words.map((x) => x.toString(16).padStart(64, "0")));
 const size = words.length * 32;
 
 const sol = `// SPDX-License-Identifier: MIT
@@ -118,27 +115,6 @@ ${parts.map((p, i) => `            extcodecopy(p${i}, ${`0x${(BASE + i * PART_WO
         }
     }
 }
-${parts
-  .map(
-    (p, i) => `
-/// Part ${i + 1} of ${parts.length} of PoseidonT6Opt's constants [C, S, M, P] as runtime code.
-contract PoseidonT6OptData${i} {
-    constructor() {
-        bytes memory k = hex"${p}";
-        assembly {
-            return(add(k, 32), mload(k))
-        }
-    }
-}
-`,
-  )
-  .join("")}`;
+${dataContracts("PoseidonT6Opt", "PoseidonT6OptData", parts)}`;
 if (size !== parts.reduce((a, p) => a + p.length / 2, 0)) throw new Error("size mismatch");
-const out = join(REPO_ROOT, "verifier-contracts", "generated", "PoseidonT6Opt.sol");
-if (process.argv.includes("--check")) {
-  const same = existsSync(out) && readFileSync(out, "utf8") === sol;
-  process.stderr.write(`${out}: ${same ? "up to date" : "DIFFERS from the generator's output"}\n`);
-  process.exit(same ? 0 : 1);
-}
-writeFileSync(out, sol);
-process.stderr.write(`wrote ${out} (${(sol.length / 1024).toFixed(0)} KiB, ${words.length} constants)\n`);
+writeOrCheck(join(REPO_ROOT, "verifier-contracts", "generated", "PoseidonT6Opt.sol"), sol, `${words.length} constants`);

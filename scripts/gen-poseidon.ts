@@ -5,14 +5,13 @@
 // exceed the 24 KB contract limit at these widths, so the rounds are loops over constants that
 // live in data contracts (runtime code = constants), pinned by code hash and copied to memory
 // once per hash. These hashes serve funding and risk posts; price posts use PoseidonT6Opt.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { keccak256 } from "ethers";
 import { REPO_ROOT } from "../prover/artifacts.ts";
 import { optConstants, poseidonOpt } from "./poseidon-opt.ts";
 import { poseidon } from "../prover/hash.ts";
+import { dataContracts, splitParts, writeOrCheck } from "./solgen.ts";
 
-const PART_WORDS = 750; // 24,000 bytes: under the 24,576-byte contract size limit
 const WIDTHS = [9, 12, 17];
 
 let out = `// SPDX-License-Identifier: MIT
@@ -106,8 +105,7 @@ for (const t of WIDTHS) {
   const sample = Array.from({ length: n }, (_, i) => BigInt(i) * 0x1234567890abcdefn + 11n);
   if (poseidonOpt(sample, k) !== poseidon(sample)) throw new Error(`optimized constants for t=${t} disagree with poseidon-lite`);
   const words = [...k.C, ...k.S, ...k.M.flat(), ...k.P.flat()].map((x) => x.toString(16).padStart(64, "0"));
-  const parts: string[] = [];
-  for (let i = 0; i < words.length; i += PART_WORDS) parts.push(words.slice(i, i + PART_WORDS).join(""));
+  const parts = splitParts(words);
   const size = words.length * 32;
   const idx = parts.map((_, i) => i);
   out += `
@@ -138,29 +136,8 @@ ${idx.map((i) => `            extcodecopy(p${i}, at, 0, ${parts[i].length / 2})\
         return PoseidonOptLoop.hash(c, ${t}, ${k.nRoundsP}, in_);
     }
 }
-${idx
-  .map(
-    (i) => `
-/// Part ${i + 1} of ${parts.length} of PoseidonWideT${t}'s constants [C, S, M, P] as runtime code.
-contract PoseidonWideT${t}Data${i} {
-    constructor() {
-        bytes memory k = hex"${parts[i]}";
-        assembly {
-            return(add(k, 32), mload(k))
-        }
-    }
-}
-`,
-  )
-  .join("")}`;
+${dataContracts(`PoseidonWideT${t}`, `PoseidonWideT${t}Data`, parts)}`;
   if (size !== parts.reduce((a, p) => a + p.length / 2, 0)) throw new Error("size mismatch");
 }
 
-const file = join(REPO_ROOT, "verifier-contracts", "generated", "PoseidonWide.sol");
-if (process.argv.includes("--check")) {
-  const same = existsSync(file) && readFileSync(file, "utf8") === out;
-  process.stderr.write(`${file}: ${same ? "up to date" : "DIFFERS from the generator's output"}\n`);
-  process.exit(same ? 0 : 1);
-}
-writeFileSync(file, out);
-process.stderr.write(`wrote ${file} (${(out.length / 1024).toFixed(0)} KiB)\n`);
+writeOrCheck(join(REPO_ROOT, "verifier-contracts", "generated", "PoseidonWide.sol"), out, "");
