@@ -74,8 +74,11 @@ Public signals: [commitment, paramsHash, level, binding].
 Exit 2 (writing nothing) naming every violated code when not healthy; exit 1 (writing nothing)
 for malformed or out-of-bounds input. Progress on stderr.`,
   verify: `Usage: zkmargin verify --proof F [--vkey K]
+       zkmargin verify --proof F --deployment D --epoch N [--rpc URL]
 
 Verifies a {proof, publicSignals} file against the shipped margin verification key (or K).
+With --deployment, verifies on-chain instead: through the deployed MarginProofVerifier, and only
+if the proof's paramsHash is the registry's fresh paramsHash of epoch N.
 Exit 0 iff the proof verifies, 1 otherwise.`,
   vectors: `Usage: zkmargin vectors replay DIR [--prove]
 
@@ -242,12 +245,19 @@ async function cmdProve(argv: string[]): Promise<number> {
 }
 
 async function cmdVerify(argv: string[]): Promise<number> {
-  const { values, positionals } = parse("verify", argv, { proof: { type: "string" }, vkey: { type: "string" } });
+  const { values, positionals } = parse("verify", argv, {
+    proof: { type: "string" },
+    vkey: { type: "string" },
+    deployment: { type: "string" },
+    epoch: { type: "string" },
+    rpc: { type: "string" },
+  });
   if (values.help) return help("verify");
   noPositionals("verify", positionals);
   const proof = readJsonFile(required(values, "proof"), "--proof");
   const shape = proofShapeError(proof);
   if (shape !== null) throw new ValidationError("--proof", shape);
+  if (typeof values.deployment === "string") return verifyOnChainCli(proof as MarginProof, values);
   const vkey = typeof values.vkey === "string" ? (readJsonFile(values.vkey, "--vkey") as ReturnType<typeof loadVerificationKey>) : loadVkey();
   const ok = await verifyProof(proof as MarginProof, vkey);
   if (!ok) {
@@ -258,6 +268,24 @@ async function cmdVerify(argv: string[]): Promise<number> {
   const [commitment, paramsHash, level, binding] = (proof as MarginProof).publicSignals;
   out(JSON.stringify({ valid: true, commitment, paramsHash, level: level === "0" ? "maintenance" : "initial", binding }));
   return EXIT.OK;
+}
+
+/** verify --deployment: the wrapper accepts the proof and its paramsHash is the epoch's fresh one. */
+async function verifyOnChainCli(proof: MarginProof, values: Flags): Promise<number> {
+  const epoch = required(values, "epoch");
+  if (!/^[0-9]{1,20}$/.test(epoch) || BigInt(epoch) >= 2n ** 64n) throw new ValidationError("--epoch", "must be an integer below 2^64");
+  const deployment = readJsonFile(values.deployment as string, "--deployment") as { contracts?: Record<string, string>; rpc?: string };
+  const { DEFAULT_RPC, onChainVerify } = await import("./deploy.ts");
+  const rpc = typeof values.rpc === "string" ? values.rpc : (deployment.rpc ?? DEFAULT_RPC);
+  const { provider } = await chainSigner(rpc);
+  try {
+    const r = await onChainVerify(provider, deployment.contracts ?? {}, proof, BigInt(epoch));
+    out(JSON.stringify(r));
+    if (!r.valid) process.stderr.write(`zkmargin: error: ${r.reason}\n`);
+    return r.valid ? EXIT.OK : EXIT.BAD_INPUT;
+  } finally {
+    provider.destroy();
+  }
 }
 
 async function cmdVkey(argv: string[]): Promise<number> {

@@ -6,6 +6,7 @@ import hre from "hardhat";
 import { ContractFactory, FetchRequest, JsonRpcProvider, Network, Wallet, type Signer } from "ethers";
 import { REPO_ROOT } from "../prover/artifacts.ts";
 import { paramsHash } from "../prover/encoding.ts";
+import { ValidationError } from "../prover/validate.ts";
 import type { Params } from "../prover/types.ts";
 import { fundingArg, pricesArgs, riskParamsArg } from "./chain.ts";
 
@@ -161,4 +162,47 @@ export async function postEpochOver(signer: Signer, registryAddress: string, p: 
 export async function registryInterface() {
   const { Interface } = await import("ethers");
   return new Interface((await artifact("RiskEpochRegistry")).abi as never);
+}
+
+/**
+ * Verify a proof on-chain: the deployed MarginProofVerifier must accept it and its paramsHash
+ * must be the registry's fresh paramsHash of `epochId` (eth_call only; nothing is sent).
+ */
+export async function onChainVerify(
+  provider: JsonRpcProvider,
+  contracts: Record<string, string>,
+  proof: { proof: unknown; publicSignals: string[] },
+  epochId: bigint,
+): Promise<{ valid: boolean; reason?: string; epochId: string; paramsHash: string }> {
+  const { Contract } = await import("ethers");
+  const { solidityCalldata } = await import("../prover/prover.ts");
+  const wrapperAt = contracts.MarginProofVerifier;
+  const registryAt = contracts.RiskEpochRegistry;
+  const base = { epochId: String(epochId), paramsHash: proof.publicSignals[1] };
+  if (!wrapperAt || !registryAt) throw new ValidationError("--deployment", "needs contracts.MarginProofVerifier and contracts.RiskEpochRegistry");
+  const registry = new Contract(registryAt, (await artifact("RiskEpochRegistry")).abi as never, provider);
+  const wrapper = new Contract(wrapperAt, (await artifact("MarginProofVerifier")).abi as never, provider);
+  const decode = (c: any, e: unknown) => {
+    const data = (e as { data?: string }).data;
+    try {
+      const p = c.interface.parseError(data);
+      return p ? `${p.name}(${p.args.join(", ")})` : (e as Error).message;
+    } catch {
+      return (e as Error).message;
+    }
+  };
+  let fresh: bigint;
+  try {
+    fresh = BigInt(await registry.freshParamsHash(epochId));
+  } catch (e) {
+    return { valid: false, reason: `epoch ${epochId}: ${decode(registry, e)}`, ...base };
+  }
+  if (String(fresh) !== proof.publicSignals[1]) return { valid: false, reason: `the proof's paramsHash is not epoch ${epochId}'s`, ...base };
+  const cd = await solidityCalldata(proof as never);
+  try {
+    await wrapper.verify(cd.a, cd.b, cd.c, cd.publicSignals);
+  } catch (e) {
+    return { valid: false, reason: decode(wrapper, e), ...base };
+  }
+  return { valid: true, ...base };
 }

@@ -75,6 +75,29 @@ describe("zkmargin deploy and epoch post over JSON-RPC", function () {
     expect(again.stderr).to.contain("epochId").and.contain("EpochNotIncreasing");
   });
 
+  it("verify --deployment: accepted only through the wrapper and for the proof's own fresh epoch", () => {
+    const proofFile = join(dir, "proof.json");
+    const p = run("prove", "--params", join(REPO_ROOT, "examples/params.json"), "--portfolio", join(REPO_ROOT, "examples/portfolio.json"),
+      "--level", "maintenance", "--binding", "7", "--out", proofFile);
+    expect(p.code, p.stderr).to.equal(0);
+    const ok = run("verify", "--proof", proofFile, "--deployment", deployment, "--epoch", "42");
+    expect(ok.code, ok.stderr).to.equal(0);
+    expect(JSON.parse(ok.stdout).valid).to.equal(true);
+    const other = run("verify", "--proof", proofFile, "--deployment", deployment, "--epoch", "43");
+    expect(other.code).to.equal(1);
+    expect(other.stderr).to.contain("not epoch 43");
+    const unknown = run("verify", "--proof", proofFile, "--deployment", deployment, "--epoch", "999");
+    expect(unknown.code).to.equal(1);
+    expect(unknown.stderr).to.contain("UnknownEpoch");
+    const edited = JSON.parse(readFileSync(proofFile, "utf8"));
+    edited.publicSignals[3] = "8";
+    const editedFile = join(dir, "edited.json");
+    writeFileSync(editedFile, JSON.stringify(edited));
+    const bad = run("verify", "--proof", editedFile, "--deployment", deployment, "--epoch", "42");
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr).to.contain("InvalidProof");
+  });
+
   it("malformed params exit 1 naming the field, before anything is sent", () => {
     const p = exampleJson().params as any;
     p.markets[2].depth = "0";
