@@ -56,6 +56,7 @@ Commands:
   ceremony phase-2 trusted-setup ceremony: init | contribute | beacon | verify | finalize
   deploy   deploy the verifier and the risk epoch registry over JSON-RPC
   epoch    post a risk epoch to a deployed registry (zkmargin epoch post)
+  calibrate  stress scenarios and back-tests from hourly price history
 
 Run 'zkmargin <command> --help' for the options of a command.
 Exit codes: 0 ok, 1 bad input (the message names the field), 2 not healthy (prove), 3 internal error.`,
@@ -126,6 +127,17 @@ parameters, funding indices and prices (--prices-only: prices alone, reusing the
 funding). Checks that the on-chain paramsHash equals the locally computed one and prints
 {epochId, paramsHash, steps: [{step, tx, gasUsed}]}. A registry revert exits 1 naming the field
 (e.g. epochId when it does not increase); an unreachable node exits 3.`,
+  calibrate: `Usage: zkmargin calibrate [--prices DIR] [--horizon HOURS] [--params P --portfolio Q]
+                          [--level maintenance|initial] [--markets LIST] [--collateral LIST] [--out F]
+
+Derives 16 stress scenarios from hourly price history: for each asset its worst drop and best
+rise over HOURS (default 24) with every other asset's move in the same window, plus
+simultaneous 99.9% quantile and worst-case moves. With --params and --portfolio, back-tests the
+portfolio through history (marks and collateral prices follow the real paths, scaled so the
+latest common hour equals the epoch's prices). --out F writes the params with the calibrated
+scenarios (validated, atomically). Markets and collateral name assets in order, e.g.
+BTC,ETH,SOL,BNB,XRP,DOGE,-,- and USD,ETH,BTC,- (the defaults, matching examples/).
+Prices: DIR (default ../shared/data/prices beside the checkout); without it, generated paths.`,
   vkey: `Usage: zkmargin vkey [circuit]
 
 Prints the verification key JSON of a shipped circuit (default and only one so far: margin).`,
@@ -286,6 +298,53 @@ async function verifyOnChainCli(proof: MarginProof, values: Flags): Promise<numb
   } finally {
     provider.destroy();
   }
+}
+
+async function cmdCalibrate(argv: string[]): Promise<number> {
+  const { values, positionals } = parse("calibrate", argv, {
+    prices: { type: "string" },
+    horizon: { type: "string" },
+    params: { type: "string" },
+    portfolio: { type: "string" },
+    level: { type: "string" },
+    markets: { type: "string" },
+    collateral: { type: "string" },
+    out: { type: "string" },
+  });
+  if (values.help) return help("calibrate");
+  noPositionals("calibrate", positionals);
+  const { loadHistory, calibrate, backtest } = await import("../prover/calibrate.ts");
+  const horizon = typeof values.horizon === "string" ? values.horizon : "24";
+  if (!/^[0-9]{1,4}$/.test(horizon) || Number(horizon) < 1) throw new ValidationError("--horizon", "must be a whole number of hours from 1 to 9999");
+  const list = (v: unknown, d: string[], n: number, field: string) => {
+    const xs = typeof v === "string" ? v.split(",") : d;
+    if (xs.length !== n || xs.some((x) => !/^[A-Z]{1,10}$|^-$/.test(x))) throw new ValidationError(field, `must list ${n} asset symbols (or -) separated by commas`);
+    return xs;
+  };
+  const markets = list(values.markets, ["BTC", "ETH", "SOL", "BNB", "XRP", "DOGE", "-", "-"], 8, "--markets");
+  const collateral = list(values.collateral, ["USD", "ETH", "BTC", "-"], 4, "--collateral");
+  const dir = typeof values.prices === "string" ? values.prices : join(REPO_ROOT, "..", "shared", "data", "prices");
+  if (typeof values.prices === "string" && !existsSync(join(dir, "merged"))) throw new ValidationError("--prices", `${dir}/merged not found`);
+  progress(`loading price history from ${dir}`);
+  const history = loadHistory(dir);
+  const calibration = calibrate(history, Number(horizon), markets);
+  const result: Record<string, unknown> = { calibration };
+  if (typeof values.params === "string" || typeof values.portfolio === "string") {
+    const params = validateParams(readJsonFile(required(values, "params"), "--params"));
+    const portfolio = validatePortfolio(readJsonFile(required(values, "portfolio"), "--portfolio"));
+    const level = parseLevel(typeof values.level === "string" ? values.level : "maintenance", "--level");
+    result.backtest = backtest(history, params, portfolio, markets, collateral, level);
+  }
+  if (typeof values.out === "string") {
+    const raw = readJsonFile(required(values, "params"), "--params") as Record<string, unknown>;
+    const outPath = checkOutPath(values.out, [values.params as string]);
+    const next = { ...raw, scenarios: calibration.scenarios.map((row) => row.map(String)) };
+    validateParams(next);
+    writeAtomically(outPath, `${JSON.stringify(next, null, 2)}\n`, "--out");
+    result.out = outPath;
+  }
+  out(JSON.stringify(result, null, 2));
+  return EXIT.OK;
 }
 
 async function cmdVkey(argv: string[]): Promise<number> {
@@ -545,6 +604,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   ceremony: cmdCeremony,
   deploy: cmdDeploy,
   epoch: cmdEpoch,
+  calibrate: cmdCalibrate,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,211 @@
+// Risk calibration and back-testing from hourly price history (for risk publishers).
+//   - stress scenarios: for each asset, the historical window of `horizon` hours with its worst
+//     drop (and its best rise), with every other asset's move over the same window (real
+//     co-movement); plus simultaneous 99.9% quantile moves and a market-wide worst move
+//   - back-test: replay a portfolio through history, marks and collateral prices following the
+//     real paths (scaled so the latest common hour equals the epoch's prices)
+// Data: the merged hourly CSVs of ../shared/data/prices (timestamp_ms, ..., close, ...); when
+// the folder is absent, deterministic generated paths (geometric Brownian motion) stand in.
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { evaluate } from "./model.ts";
+import type { Level, Params, Portfolio, Violation } from "./types.ts";
+
+export type Series = Map<number, number>; // hour (timestamp_ms) -> close
+
+export interface History {
+  source: string;
+  series: Record<string, Series>;
+}
+
+export const ASSETS = ["BTC", "ETH", "SOL", "BNB", "XRP", "DOGE"] as const;
+
+export function loadHistory(dir: string | undefined, seed = 42): History {
+  if (dir && existsSync(join(dir, "merged"))) {
+    const series: Record<string, Series> = {};
+    for (const f of readdirSync(join(dir, "merged"))) {
+      const m = /^([A-Z]+)USDT_1h_.*\.csv$/.exec(f);
+      if (!m) continue;
+      const s: Series = new Map();
+      const lines = readFileSync(join(dir, "merged", f), "utf8").split("\n");
+      const header = lines[0].split(",");
+      const ti = header.indexOf("timestamp_ms");
+      const ci = header.indexOf("close");
+      for (let i = 1; i < lines.length; i++) {
+        const cols = lines[i].split(",");
+        const close = Number(cols[ci]);
+        if (cols.length > ci && Number.isFinite(close) && close > 0) s.set(Number(cols[ti]), close);
+      }
+      series[m[1]] = s;
+    }
+    return { source: `hourly closes from ${dir}/merged`, series };
+  }
+  return { source: `generated paths (geometric Brownian motion, seed ${seed}; no price folder found)`, series: generatedHistory(seed) };
+}
+
+/** Deterministic hourly GBM paths for the six assets (fallback when no data folder is given). */
+export function generatedHistory(seed: number, hours = 20_000): Record<string, Series> {
+  let state = seed >>> 0 || 1;
+  const uniform = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return ((state >>> 0) + 0.5) / 4294967296;
+  };
+  const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  const vol: Record<string, number> = { BTC: 0.007, ETH: 0.009, SOL: 0.013, BNB: 0.009, XRP: 0.011, DOGE: 0.014 };
+  const start: Record<string, number> = { BTC: 60000, ETH: 3000, SOL: 150, BNB: 600, XRP: 0.6, DOGE: 0.15 };
+  const out: Record<string, Series> = {};
+  const t0 = 1_700_000_000_000;
+  const common = Array.from({ length: hours }, () => normal());
+  for (const a of ASSETS) {
+    const s: Series = new Map();
+    let p = start[a];
+    for (let h = 0; h < hours; h++) {
+      const z = 0.6 * common[h] + 0.8 * normal();
+      p *= Math.exp(vol[a] * z - (vol[a] * vol[a]) / 2);
+      s.set(t0 + h * 3_600_000, p);
+    }
+    out[a] = s;
+  }
+  return out;
+}
+
+const HOUR = 3_600_000;
+const bps = (r: number) => Math.max(-10000, Math.min(10000, Math.round(r * 10000)));
+
+function windowReturns(s: Series, horizon: number): Array<{ t: number; r: number }> {
+  const out: Array<{ t: number; r: number }> = [];
+  for (const [t, p] of s) {
+    const q = s.get(t + horizon * HOUR);
+    if (q !== undefined) out.push({ t, r: q / p - 1 });
+  }
+  return out;
+}
+
+export interface AssetStats {
+  hours: number;
+  from: string;
+  to: string;
+  worstDropBps: number;
+  worstDropAt: string;
+  worstRiseBps: number;
+  worstRiseAt: string;
+  p999DropBps: number;
+  p999RiseBps: number;
+}
+
+export interface Calibration {
+  source: string;
+  horizonHours: number;
+  markets: string[];
+  assets: Record<string, AssetStats>;
+  /** S = 16 rows of shocks in bps, one column per market (unknown markets: 0) */
+  scenarios: number[][];
+  scenarioNotes: string[];
+}
+
+const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace("T", " ");
+
+export function calibrate(h: History, horizon: number, markets: string[], rows = 16): Calibration {
+  const assets: Record<string, AssetStats> = {};
+  const windows: Record<string, Array<{ t: number; r: number }>> = {};
+  for (const [a, s] of Object.entries(h.series)) {
+    const w = windowReturns(s, horizon);
+    if (w.length === 0) continue;
+    windows[a] = w;
+    const sorted = [...w].sort((x, y) => x.r - y.r);
+    const ts = [...s.keys()];
+    const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(p * (sorted.length - 1))))].r;
+    assets[a] = {
+      hours: s.size,
+      from: iso(Math.min(...ts)),
+      to: iso(Math.max(...ts)),
+      worstDropBps: bps(sorted[0].r),
+      worstDropAt: iso(sorted[0].t),
+      worstRiseBps: bps(sorted[sorted.length - 1].r),
+      worstRiseAt: iso(sorted[sorted.length - 1].t),
+      p999DropBps: bps(q(0.001)),
+      p999RiseBps: bps(q(0.999)),
+    };
+  }
+  // an asset without prices over the window gets its own 99.9% move in the window's direction
+  const moveAt = (a: string, t: number, dir: "drop" | "rise") => {
+    const s = h.series[a];
+    const p = s?.get(t);
+    const q = s?.get(t + horizon * HOUR);
+    if (p !== undefined && q !== undefined) return bps(q / p - 1);
+    return dir === "drop" ? Math.min(0, assets[a].p999DropBps) : Math.max(0, assets[a].p999RiseBps);
+  };
+  const scenarios: number[][] = [];
+  const notes: string[] = [];
+  const known = markets.filter((m) => assets[m]);
+  for (const dir of ["drop", "rise"] as const) {
+    for (const a of known) {
+      const w = windows[a];
+      const pick = w.reduce((best, x) => ((dir === "drop" ? x.r < best.r : x.r > best.r) ? x : best), w[0]);
+      scenarios.push(markets.map((m) => (assets[m] ? moveAt(m, pick.t, dir) : 0)));
+      notes.push(`${a} worst ${horizon}h ${dir} from ${iso(pick.t)}, every asset's move over that window`);
+    }
+  }
+  scenarios.push(markets.map((m) => assets[m]?.p999DropBps ?? 0));
+  notes.push("every asset at its 99.9% quantile drop at once");
+  scenarios.push(markets.map((m) => assets[m]?.p999RiseBps ?? 0));
+  notes.push("every asset at its 99.9% quantile rise at once");
+  const worstDrop = Math.min(0, ...known.map((m) => assets[m].worstDropBps));
+  const worstRise = Math.max(0, ...known.map((m) => assets[m].worstRiseBps));
+  scenarios.push(markets.map((m) => (assets[m] ? worstDrop : 0)));
+  notes.push("every asset at the worst single-asset drop at once");
+  scenarios.push(markets.map((m) => (assets[m] ? worstRise : 0)));
+  notes.push("every asset at the worst single-asset rise at once");
+  while (scenarios.length < rows) {
+    scenarios.push(markets.map(() => 0));
+    notes.push("unused");
+  }
+  return { source: h.source, horizonHours: horizon, markets, assets, scenarios: scenarios.slice(0, rows), scenarioNotes: notes.slice(0, rows) };
+}
+
+export interface Backtest {
+  source: string;
+  level: Level;
+  hoursEvaluated: number;
+  unhealthyHours: number;
+  violations: Record<Violation, number>;
+  firstBreach: string | null;
+  minMarginRatio: number | null; // min E / R over hours with R > 0
+}
+
+/** Replay a portfolio through history; prices follow the real paths, scaled to the epoch at the latest common hour. */
+export function backtest(h: History, params: Params, portfolio: Portfolio, markets: string[], collateral: string[], level: Level): Backtest {
+  const used = [...new Set([...markets, ...collateral].filter((a) => h.series[a]))];
+  const hours = [...(h.series[used[0]]?.keys() ?? [])].filter((t) => used.every((a) => h.series[a].has(t))).sort((x, y) => x - y);
+  const res: Backtest = {
+    source: h.source, level, hoursEvaluated: 0, unhealthyHours: 0,
+    violations: { MARGIN: 0, STRESS: 0, POSITION_CAP: 0, LEVERAGE: 0 }, firstBreach: null, minMarginRatio: null,
+  };
+  if (hours.length === 0) return res;
+  const ref = hours[hours.length - 1];
+  const SCALE = 1_000_000n;
+  const factor = (a: string, t: number) => BigInt(Math.round((h.series[a].get(t)! / h.series[a].get(ref)!) * 1e6));
+  for (const t of hours) {
+    const p: Params = structuredClone(params);
+    p.markets.forEach((m, i) => {
+      if (h.series[markets[i]]) m.markPrice = (m.markPrice * factor(markets[i], t)) / SCALE;
+    });
+    p.collateral.forEach((c, j) => {
+      if (h.series[collateral[j]]) c.priceE18 = (c.priceE18 * factor(collateral[j], t)) / SCALE;
+    });
+    const ev = evaluate(p, portfolio, level);
+    res.hoursEvaluated++;
+    if (ev.requirement > 0n) {
+      const ratio = Number(ev.equity) / Number(ev.requirement);
+      if (res.minMarginRatio === null || ratio < res.minMarginRatio) res.minMarginRatio = ratio;
+    }
+    if (!ev.healthy) {
+      res.unhealthyHours++;
+      for (const v of ev.violations) res.violations[v]++;
+      res.firstBreach ??= iso(t);
+    }
+  }
+  return res;
+}
