@@ -49,30 +49,11 @@ export async function verifyOnChain(chain: LocalChain, cd: SolidityCalldata): Pr
   return { valid: true, gas };
 }
 
-/** Deploy the Poseidon contracts and data parts, the poseidon-solidity T3 library and the RiskEpochRegistry. */
+/** Deploy the RiskEpochRegistry and its Poseidon hashers on a connected chain (client/deploy.ts). */
 export async function deployRegistry(ethers: any, opts: { admin: string; publisher: string; maxAge: bigint }): Promise<any> {
-  const deploy = async (name: string, args: unknown[] = [], extra: object = {}) => {
-    const c = await ethers.deployContract(name, args, extra);
-    await c.waitForDeployment();
-    return c.getAddress() as Promise<string>;
-  };
-  const hasher = async (name: string, parts: number) => {
-    const data: string[] = [];
-    for (let i = 0; i < parts; i++) data.push(await deploy(`${name}Data${i}`));
-    return deploy(name, data);
-  };
-  const poseidon5 = await deploy("PoseidonT6Opt", [await deploy("PoseidonT6OptData0"), await deploy("PoseidonT6OptData1")]);
-  const poseidon8 = await hasher("PoseidonWideT9", 2);
-  const poseidon11 = await hasher("PoseidonWideT12", 3);
-  const poseidon16 = await hasher("PoseidonWideT17", 5);
-  const libraries = { PoseidonT3: await deploy("PoseidonT3") };
-  const registry = await ethers.deployContract(
-    "RiskEpochRegistry",
-    [opts.admin, opts.publisher, opts.maxAge, poseidon5, poseidon8, poseidon11, poseidon16],
-    { libraries },
-  );
-  await registry.waitForDeployment();
-  return registry;
+  const { deployRegistryOnly } = await import("./deploy.ts");
+  const [signer] = await ethers.getSigners();
+  return ethers.getContractAt("RiskEpochRegistry", await deployRegistryOnly(signer, opts));
 }
 
 /** The RiskParams struct of a validated epoch (as ethers encodes it). */

@@ -84,11 +84,10 @@ export interface Deployment {
   gas: Record<string, string>;
 }
 
-export async function deployAll(signer: Signer, opts: { publisher?: string; maxAge: bigint; log?: (s: string) => void }): Promise<Deployment> {
-  const log = opts.log ?? (() => {});
-  const contracts: Record<string, string> = {};
-  const gas: Record<string, string> = {};
-  const deploy = async (name: string, args: unknown[] = [], libraries: Record<string, string> = {}) => {
+type Deployer = (name: string, args?: unknown[], libraries?: Record<string, string>) => Promise<string>;
+
+function deployer(signer: Signer, contracts: Record<string, string>, gas: Record<string, string>, log: (s: string) => void): Deployer {
+  return async (name, args = [], libraries = {}) => {
     const a = await artifact(name);
     const factory = new ContractFactory(a.abi as never, link(a, libraries), signer);
     const c = await factory.deploy(...args);
@@ -99,8 +98,10 @@ export async function deployAll(signer: Signer, opts: { publisher?: string; maxA
     log(`deployed ${name} at ${address}`);
     return address;
   };
-  const verifier = await deploy("Groth16Verifier");
-  await deploy("MarginProofVerifier", [verifier]);
+}
+
+/** The Poseidon hashers (with their pinned data parts), PoseidonT3 and the RiskEpochRegistry. */
+async function deployRegistryWith(deploy: Deployer, admin: string, publisher: string, maxAge: bigint): Promise<string> {
   const parts = async (name: string, n: number) => {
     const out: string[] = [];
     for (let i = 0; i < n; i++) out.push(await deploy(`${name}Data${i}`));
@@ -111,9 +112,23 @@ export async function deployAll(signer: Signer, opts: { publisher?: string; maxA
   const p11 = await deploy("PoseidonWideT12", await parts("PoseidonWideT12", 3));
   const p16 = await deploy("PoseidonWideT17", await parts("PoseidonWideT17", 5));
   const t3 = await deploy("PoseidonT3");
+  return deploy("RiskEpochRegistry", [admin, publisher, maxAge, p5, p8, p11, p16], { PoseidonT3: t3 });
+}
+
+/** Deploy the RiskEpochRegistry and its hashers; returns the registry's address. */
+export async function deployRegistryOnly(signer: Signer, opts: { admin: string; publisher: string; maxAge: bigint }): Promise<string> {
+  return deployRegistryWith(deployer(signer, {}, {}, () => {}), opts.admin, opts.publisher, opts.maxAge);
+}
+
+export async function deployAll(signer: Signer, opts: { publisher?: string; maxAge: bigint; log?: (s: string) => void }): Promise<Deployment> {
+  const contracts: Record<string, string> = {};
+  const gas: Record<string, string> = {};
+  const deploy = deployer(signer, contracts, gas, opts.log ?? (() => {}));
+  const verifier = await deploy("Groth16Verifier");
+  await deploy("MarginProofVerifier", [verifier]);
   const admin = await signer.getAddress();
   const publisher = opts.publisher ?? admin;
-  await deploy("RiskEpochRegistry", [admin, publisher, opts.maxAge, p5, p8, p11, p16], { PoseidonT3: t3 });
+  await deployRegistryWith(deploy, admin, publisher, opts.maxAge);
   const chainId = (await signer.provider!.getNetwork()).chainId;
   return { schema: "zkmargin/deployment/v1", chainId: String(chainId), admin, publisher, maxAge: String(opts.maxAge), contracts, gas };
 }
