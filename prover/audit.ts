@@ -14,32 +14,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as snarkjs from "snarkjs";
 import { FIELD_MODULUS } from "./field.ts";
-import { acceptsMutation, firstFailingConstraint, readR1cs, type R1cs } from "./r1cs.ts";
+import { acceptsMutation, firstFailingConstraint, readR1cs, readSym, sha256File as sha256, type R1cs, type SymEntry } from "./r1cs.ts";
+export { readSym, type SymEntry } from "./r1cs.ts";
 import { circuitArtifacts, REPO_ROOT, type CircuitName } from "./artifacts.ts";
 import type { MarginProver, MarginProof } from "./prover.ts";
 import { verifyProof } from "./prover.ts";
 import { circuitInputs, type CircuitInputs } from "./inputs.ts";
 import { parseBinding, parseLevel, validateParams, validatePortfolio } from "./validate.ts";
 import type { Vector } from "./vectors.ts";
-import { createHash } from "node:crypto";
-
-const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
-
-export interface SymEntry {
-  label: number;
-  wire: number;
-  name: string;
-}
-
-export function readSym(path: string): SymEntry[] {
-  return readFileSync(path, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => {
-      const [label, wire, , name] = line.split(",");
-      return { label: Number(label), wire: Number(wire), name };
-    });
-}
 
 // ------------------------------------------------------------------------------ 1. mutation
 

@@ -2,10 +2,11 @@
 // number of contributions, a random beacon, verification anyone can re-run, and finalisation
 // into a verification key and Solidity verifier. Every step is recorded in transcript.json with
 // the sha256 of its zkey and snarkjs's contribution hash.
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import * as snarkjs from "snarkjs";
+import { sha256File as sha256 } from "./r1cs.ts";
 
 export const TRANSCRIPT_SCHEMA = "zkmargin/ceremony/v1";
 
@@ -40,7 +41,6 @@ export class CeremonyError extends Error {
 type Logger = { info: (s: string) => void; debug: () => void; warn: (s: string) => void; error: (s: string) => void };
 const quiet: Logger = { info: () => {}, debug: () => {}, warn: () => {}, error: () => {} };
 
-const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const transcriptPath = (dir: string) => join(dir, "transcript.json");
 

@@ -2,8 +2,14 @@
 // Used to test that edited witnesses are rejected (each constraint A·w * B·w = C·w mod r),
 // without shelling out per check. Format: https://github.com/iden3/r1csfile (sections 1 header,
 // 2 constraints, 3 wire-to-label map).
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { FIELD_MODULUS } from "./field.ts";
+
+/** sha256 of a file, hex. */
+export function sha256File(path: string): string {
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
+}
 
 export type LinearCombination = Map<number, bigint>;
 export type Constraint = [LinearCombination, LinearCombination, LinearCombination];
@@ -123,14 +129,26 @@ export function acceptsMutation(r1cs: R1cs, w: bigint[], wire: number, value: bi
   }
 }
 
-/** Signal names of a circom .sym file, by wire index (-1 wires are eliminated signals). */
+export interface SymEntry {
+  label: number;
+  wire: number;
+  name: string;
+}
+
+/** Every line of a circom .sym file: label, wire (-1 for eliminated signals), signal name. */
+export function readSym(path: string): SymEntry[] {
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [label, wire, , name] = line.split(",");
+      return { label: Number(label), wire: Number(wire), name };
+    });
+}
+
+/** Signal names by wire index (the first name of each surviving wire). */
 export function readSymWires(path: string): Map<number, string> {
   const out = new Map<number, string>();
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (!line) continue;
-    const [, wire, , name] = line.split(",");
-    const w = Number(wire);
-    if (w >= 0 && !out.has(w)) out.set(w, name);
-  }
+  for (const s of readSym(path)) if (s.wire >= 0 && !out.has(s.wire)) out.set(s.wire, s.name);
   return out;
 }
