@@ -6,62 +6,20 @@ include "lib/range.circom";
 include "lib/hash.circom";
 include "lib/pack.circom";
 
-// MarginProof(N, M, S): a hidden portfolio of N perpetual positions and M collateral assets is
-// healthy at `level` (0 = maintenance, 1 = initial) under the risk epoch hashed in `paramsHash`,
-// against S stress scenarios. The TypeScript reference of the same model is prover/model.ts;
-// docs/SPEC.md states every formula, encoding and bit width, and docs/AUDIT-MAP in SPEC.md maps
-// each to the lines below.
-//
-// Public signals, in order: [commitment, paramsHash, level, binding].
-//
-// A witness exists iff (with integers, rounding against the trader):
-//   MARGIN        E >= R = sum_i ceil((n_i * rate_i * D_i + n_i^2 * impact_i) / (10000 * D_i))
-//   STRESS        10000 * E + sum_i s_i * P_i * shock_k,i >= 0          for every scenario k
-//   POSITION_CAP  |s_i| <= positionCap_i                                 for every market i
-//   LEVERAGE      10000 * G <= maxLeverageBps * E
-//
-// NOTE (caller obligation): the parameters are private inputs bound only through paramsHash.
-// The circuit range-checks every packed parameter (epochId, markPrice, collateralPriceE18,
-// maxLeverageBps, all bps fields to < 2^14, shocks to |x| <= 2^14), but it does NOT check
-//   depth_i in [1, 2^96), |fundingIndex_i| < 2^63, positionCap_i < 2^40,
-//   maintenanceRateBps_i <= initialRateBps_i <= 10000, impactBps_i, haircutBps_j <= 10000,
-//   |shock| <= 10000.
-// A verifier must only accept a paramsHash computed from parameters validated against every
-// bound of docs/SPEC.md (the on-chain epoch registry does this when an epoch is posted).
-// The width analysis that makes the arithmetic below wrap-free relies on depth and fundingIndex.
-template MarginProof(N, M, S) {
-    // ---------------------------------------------------------------- public
-    signal input level;             // 0 = maintenance, 1 = initial
-    signal input binding;           // verifier-chosen context (account, chain, contract, nonce)
-    signal output commitment;
-    signal output paramsHash;
+// The margin rule lives in MarginCheck (below); MarginProof binds it to a committed portfolio
+// and a hashed risk epoch, and circuits/transition.circom reuses the same pieces.
 
-    // ---------------------------------------------------------------- parameters (private)
-    signal input epochId;
-    signal input maxLeverageBps;
-    signal input markPrice[N];
-    signal input fundingIndex[N];
-    signal input maintenanceRateBps[N];
-    signal input initialRateBps[N];
-    signal input impactBps[N];
-    signal input depth[N];
-    signal input positionCap[N];
-    signal input collateralPriceE18[M];
-    signal input haircutBps[M];
-    signal input shocks[S][N];
-
-    // ---------------------------------------------------------------- portfolio (private)
+// PortfolioRange(N, M): every portfolio value at its stated width (docs/SPEC.md, "Widths"):
+// |s_i| < 2^40, |c_i| < 2^100, |f_i| < 2^63, 0 <= a_j < 2^96. sizeNonNeg[i] = 1 iff s_i >= 0.
+// These ranges make the packed position and amount words injective (PortfolioCommitment) and
+// are what MarginCheck's width analysis assumes.
+template PortfolioRange(N, M) {
     signal input sizes[N];
     signal input costBasis[N];
     signal input entryFunding[N];
     signal input collateral[M];
-    signal input salt;
+    signal output sizeNonNeg[N];
 
-    // level is a bit; binding enters a constraint so it cannot be detached from the proof
-    level * (level - 1) === 0;
-    signal bindingSquare <== binding * binding;
-
-    // ================================================================ portfolio range checks
     component sizeRange[N];
     component costRange[N];
     component fundRange[N];
@@ -78,6 +36,36 @@ template MarginProof(N, M, S) {
         amountRange[j] = Num2Bits(AMOUNT_BITS());        // 0 <= a_j < 2^96
         amountRange[j].in <== collateral[j];
     }
+    for (var i = 0; i < N; i++) { sizeNonNeg[i] <== sizeRange[i].nonNeg; }
+}
+
+// MarginCheck(N, M, S): the margin rule. A witness exists iff the portfolio is healthy at
+// `level` (0 = maintenance, 1 = initial) under the parameters:
+//   MARGIN        E >= R = sum_i ceil((n_i * rate_i * D_i + n_i^2 * impact_i) / (10000 * D_i))
+//   STRESS        10000 * E + sum_i s_i * P_i * shock_k,i >= 0          for every scenario k
+//   POSITION_CAP  |s_i| <= positionCap_i                                 for every market i
+//   LEVERAGE      10000 * G <= maxLeverageBps * E
+// NOTE (caller obligation): the portfolio must be range-checked by PortfolioRange, with
+// sizeNonNeg its output for the same sizes, and `level` must be a bit. The parameters must
+// satisfy every bound of docs/SPEC.md that is not checked in-circuit (see MarginProof's NOTE).
+template MarginCheck(N, M, S) {
+    signal input level;
+    signal input maxLeverageBps;
+    signal input markPrice[N];
+    signal input fundingIndex[N];
+    signal input maintenanceRateBps[N];
+    signal input initialRateBps[N];
+    signal input impactBps[N];
+    signal input depth[N];
+    signal input positionCap[N];
+    signal input collateralPriceE18[M];
+    signal input haircutBps[M];
+    signal input shocks[S][N];
+    signal input sizes[N];
+    signal input costBasis[N];
+    signal input entryFunding[N];
+    signal input collateral[M];
+    signal input sizeNonNeg[N];
 
     // ================================================================ per-market quantities
     signal signedNotional[N];   // s_i * P_i            |.| < 2^88
@@ -90,9 +78,9 @@ template MarginProof(N, M, S) {
         // |s_i| = s_i * (2 * nonNeg_i - 1)
         // POSITION_CAP: positionCap_i - |s_i| in [0, 2^40)
         capCheck[i] = Num2Bits(SIZE_BITS());
-        capCheck[i].in <== positionCap[i] - sizes[i] * (2 * sizeRange[i].nonNeg - 1);
+        capCheck[i].in <== positionCap[i] - sizes[i] * (2 * sizeNonNeg[i] - 1);
         signedNotional[i] <== sizes[i] * markPrice[i];
-        notional[i] <== signedNotional[i] * (2 * sizeRange[i].nonNeg - 1);
+        notional[i] <== signedNotional[i] * (2 * sizeNonNeg[i] - 1);
         fundingOwed[i] <== sizes[i] * (fundingIndex[i] - entryFunding[i]);
         // U_i = s_i * P_i - c_i - s_i * (F_i - f_i)
         pnl += signedNotional[i] - costBasis[i] - fundingOwed[i];
@@ -181,6 +169,18 @@ template MarginProof(N, M, S) {
     levCap.bits <== equityBits.out;
     component leverageRange = Num2Bits(LEV_CHECK_BITS(N));
     leverageRange.in <== maxLeverageBps * levCap.out - 10000 * gross;
+}
+
+// PortfolioCommitment(N, M): commitment = H(positionWords, amountWords, salt).
+// NOTE (caller obligation): the values must be range-checked (PortfolioRange); the packing is
+// injective only then.
+template PortfolioCommitment(N, M) {
+    signal input sizes[N];
+    signal input costBasis[N];
+    signal input entryFunding[N];
+    signal input collateral[M];
+    signal input salt;
+    signal output out;
 
     // ================================================================ commitment
     // word_i = (s_i + 2^40) + (c_i + 2^100) * 2^41 + (f_i + 2^63) * 2^142     (206 bits)
@@ -199,7 +199,25 @@ template MarginProof(N, M, S) {
         commitHash.in[N + w] <== amountWord;
     }
     commitHash.in[N + AW] <== salt;
-    commitment <== commitHash.out;
+    out <== commitHash.out;
+}
+
+// ParamsHash(N, M, S): the epoch's paramsHash. Range-checks every packed value (so the packing
+// is injective); depth, positionCap and fundingIndex are hashed as field elements.
+template ParamsHash(N, M, S) {
+    signal input epochId;
+    signal input maxLeverageBps;
+    signal input markPrice[N];
+    signal input fundingIndex[N];
+    signal input maintenanceRateBps[N];
+    signal input initialRateBps[N];
+    signal input impactBps[N];
+    signal input depth[N];
+    signal input positionCap[N];
+    signal input collateralPriceE18[M];
+    signal input haircutBps[M];
+    signal input shocks[S][N];
+    signal output out;
 
     // ================================================================ paramsHash
     // priceWords = pack(epochId, markPrice[], collateralPriceE18[])            (fast data)
@@ -262,5 +280,106 @@ template MarginProof(N, M, S) {
     component paramsHasher = ChainHash(PW + 1);
     for (var w = 0; w < PW; w++) { paramsHasher.in[w] <== priceWord[w]; }
     paramsHasher.in[PW] <== slowHash.out;
-    paramsHash <== paramsHasher.out;
+    out <== paramsHasher.out;
+}
+
+// MarginProof(N, M, S): a hidden portfolio of N perpetual positions and M collateral assets is
+// healthy at `level` (0 = maintenance, 1 = initial) under the risk epoch hashed in `paramsHash`,
+// against S stress scenarios. The TypeScript reference of the same model is prover/model.ts;
+// docs/SPEC.md states every formula, encoding and bit width, and docs/AUDIT-MAP in SPEC.md maps
+// each to the lines below.
+//
+// Public signals, in order: [commitment, paramsHash, level, binding].
+//
+// A witness exists iff the committed portfolio satisfies MarginCheck (MARGIN, STRESS,
+// POSITION_CAP, LEVERAGE; integers, rounding against the trader) at `level`.
+//
+// NOTE (caller obligation): the parameters are private inputs bound only through paramsHash.
+// The circuit range-checks every packed parameter (epochId, markPrice, collateralPriceE18,
+// maxLeverageBps, all bps fields to < 2^14, shocks to |x| <= 2^14), but it does NOT check
+//   depth_i in [1, 2^96), |fundingIndex_i| < 2^63, positionCap_i < 2^40,
+//   maintenanceRateBps_i <= initialRateBps_i <= 10000, impactBps_i, haircutBps_j <= 10000,
+//   |shock| <= 10000.
+// A verifier must only accept a paramsHash computed from parameters validated against every
+// bound of docs/SPEC.md (the on-chain epoch registry does this when an epoch is posted).
+// The width analysis that makes the arithmetic wrap-free relies on depth and fundingIndex.
+template MarginProof(N, M, S) {
+    // ---------------------------------------------------------------- public
+    signal input level;             // 0 = maintenance, 1 = initial
+    signal input binding;           // verifier-chosen context (account, chain, contract, nonce)
+    signal output commitment;
+    signal output paramsHash;
+
+    // ---------------------------------------------------------------- parameters (private)
+    signal input epochId;
+    signal input maxLeverageBps;
+    signal input markPrice[N];
+    signal input fundingIndex[N];
+    signal input maintenanceRateBps[N];
+    signal input initialRateBps[N];
+    signal input impactBps[N];
+    signal input depth[N];
+    signal input positionCap[N];
+    signal input collateralPriceE18[M];
+    signal input haircutBps[M];
+    signal input shocks[S][N];
+
+    // ---------------------------------------------------------------- portfolio (private)
+    signal input sizes[N];
+    signal input costBasis[N];
+    signal input entryFunding[N];
+    signal input collateral[M];
+    signal input salt;
+
+    // level is a bit; binding enters a constraint so it cannot be detached from the proof
+    level * (level - 1) === 0;
+    signal bindingSquare <== binding * binding;
+
+    component range = PortfolioRange(N, M);
+    range.sizes <== sizes;
+    range.costBasis <== costBasis;
+    range.entryFunding <== entryFunding;
+    range.collateral <== collateral;
+
+    component check = MarginCheck(N, M, S);
+    check.level <== level;
+    check.maxLeverageBps <== maxLeverageBps;
+    check.markPrice <== markPrice;
+    check.fundingIndex <== fundingIndex;
+    check.maintenanceRateBps <== maintenanceRateBps;
+    check.initialRateBps <== initialRateBps;
+    check.impactBps <== impactBps;
+    check.depth <== depth;
+    check.positionCap <== positionCap;
+    check.collateralPriceE18 <== collateralPriceE18;
+    check.haircutBps <== haircutBps;
+    check.shocks <== shocks;
+    check.sizes <== sizes;
+    check.costBasis <== costBasis;
+    check.entryFunding <== entryFunding;
+    check.collateral <== collateral;
+    check.sizeNonNeg <== range.sizeNonNeg;
+
+    component commit = PortfolioCommitment(N, M);
+    commit.sizes <== sizes;
+    commit.costBasis <== costBasis;
+    commit.entryFunding <== entryFunding;
+    commit.collateral <== collateral;
+    commit.salt <== salt;
+    commitment <== commit.out;
+
+    component params = ParamsHash(N, M, S);
+    params.epochId <== epochId;
+    params.maxLeverageBps <== maxLeverageBps;
+    params.markPrice <== markPrice;
+    params.fundingIndex <== fundingIndex;
+    params.maintenanceRateBps <== maintenanceRateBps;
+    params.initialRateBps <== initialRateBps;
+    params.impactBps <== impactBps;
+    params.depth <== depth;
+    params.positionCap <== positionCap;
+    params.collateralPriceE18 <== collateralPriceE18;
+    params.haircutBps <== haircutBps;
+    params.shocks <== shocks;
+    paramsHash <== params.out;
 }

@@ -7,11 +7,10 @@ export type CircuitInputs = Record<string, string | string[] | string[][]>;
 
 const f = (x: bigint): string => toField(x).toString();
 
-export function circuitInputs(params: Params, portfolio: Portfolio, level: Level, binding: bigint): CircuitInputs {
+/** The epoch's parameters as circuit inputs (MarginProof, Transition). */
+export function paramsInputs(params: Params): CircuitInputs {
   const m = params.markets;
   return {
-    level: String(levelIndex(level)),
-    binding: f(binding),
     epochId: f(params.epochId),
     maxLeverageBps: f(params.maxLeverageBps),
     markPrice: m.map((x) => f(x.markPrice)),
@@ -24,11 +23,26 @@ export function circuitInputs(params: Params, portfolio: Portfolio, level: Level
     collateralPriceE18: params.collateral.map((c) => f(c.priceE18)),
     haircutBps: params.collateral.map((c) => f(c.haircutBps)),
     shocks: params.scenarios.map((row) => row.map(f)),
+  };
+}
+
+/** A portfolio (with its salt) as circuit inputs. */
+export function portfolioInputs(portfolio: Portfolio): CircuitInputs {
+  return {
     sizes: portfolio.sizes.map(f),
     costBasis: portfolio.costBasis.map(f),
     entryFunding: portfolio.entryFunding.map(f),
     collateral: portfolio.collateral.map(f),
     salt: f(portfolio.salt),
+  };
+}
+
+export function circuitInputs(params: Params, portfolio: Portfolio, level: Level, binding: bigint): CircuitInputs {
+  return {
+    level: String(levelIndex(level)),
+    binding: f(binding),
+    ...paramsInputs(params),
+    ...portfolioInputs(portfolio),
   };
 }
 

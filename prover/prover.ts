@@ -70,26 +70,62 @@ async function quietly<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
-export class MarginProver {
+/**
+ * A shipped circuit's prover: wasm, zkey and verification key are read once, the instance
+ * proves repeatedly. MarginProver and TransitionProver add their typed front ends.
+ */
+export class CircuitProver {
   readonly artifacts: CircuitArtifacts;
   readonly vkey: VerificationKey;
-  private readonly zkey: Uint8Array;
-  private readonly calculator: WitnessCalculator;
+  protected readonly zkey: Uint8Array;
+  protected readonly calculator: WitnessCalculator;
 
-  private constructor(artifacts: CircuitArtifacts, zkey: Uint8Array, vkey: VerificationKey, calculator: WitnessCalculator) {
+  protected constructor(artifacts: CircuitArtifacts, zkey: Uint8Array, vkey: VerificationKey, calculator: WitnessCalculator) {
     this.artifacts = artifacts;
     this.zkey = zkey;
     this.vkey = vkey;
     this.calculator = calculator;
   }
 
-  /** Read the wasm, zkey and verification key once; the instance proves repeatedly. */
-  static async load(artifacts: CircuitArtifacts = circuitArtifacts()): Promise<MarginProver> {
+  protected static async parts(artifacts: CircuitArtifacts): Promise<[CircuitArtifacts, Uint8Array, VerificationKey, WitnessCalculator]> {
     const wasm = readFileSync(artifacts.wasm);
     const zkey = readFileSync(artifacts.zkey);
     const vkey = loadVerificationKey(artifacts.vkey);
     const calculator = (await witnessCalculatorBuilder(wasm, { sanityCheck: true })) as WitnessCalculator;
-    return new MarginProver(artifacts, zkey, vkey, calculator);
+    return [artifacts, zkey, vkey, calculator];
+  }
+
+  static async loadCircuit(artifacts: CircuitArtifacts): Promise<CircuitProver> {
+    return new CircuitProver(...(await CircuitProver.parts(artifacts)));
+  }
+
+  /** Witness of raw circuit inputs (for tests and audits that go around the TS validation). */
+  rawWitness(inputs: CircuitInputs): Promise<bigint[]> {
+    return quietly(() => this.calculator.calculateWitness(inputs, true));
+  }
+
+  /**
+   * Prove raw circuit inputs and check that the circuit's public signals are the ones the
+   * TypeScript reference expects (a mismatch is an internal error, never a proof).
+   */
+  async proveInputs(inputs: CircuitInputs, expected: string[]): Promise<MarginProof> {
+    const wtns = await quietly(() => this.calculator.calculateWTNSBin(inputs, true));
+    const { proof, publicSignals } = (await snarkjs.groth16.prove(this.zkey, wtns)) as MarginProof;
+    if (publicSignals.length !== expected.length || publicSignals.some((s, i) => s !== expected[i])) {
+      throw new Error(`internal error: ${this.artifacts.name} public signals differ from the TypeScript reference`);
+    }
+    return { proof, publicSignals };
+  }
+
+  verify(proof: MarginProof): Promise<boolean> {
+    return verifyProof(proof, this.vkey);
+  }
+}
+
+export class MarginProver extends CircuitProver {
+  /** Read the wasm, zkey and verification key once; the instance proves repeatedly. */
+  static async load(artifacts: CircuitArtifacts = circuitArtifacts()): Promise<MarginProver> {
+    return new MarginProver(...(await CircuitProver.parts(artifacts)));
   }
 
   /**
@@ -100,11 +136,6 @@ export class MarginProver {
     return quietly(() => this.calculator.calculateWitness(circuitInputs(params, portfolio, level, binding), true));
   }
 
-  /** Witness of raw circuit inputs (for tests and audits that go around the TS validation). */
-  rawWitness(inputs: CircuitInputs): Promise<bigint[]> {
-    return quietly(() => this.calculator.calculateWitness(inputs, true));
-  }
-
   /**
    * Prove that the portfolio is healthy at `level`. Refuses (UnhealthyError) without touching
    * the circuit when the reference model finds a violation.
@@ -112,27 +143,18 @@ export class MarginProver {
   async prove(params: Params, portfolio: Portfolio, level: Level, binding: bigint): Promise<MarginProof> {
     const ev = evaluate(params, portfolio, level);
     if (!ev.healthy) throw new UnhealthyError(ev.violations);
-    const wtns = await quietly(() => this.calculator.calculateWTNSBin(circuitInputs(params, portfolio, level, binding), true));
-    const { proof, publicSignals } = (await snarkjs.groth16.prove(this.zkey, wtns)) as MarginProof;
     const expected = expectedPublicSignals(commitment(portfolio), paramsHash(params), level, binding);
-    if (publicSignals.length !== 4 || publicSignals.some((s, i) => s !== expected[i])) {
-      throw new Error("internal error: circuit public signals differ from the TypeScript reference");
-    }
-    return { proof, publicSignals };
-  }
-
-  verify(proof: MarginProof): Promise<boolean> {
-    return verifyProof(proof, this.vkey);
+    return this.proveInputs(circuitInputs(params, portfolio, level, binding), expected);
   }
 }
 
 /** Structural check of untrusted proof JSON; returns a reason or null. */
-export function proofShapeError(x: unknown): string | null {
+export function proofShapeError(x: unknown, nPublic = 4): string | null {
   const isField = (s: unknown) => typeof s === "string" && /^(0|[1-9][0-9]{0,77})$/.test(s);
   if (x === null || typeof x !== "object") return "proof file must be a JSON object";
   const o = x as Record<string, unknown>;
-  if (!Array.isArray(o.publicSignals) || o.publicSignals.length !== 4) return "publicSignals: must be an array of 4 decimal strings";
-  for (let i = 0; i < 4; i++) {
+  if (!Array.isArray(o.publicSignals) || o.publicSignals.length !== nPublic) return `publicSignals: must be an array of ${nPublic} decimal strings`;
+  for (let i = 0; i < nPublic; i++) {
     const s = o.publicSignals[i];
     if (!isField(s)) return `publicSignals[${i}]: must be a decimal string`;
     if (BigInt(s as string) >= FIELD_MODULUS) return `publicSignals[${i}]: must be < r (the BN254 scalar field modulus)`;
@@ -151,7 +173,7 @@ export function proofShapeError(x: unknown): string | null {
 
 /** Verify a proof against a verification key. Malformed proofs and public inputs >= r are rejected. */
 export async function verifyProof(proof: MarginProof, vkey: VerificationKey = loadVerificationKey()): Promise<boolean> {
-  if (proofShapeError(proof) !== null) return false;
+  if (proofShapeError(proof, vkey.nPublic) !== null) return false;
   try {
     return (await snarkjs.groth16.verify(vkey, proof.publicSignals, proof.proof)) === true;
   } catch {
