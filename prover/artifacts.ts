@@ -17,7 +17,7 @@ export interface CircuitArtifacts {
 }
 
 /** Circuits shipped by this package, by name. */
-export const CIRCUITS = ["margin"] as const;
+export const CIRCUITS = ["margin", "transition"] as const;
 export type CircuitName = (typeof CIRCUITS)[number];
 
 export function circuitArtifacts(name: CircuitName = "margin", root = ARTIFACTS_DIR): CircuitArtifacts {
@@ -30,6 +30,6 @@ export function circuitArtifacts(name: CircuitName = "margin", root = ARTIFACTS_
     vkey: join(dir, "verification_key.json"),
     r1cs: join(dir, `${name}.r1cs`),
     sym: join(dir, `${name}.sym`),
-    verifier: join(REPO_ROOT, "verifier-contracts", "generated", "MarginVerifier.sol"),
+    verifier: join(REPO_ROOT, "verifier-contracts", "generated", `${name[0].toUpperCase()}${name.slice(1)}Verifier.sol`),
   };
 }

@@ -20,3 +20,5 @@ export {
   type VerificationKey,
 } from "./prover.ts";
 export { circuitArtifacts, CIRCUITS, ARTIFACTS_DIR, type CircuitArtifacts, type CircuitName } from "./artifacts.ts";
+export { CircuitProver } from "./prover.ts";
+export * from "./transition.ts";

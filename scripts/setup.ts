@@ -1,4 +1,4 @@
-// npm run setup [-- --ptau FILE] [--beacon HEX] [--entropy TEXT]
+// npm run setup [-- --circuit NAME] [--ptau FILE] [--beacon HEX] [--entropy TEXT]
 // Rebuilds every proving artifact from sources, with progress on stderr:
 //   1. compile circuits/main/*.circom (circom2, --O2)
 //   2. phase 1: a public powers-of-tau file (--ptau) or a local one (new + contribution + beacon,
@@ -6,6 +6,7 @@
 //   3. phase 2: groth16 setup, one contribution, one beacon; verified against r1cs + ptau
 //   4. export the verification key and the Solidity verifier (untouched snarkjs template)
 //   5. write artifacts/manifest.json (sha256 of sources, r1cs, wasm, zkey, vkey, verifier)
+// --circuit NAME rebuilds one circuit and keeps the other circuits' manifest entries.
 // The local ceremony is for development: production keys come from a multi-party phase 2
 // (docs/SPEC.md, "Trusted setup").
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -53,6 +54,12 @@ async function localPtau(power: number): Promise<string> {
 async function main(): Promise<void> {
   mkdirSync(BUILD_DIR, { recursive: true });
   const sources = circuitSourcesHash();
+  const manifestPath = join(ARTIFACTS_DIR, "manifest.json");
+  const previous = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, "utf8")) : { circuits: {} };
+  const only = arg("circuit");
+  if (only !== undefined && !(CIRCUITS as readonly string[]).includes(only)) {
+    throw new Error(`--circuit ${only}: unknown circuit (shipped: ${CIRCUITS.join(", ")})`);
+  }
   const manifest: Record<string, unknown> = {
     version: 1,
     generatedAt: new Date().toISOString(),
@@ -62,11 +69,11 @@ async function main(): Promise<void> {
       circomlib: JSON.parse(readFileSync(join(REPO_ROOT, "node_modules/circomlib/package.json"), "utf8")).version,
     },
     sources,
-    circuits: {} as Record<string, unknown>,
+    circuits: { ...previous.circuits } as Record<string, unknown>,
   };
   const circuits = manifest.circuits as Record<string, unknown>;
 
-  for (const name of CIRCUITS) {
+  for (const name of CIRCUITS.filter((c) => only === undefined || c === only)) {
     step(1, `compiling circuits/main/${name}.circom`);
     const built = compileCircuit(name);
     const info = (await snarkjs.r1cs.info(built.r1cs)) as { nConstraints: number; nPubInputs: number; nOutputs: number };
@@ -130,7 +137,7 @@ async function main(): Promise<void> {
   }
 
   step(5, "writing artifacts/manifest.json");
-  writeFileSync(join(ARTIFACTS_DIR, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 

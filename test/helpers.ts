@@ -1,5 +1,6 @@
 // Shared test helpers: one loaded prover (artifacts read once) and circuit predicates.
 import { MarginProver } from "../prover/prover.ts";
+import { TransitionProver } from "../prover/transition.ts";
 import { readR1cs, type R1cs } from "../prover/r1cs.ts";
 import { circuitArtifacts } from "../prover/artifacts.ts";
 import type { CircuitInputs } from "../prover/inputs.ts";
@@ -26,4 +27,19 @@ export async function rawWitnessOrNull(inputs: CircuitInputs): Promise<bigint[] 
   } catch {
     return null;
   }
+}
+
+let transitionPromise: Promise<TransitionProver> | undefined;
+export const transitionProver = (): Promise<TransitionProver> => (transitionPromise ??= TransitionProver.load());
+
+/** Await a promise that must reject with a message matching `re`. */
+export async function expectRejection(p: Promise<unknown>, re: RegExp): Promise<void> {
+  let error: unknown;
+  try {
+    await p;
+  } catch (e) {
+    error = e;
+  }
+  if (error === undefined) throw new Error(`expected a rejection matching ${re}, got success`);
+  if (!re.test((error as Error).message)) throw new Error(`expected a rejection matching ${re}, got: ${(error as Error).message}`);
 }

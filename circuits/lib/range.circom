@@ -48,3 +48,13 @@ template CapFromBits(n, t) {
     nz.in <== high;
     out <== low + nz.out * 2 ** t;
 }
+
+// out = 1 iff a == b, with a unique witness (IsNonZeroStrict). 3 constraints.
+template IsEqualStrict() {
+    signal input a;
+    signal input b;
+    signal output out;
+    component nz = IsNonZeroStrict();
+    nz.in <== a - b;
+    out <== 1 - nz.out;
+}

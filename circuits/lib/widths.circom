@@ -41,3 +41,7 @@ function LEV_CAP_BITS(N) { return NOTIONAL_BITS() + ceilLog2(N) + 14; }
 function LEV_CHECK_BITS(N) { return LEV_CAP_BITS(N) + 1 + LEVERAGE_BITS(); }
 // packed words carry at most 253 bits so every word is < 2^253 < r
 function WORD_BITS() { return 253; }
+
+// ---- transitions ---------------------------------------------------------------------------
+// ephemeral encryption scalar e < 2^251 (Baby Jubjub prime subgroup order l ~ 2^250.6)
+function EPHEMERAL_BITS() { return 251; }

@@ -1,0 +1,305 @@
+pragma circom 2.2.0;
+
+include "circomlib/circuits/bitify.circom";
+include "circomlib/circuits/babyjub.circom";
+include "circomlib/circuits/escalarmulany.circom";
+include "circomlib/circuits/escalarmulfix.circom";
+include "circomlib/circuits/poseidon.circom";
+include "margin.circom";
+
+// Transition(N, M, S): one proven change of a private account, old commitment -> new
+// commitment. The TypeScript reference is prover/transition.ts (applyTransition); docs/SPEC.md
+// ("Transitions") and docs/PROTOCOL.md state the same rules.
+//
+// Public signals, in order:
+//   [oldCommitment, newCommitment, paramsHash, binding, op, fill,
+//    liquidationKey[0], liquidationKey[1], ephemeralKey, cipher]
+//
+// op = kind + 2^3 * asset + 2^8 * flat + 2^9 * amount    (kind < 8, asset < 32, amount < 2^96)
+//   kind 0 DEPOSIT   a'[asset] = a[asset] + amount                     (no margin check)
+//   kind 1 WITHDRAW  a'[asset] = a[asset] - amount >= 0                (initial margin)
+//   kind 2 BUY       hidden fill (m, q, px): s'[m] = s[m] + q, c'[m] += q * px   (initial margin)
+//   kind 3 SELL      the same with -q                                   (initial margin)
+//   kind 4 REALIZE   hidden market m: a'[0] += U_m, c'[m] = s[m] * P[m] (initial margin)
+// Every transition first settles funding on every market: c_i += s_i * (F_i - f_i), f_i = F_i
+// (this leaves every U_i unchanged). flat = 1 iff every new size is 0.
+// fill = Poseidon(m, q, px, fillSalt) for BUY/SELL (both legs of a trade share it), else 0.
+//
+// Verifiable encryption to the liquidation key K (Baby Jubjub, prime-order subgroup):
+//   E = e * Base8 (ephemeralKey = E.y), Z = e * K, z = Z.y (also = y of sk * (+-E))
+//   newSalt = Poseidon(z, 0)        -- the new commitment's salt, known to trader and key holder
+//   cipher  = payload + Poseidon(z, 1),  payload = m + 2^8 * q + 2^48 * px
+// The key holder replays an account's transitions from the empty portfolio (salt 0) and
+// recomputes every commitment; the new portfolio is a function of the old one, op, the
+// epoch's public data and the decrypted payload.
+//
+// NOTE (caller obligations):
+//  - the verifier supplies oldCommitment from storage, paramsHash from a validated epoch
+//    (MarginProof's NOTE), binding from its own context, and K from its configuration;
+//  - K must be in the prime-order subgroup (the circuit checks only that it is on the curve
+//    and not of order 1 or 2);
+//  - asset 0 is the settlement asset: realised PnL is credited in its units (quote units).
+template Transition(N, M, S) {
+    // ---------------------------------------------------------------- public
+    signal input oldCommitment;
+    signal input newCommitment;
+    signal input paramsHash;
+    signal input binding;
+    signal input op;
+    signal input fill;
+    signal input liquidationKey[2];
+    signal input ephemeralKey;
+    signal input cipher;
+
+    // ---------------------------------------------------------------- parameters (private)
+    signal input epochId;
+    signal input maxLeverageBps;
+    signal input markPrice[N];
+    signal input fundingIndex[N];
+    signal input maintenanceRateBps[N];
+    signal input initialRateBps[N];
+    signal input impactBps[N];
+    signal input depth[N];
+    signal input positionCap[N];
+    signal input collateralPriceE18[M];
+    signal input haircutBps[M];
+    signal input shocks[S][N];
+
+    // ---------------------------------------------------------------- old portfolio (private)
+    signal input sizes[N];
+    signal input costBasis[N];
+    signal input entryFunding[N];
+    signal input collateral[M];
+    signal input salt;
+
+    // ---------------------------------------------------------------- fill and key (private)
+    signal input fillMarket;
+    signal input fillSize;
+    signal input fillPrice;
+    signal input fillSalt;
+    signal input ephemeralSecret;
+
+    signal bindingSquare <== binding * binding;
+
+    // ================================================================ op
+    component opBits = Num2Bits(9 + AMOUNT_BITS());
+    opBits.in <== op;
+    var kind = opBits.out[0] + 2 * opBits.out[1] + 4 * opBits.out[2];
+    var asset = 0;
+    for (var b = 0; b < 5; b++) { asset += opBits.out[3 + b] * 2 ** b; }
+    signal flat <== opBits.out[8];
+    var amount = 0;
+    for (var b = 0; b < AMOUNT_BITS(); b++) { amount += opBits.out[9 + b] * 2 ** b; }
+
+    component isKind[5];
+    for (var k = 0; k < 5; k++) {
+        isKind[k] = IsEqualStrict();
+        isKind[k].a <== kind;
+        isKind[k].b <== k;
+    }
+    signal isDeposit <== isKind[0].out;
+    signal isWithdraw <== isKind[1].out;
+    signal isBuy <== isKind[2].out;
+    signal isSell <== isKind[3].out;
+    signal isRealize <== isKind[4].out;
+    isDeposit + isWithdraw + isBuy + isSell + isRealize === 1;     // kind <= 4
+    signal isTrade <== isBuy + isSell;
+    signal isTransfer <== isDeposit + isWithdraw;
+    signal side <== isBuy - isSell;
+
+    // asset and amount belong to DEPOSIT/WITHDRAW only; asset < M
+    (1 - isTransfer) * asset === 0;
+    (1 - isTransfer) * amount === 0;
+    component assetSel[M];
+    var assetCount = 0;
+    for (var j = 0; j < M; j++) {
+        assetSel[j] = IsEqualStrict();
+        assetSel[j].a <== asset;
+        assetSel[j].b <== j;
+        assetCount += assetSel[j].out;
+    }
+    assetCount === 1;
+    signal transferDelta <== (isDeposit - isWithdraw) * amount;
+
+    // ================================================================ fill
+    // market m < N (exactly one selector) for BUY/SELL/REALIZE, m = 0 otherwise;
+    // 0 < q < 2^40 and px < 2^48 for BUY/SELL, q = px = fillSalt = 0 otherwise
+    component marketSel[N];
+    var marketCount = 0;
+    for (var i = 0; i < N; i++) {
+        marketSel[i] = IsEqualStrict();
+        marketSel[i].a <== fillMarket;
+        marketSel[i].b <== i;
+        marketCount += marketSel[i].out;
+    }
+    marketCount === 1;
+    (1 - isTrade - isRealize) * fillMarket === 0;
+    component sizeBits = Num2Bits(SIZE_BITS());
+    sizeBits.in <== fillSize;
+    component sizeNonZero = IsNonZeroStrict();
+    sizeNonZero.in <== fillSize;
+    sizeNonZero.out === isTrade;
+    component priceBits = Num2Bits(MARK_BITS());
+    priceBits.in <== fillPrice;
+    (1 - isTrade) * fillPrice === 0;
+    (1 - isTrade) * fillSalt === 0;
+    component fillHash = Poseidon(4);
+    fillHash.inputs <== [fillMarket, fillSize, fillPrice, fillSalt];
+    fill === isTrade * fillHash.out;
+
+    // ================================================================ new portfolio
+    signal settleFunding[N];    // s_i * (F_i - f_i)
+    signal settled[N];          // c_i after funding settlement
+    signal selectedSize[N];     // sel_i * q
+    signal sizeDelta[N];        // sel_i * side * q
+    signal tradeCost[N];        // sizeDelta_i * px
+    signal realizeSel[N];       // sel_i * isRealize
+    signal markValue[N];        // s_i * P_i
+    signal realized[N];         // realizeSel_i * (s_i * P_i - settled_i) = U_i of the realised market
+    signal newSizes[N];
+    signal newCostBasis[N];
+    signal newEntryFunding[N];
+    var realizedSum = 0;
+    for (var i = 0; i < N; i++) {
+        settleFunding[i] <== sizes[i] * (fundingIndex[i] - entryFunding[i]);
+        settled[i] <== costBasis[i] + settleFunding[i];
+        selectedSize[i] <== marketSel[i].out * fillSize;
+        sizeDelta[i] <== selectedSize[i] * side;
+        tradeCost[i] <== sizeDelta[i] * fillPrice;
+        realizeSel[i] <== marketSel[i].out * isRealize;
+        markValue[i] <== sizes[i] * markPrice[i];
+        realized[i] <== realizeSel[i] * (markValue[i] - settled[i]);
+        realizedSum += realized[i];
+        newSizes[i] <== sizes[i] + sizeDelta[i];
+        newCostBasis[i] <== settled[i] + tradeCost[i] + realized[i];
+        newEntryFunding[i] <== fundingIndex[i];
+    }
+    signal newCollateral[M];
+    signal transferIn[M];
+    for (var j = 0; j < M; j++) {
+        transferIn[j] <== assetSel[j].out * transferDelta;
+        if (j == 0) {
+            newCollateral[j] <== collateral[j] + transferIn[j] + realizedSum;
+        } else {
+            newCollateral[j] <== collateral[j] + transferIn[j];
+        }
+    }
+
+    // both portfolios at their stated widths: the old one makes oldCommitment's opening
+    // unique; the new one bounds every arithmetic result above (a'_j >= 0 is the balance check)
+    component oldRange = PortfolioRange(N, M);
+    oldRange.sizes <== sizes;
+    oldRange.costBasis <== costBasis;
+    oldRange.entryFunding <== entryFunding;
+    oldRange.collateral <== collateral;
+    component newRange = PortfolioRange(N, M);
+    newRange.sizes <== newSizes;
+    newRange.costBasis <== newCostBasis;
+    newRange.entryFunding <== newEntryFunding;
+    newRange.collateral <== newCollateral;
+
+    // flat = 1 iff every new size is 0
+    component sizeOpen[N];
+    var openCount = 0;
+    for (var i = 0; i < N; i++) {
+        sizeOpen[i] = IsNonZeroStrict();
+        sizeOpen[i].in <== newSizes[i];
+        openCount += sizeOpen[i].out;
+    }
+    component anyOpen = IsNonZeroStrict();
+    anyOpen.in <== openCount;
+    flat === 1 - anyOpen.out;
+
+    // ================================================================ initial margin
+    // WITHDRAW, BUY, SELL and REALIZE leave the account healthy at the initial level. DEPOSIT
+    // is never refused: it checks the empty portfolio instead (always healthy).
+    signal enforce <== 1 - isDeposit;
+    signal checkedSizes[N];
+    signal checkedCost[N];
+    signal checkedFunding[N];
+    signal checkedNonNeg[N];
+    signal checkedCollateral[M];
+    for (var i = 0; i < N; i++) {
+        checkedSizes[i] <== enforce * newSizes[i];
+        checkedCost[i] <== enforce * newCostBasis[i];
+        checkedFunding[i] <== enforce * newEntryFunding[i];
+        checkedNonNeg[i] <== enforce * (newRange.sizeNonNeg[i] - 1) + 1;
+    }
+    for (var j = 0; j < M; j++) { checkedCollateral[j] <== enforce * newCollateral[j]; }
+    component check = MarginCheck(N, M, S);
+    check.level <== 1;
+    check.maxLeverageBps <== maxLeverageBps;
+    check.markPrice <== markPrice;
+    check.fundingIndex <== fundingIndex;
+    check.maintenanceRateBps <== maintenanceRateBps;
+    check.initialRateBps <== initialRateBps;
+    check.impactBps <== impactBps;
+    check.depth <== depth;
+    check.positionCap <== positionCap;
+    check.collateralPriceE18 <== collateralPriceE18;
+    check.haircutBps <== haircutBps;
+    check.shocks <== shocks;
+    check.sizes <== checkedSizes;
+    check.costBasis <== checkedCost;
+    check.entryFunding <== checkedFunding;
+    check.collateral <== checkedCollateral;
+    check.sizeNonNeg <== checkedNonNeg;
+
+    component params = ParamsHash(N, M, S);
+    params.epochId <== epochId;
+    params.maxLeverageBps <== maxLeverageBps;
+    params.markPrice <== markPrice;
+    params.fundingIndex <== fundingIndex;
+    params.maintenanceRateBps <== maintenanceRateBps;
+    params.initialRateBps <== initialRateBps;
+    params.impactBps <== impactBps;
+    params.depth <== depth;
+    params.positionCap <== positionCap;
+    params.collateralPriceE18 <== collateralPriceE18;
+    params.haircutBps <== haircutBps;
+    params.shocks <== shocks;
+    paramsHash === params.out;
+
+    // ================================================================ encryption
+    component keyOnCurve = BabyCheck();
+    keyOnCurve.x <== liquidationKey[0];
+    keyOnCurve.y <== liquidationKey[1];
+    signal keyXInv;                          // K.x != 0: K is neither (0, 1) nor (0, -1)
+    keyXInv <-- 1 / liquidationKey[0];
+    keyXInv * liquidationKey[0] === 1;
+
+    component eBits = Num2Bits(EPHEMERAL_BITS());
+    eBits.in <== ephemeralSecret;
+    var BASE8[2] = [
+        5299619240641551281634865583518297030282874472190772894086521144482721001553,
+        16950150798460657717958625567821834550301663161624707787222815936182638968203
+    ];
+    component ephemeral = EscalarMulFix(EPHEMERAL_BITS(), BASE8);
+    ephemeral.e <== eBits.out;
+    ephemeralKey === ephemeral.out[1];
+    component shared = EscalarMulAny(EPHEMERAL_BITS());
+    shared.e <== eBits.out;
+    shared.p <== liquidationKey;
+
+    component saltHash = Poseidon(2);
+    saltHash.inputs <== [shared.out[1], 0];
+    component padHash = Poseidon(2);
+    padHash.inputs <== [shared.out[1], 1];
+    cipher === fillMarket + fillSize * 2 ** 8 + fillPrice * 2 ** (8 + SIZE_BITS()) + padHash.out;
+
+    // ================================================================ commitments
+    component oldCommit = PortfolioCommitment(N, M);
+    oldCommit.sizes <== sizes;
+    oldCommit.costBasis <== costBasis;
+    oldCommit.entryFunding <== entryFunding;
+    oldCommit.collateral <== collateral;
+    oldCommit.salt <== salt;
+    oldCommitment === oldCommit.out;
+    component newCommit = PortfolioCommitment(N, M);
+    newCommit.sizes <== newSizes;
+    newCommit.costBasis <== newCostBasis;
+    newCommit.entryFunding <== newEntryFunding;
+    newCommit.collateral <== newCollateral;
+    newCommit.salt <== saltHash.out;
+    newCommitment === newCommit.out;
+}
