@@ -82,3 +82,39 @@ export async function postEpoch(registry: any, p: Params): Promise<bigint> {
   await (await registry.postPrices(...pricesArgs(p))).wait();
   return toField(BigInt(await registry.paramsHashOf(p.epochId)));
 }
+
+export interface LocalProtocol {
+  ethers: any;
+  chainId: bigint;
+  deployment: import("./deploy.ts").Deployment;
+  accounts: any;
+  registry: any;
+  tokens: any[];
+  /** the liquidation key pair (the holder is the insurance process; here: this process) */
+  liquidation: import("../prover/transition.ts").LiquidationKeyPair;
+  close: () => Promise<void>;
+}
+
+/**
+ * An in-process chain with the whole protocol: verifiers, registry, four test tokens and the
+ * MarginAccounts clearinghouse (deployed by the first account, which is also the publisher).
+ */
+export async function startLocalProtocol(opts: { maxAge?: bigint; bondWei?: bigint; gracePeriod?: bigint } = {}): Promise<LocalProtocol> {
+  await hre.tasks.getTask("build").run({ quiet: true });
+  const connection = await hre.network.connect();
+  const { ethers } = connection as unknown as { ethers: any };
+  const { deployAll } = await import("./deploy.ts");
+  const { liquidationKeyPair } = await import("../prover/transition.ts");
+  const [admin] = await ethers.getSigners();
+  const liquidation = liquidationKeyPair();
+  const deployment = await deployAll(admin, {
+    maxAge: opts.maxAge ?? 3600n,
+    accounts: { bondWei: opts.bondWei ?? 10n ** 16n, gracePeriod: opts.gracePeriod ?? 600n, liquidationKey: liquidation.publicKey },
+  });
+  const c = deployment.contracts;
+  const accounts = await ethers.getContractAt("MarginAccounts", c.MarginAccounts);
+  const registry = await ethers.getContractAt("RiskEpochRegistry", c.RiskEpochRegistry);
+  const tokens = await Promise.all(deployment.accounts!.tokens.map((t: string) => ethers.getContractAt("TestToken", t)));
+  const chainId = (await ethers.provider.getNetwork()).chainId as bigint;
+  return { ethers, chainId, deployment, accounts, registry, tokens, liquidation, close: () => connection.close() };
+}

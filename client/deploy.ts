@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import hre from "hardhat";
-import { ContractFactory, FetchRequest, JsonRpcProvider, Network, Wallet, type Signer } from "ethers";
+import { Contract, ContractFactory, FetchRequest, JsonRpcProvider, Network, Wallet, type Signer } from "ethers";
 import { REPO_ROOT } from "../prover/artifacts.ts";
 import { paramsHash } from "../prover/encoding.ts";
 import { ValidationError } from "../prover/validate.ts";
@@ -23,6 +23,9 @@ const ARTIFACT_PATHS: Record<string, string> = {
   MarginProofVerifier: "verifier-contracts/MarginProofVerifier.sol/MarginProofVerifier.json",
   RiskEpochRegistry: "verifier-contracts/RiskEpochRegistry.sol/RiskEpochRegistry.json",
   PoseidonT3: "poseidon-solidity/PoseidonT3.sol/PoseidonT3.json",
+  TransitionVerifier: "verifier-contracts/generated/TransitionVerifier.sol/Groth16Verifier.json",
+  MarginAccounts: "verifier-contracts/MarginAccounts.sol/MarginAccounts.json",
+  TestToken: "verifier-contracts/test/TestToken.sol/TestToken.json",
 };
 const artifactPath = (name: string) =>
   ARTIFACT_PATHS[name] ??
@@ -82,6 +85,17 @@ export interface Deployment {
   maxAge: string;
   contracts: Record<string, string>;
   gas: Record<string, string>;
+  /** present when the MarginAccounts clearinghouse was deployed */
+  accounts?: { tokens: string[]; bondWei: string; gracePeriod: string; liquidationKey: [string, string] };
+}
+
+export interface AccountsOptions {
+  /** ERC-20 addresses of the M collateral assets; test tokens are deployed when omitted */
+  tokens?: string[];
+  bondWei: bigint;
+  gracePeriod: bigint;
+  /** Baby Jubjub public key of the liquidation key holder */
+  liquidationKey: [bigint, bigint];
 }
 
 type Deployer = (name: string, args?: unknown[], libraries?: Record<string, string>) => Promise<string>;
@@ -120,7 +134,17 @@ export async function deployRegistryOnly(signer: Signer, opts: { admin: string; 
   return deployRegistryWith(deployer(signer, {}, {}, () => {}), opts.admin, opts.publisher, opts.maxAge);
 }
 
-export async function deployAll(signer: Signer, opts: { publisher?: string; maxAge: bigint; log?: (s: string) => void }): Promise<Deployment> {
+export const TEST_TOKENS = [
+  ["zkmargin test USD", "zUSD", 6],
+  ["zkmargin test ETH", "zETH", 18],
+  ["zkmargin test BTC", "zBTC", 8],
+  ["zkmargin test SOL", "zSOL", 9],
+] as const;
+
+export async function deployAll(
+  signer: Signer,
+  opts: { publisher?: string; maxAge: bigint; accounts?: AccountsOptions; log?: (s: string) => void },
+): Promise<Deployment> {
   const contracts: Record<string, string> = {};
   const gas: Record<string, string> = {};
   const deploy = deployer(signer, contracts, gas, opts.log ?? (() => {}));
@@ -128,9 +152,25 @@ export async function deployAll(signer: Signer, opts: { publisher?: string; maxA
   await deploy("MarginProofVerifier", [verifier]);
   const admin = await signer.getAddress();
   const publisher = opts.publisher ?? admin;
-  await deployRegistryWith(deploy, admin, publisher, opts.maxAge);
+  const registry = await deployRegistryWith(deploy, admin, publisher, opts.maxAge);
   const chainId = (await signer.provider!.getNetwork()).chainId;
-  return { schema: "zkmargin/deployment/v1", chainId: String(chainId), admin, publisher, maxAge: String(opts.maxAge), contracts, gas };
+  const out: Deployment = { schema: "zkmargin/deployment/v1", chainId: String(chainId), admin, publisher, maxAge: String(opts.maxAge), contracts, gas };
+  if (opts.accounts) {
+    const a = opts.accounts;
+    const tokens: string[] = [];
+    if (a.tokens) tokens.push(...a.tokens);
+    else for (const [name, symbol, decimals] of TEST_TOKENS) tokens.push(await deploy("TestToken", [name, symbol, decimals]).then((x) => ((contracts[`TestToken${symbol}`] = x), x)));
+    delete contracts.TestToken;
+    const transition = await deploy("TransitionVerifier");
+    await deploy("MarginAccounts", [registry, verifier, transition, tokens, a.bondWei, a.gracePeriod, a.liquidationKey]);
+    out.accounts = { tokens, bondWei: String(a.bondWei), gracePeriod: String(a.gracePeriod), liquidationKey: [String(a.liquidationKey[0]), String(a.liquidationKey[1])] };
+  }
+  return out;
+}
+
+/** A deployed contract by name with the Hardhat build's ABI. */
+export async function contractAt(name: string, address: string, runner: Signer | JsonRpcProvider): Promise<Contract> {
+  return new Contract(address, (await artifact(name)).abi as never, runner);
 }
 
 const FIELD_PATHS = ["maxLeverageBps", "maintenanceRateBps", "initialRateBps", "impactBps", "depth", "positionCap", "haircutBps", "shock", "fundingIndex", "epochId"];

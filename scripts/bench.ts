@@ -4,8 +4,8 @@
 // zkey size, peak RSS and the prove-time ratio, as a markdown table (and JSON in build/bench.json).
 // Not a test: nothing here asserts a time.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { cpus, homedir, totalmem } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpus, homedir, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import * as snarkjs from "snarkjs";
 import { WitnessCalculatorBuilder } from "circom_runtime";
@@ -13,7 +13,11 @@ import { MarginProver, releaseCurves, verifyProof } from "../prover/prover.ts";
 import { circuitArtifacts, REPO_ROOT } from "../prover/artifacts.ts";
 import { validateParams, validatePortfolio } from "../prover/validate.ts";
 import { BUILD_DIR, log, snarkLogger } from "./lib.ts";
-import { deployRegistry, fundingArg, pricesArgs, riskParamsArg, startLocalChain } from "../client/chain.ts";
+import { deployRegistry, fundingArg, pricesArgs, riskParamsArg, startLocalChain, startLocalProtocol } from "../client/chain.ts";
+import { Trader, settleTrade } from "../client/accounts.ts";
+import { postEpochOver } from "../client/deploy.ts";
+import { TransitionProver } from "../prover/transition.ts";
+import type { Params } from "../prover/types.ts";
 import { solidityCalldata } from "../prover/prover.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -100,7 +104,9 @@ async function main(): Promise<void> {
     pricePostWarmSlot: await used(registry.postPrices(...pricesArgs({ ...params, epochId: params.epochId + 256n }))),
   };
   await chain.close();
-  Object.assign(result, { gas: Object.fromEntries(Object.entries(gas).map(([k, v]) => [k, Number(v)])) });
+  const protocol = await protocolGas(prover, params);
+  Object.assign(gas, protocol.gas);
+  Object.assign(result, { gas: Object.fromEntries(Object.entries(gas).map(([k, v]) => [k, Number(v)])), transition: protocol.transition });
   writeFileSync(join(BUILD_DIR, "bench.json"), `${JSON.stringify(result, null, 2)}\n`);
   const row = (k: string, v: string | number) => process.stdout.write(`| ${k} | ${v} |\n`);
   process.stdout.write(`\nzkmargin bench — ${result.date} — ${result.machine}\n\n| metric | value |\n|---|---|\n`);
@@ -120,6 +126,66 @@ async function main(): Promise<void> {
   row("epoch: funding post", String(gas.fundingPost));
   row("epoch: price post, first use of a ring slot", String(gas.pricePostFirstSlot));
   row("epoch: price post, warm ring slot", String(gas.pricePostWarmSlot));
+  const g = gas as Record<string, bigint>;
+  row("accounts: open (bond)", String(g.open));
+  row("accounts: deposit (proof + ERC-20 pull)", String(g.deposit));
+  row("accounts: withdraw (proof + ERC-20 push)", String(g.withdraw));
+  row("accounts: trade, both legs in one call", String(g.trade));
+  row("accounts: trade, per leg (half of the call)", String(g.trade / 2n));
+  row("accounts: realise PnL", String(g.realize));
+  row("accounts: proveMargin (maintenance, latest epoch)", String(g.proveMargin));
+  row("accounts: margin call", String(g.marginCall));
+  row("accounts: liquidation (bond to keeper)", String(g.liquidate));
+  const tr = protocol.transition;
+  process.stdout.write(`\n| transition circuit | value |\n|---|---|\n`);
+  row("constraints (transition 8/4/16)", tr.constraints);
+  row(`prove (ms, p50 of ${tr.runs}, witness included)`, tr.proveMsP50);
+  row("zkey size (MiB)", (tr.zkeyBytes / 2 ** 20).toFixed(2));
+}
+
+/** Gas of every clearinghouse operation with real proofs, and the transition prove time. */
+async function protocolGas(margin: MarginProver, base: Params) {
+  const dir = mkdtempSync(join(tmpdir(), "zkmargin-bench-"));
+  const p = await startLocalProtocol({ gracePeriod: 60n });
+  try {
+    const signers = await p.ethers.getSigners();
+    const params = { ...base, epochId: 1n };
+    await postEpochOver(signers[0], await p.registry.getAddress(), params, false);
+    const provers = { margin, transition: await TransitionProver.load() };
+    const traders = [];
+    const gas: Record<string, bigint> = {};
+    for (const i of [1, 2]) {
+      await (await p.tokens[0].mint(signers[i].address, 10n ** 12n)).wait();
+      const { trader, opened } = await Trader.attach(signers[i], p.accounts, provers, join(dir, `t${i}`), "bench");
+      gas.open = opened!.gasUsed;
+      traders.push(trader);
+    }
+    const [a, b] = traders;
+    gas.deposit = (await a.deposit(0, 5n * 10n ** 11n, params)).gasUsed;
+    await b.deposit(0, 5n * 10n ** 11n, params);
+    const proveMs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      const { pending } = await a.prepare({ kind: "deposit", asset: 0, amount: 1n }, params);
+      proveMs.push(performance.now() - t0);
+      a.store.dropPending(pending);
+    }
+    const fill = { market: 0, size: 100n, price: params.markets[0].markPrice, salt: 7n };
+    gas.trade = (await settleTrade(await a.tradeLeg(fill, "buy", params), await b.tradeLeg(fill, "sell", params), params.epochId)).gasUsed;
+    gas.withdraw = (await a.withdraw(0, 10n ** 9n, params)).gasUsed;
+    gas.realize = (await a.realize(0, params)).gasUsed;
+    gas.proveMargin = (await a.proveMargin(params)).gasUsed;
+    gas.marginCall = BigInt((await (await p.accounts.connect(signers[0]).marginCall()).wait()).gasUsed);
+    await p.ethers.provider.send("evm_increaseTime", [61]);
+    await p.ethers.provider.send("evm_mine", []);
+    gas.liquidate = BigInt((await (await p.accounts.connect(signers[5]).liquidate(b.address)).wait()).gasUsed);
+    const a2 = circuitArtifacts("transition");
+    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "artifacts", "manifest.json"), "utf8"));
+    return { gas, transition: { constraints: manifest.circuits.transition.constraints as number, proveMsP50: Math.round(p50(proveMs)), runs: proveMs.length, zkeyBytes: statSync(a2.zkey).size } };
+  } finally {
+    await p.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 main()

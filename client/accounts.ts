@@ -1,0 +1,260 @@
+// The trader's side of the MarginAccounts protocol (docs/PROTOCOL.md) over ethers v6: prove a
+// transition locally, record the resulting private state before sending, send, promote once
+// mined. Used by the demo, the tests and `zkmargin account ...`.
+import { AbiCoder, Contract, getBytes, keccak256, toUtf8Bytes, type Signer } from "ethers";
+import { FIELD_MODULUS } from "../prover/field.ts";
+import { paramsHash } from "../prover/encoding.ts";
+import { solidityCalldata, type MarginProof, type MarginProver } from "../prover/prover.ts";
+import type { Params, Portfolio } from "../prover/types.ts";
+import { ValidationError } from "../prover/validate.ts";
+import { describeOp, emptyPortfolio, fillCommitment, type Fill, type Point, type TransitionOp, type TransitionProver } from "../prover/transition.ts";
+import { StateStore } from "./state.ts";
+
+export const TRANSITION_DOMAIN = keccak256(toUtf8Bytes("zkmargin.transition.v1"));
+export const MARGIN_DOMAIN = keccak256(toUtf8Bytes("zkmargin.margin.v1"));
+
+/** binding = keccak256(abi.encode(domain, chainId, contract, account, nonce)) mod r */
+export function bindingOf(domain: string, chainId: bigint, contract: string, account: string, nonce: bigint): bigint {
+  const enc = AbiCoder.defaultAbiCoder().encode(["bytes32", "uint256", "address", "address", "uint64"], [domain, chainId, contract, account, nonce]);
+  return BigInt(keccak256(enc)) % FIELD_MODULUS;
+}
+
+export interface Provers {
+  margin: MarginProver;
+  transition: TransitionProver;
+}
+
+export interface ProofArg {
+  a: [string, string];
+  b: [[string, string], [string, string]];
+  c: [string, string];
+}
+
+export interface TransitionData {
+  newCommitment: bigint;
+  ephemeralKey: bigint;
+  cipher: bigint;
+  flat: boolean;
+  proof: ProofArg;
+}
+
+export interface Sent {
+  txHash: string;
+  gasUsed: bigint;
+  /** every byte of calldata and event data the transaction produced, for leakage scans */
+  calldata: string;
+  logs: string[];
+}
+
+async function proofArg(p: MarginProof): Promise<ProofArg> {
+  const { a, b, c } = await solidityCalldata(p);
+  return { a, b, c };
+}
+
+/** Decode a revert into `Name(args)` using the contract's ABI; falls back to the message. */
+export function revertReason(contract: Contract, e: unknown): string {
+  const err = e as { data?: string; info?: { error?: { data?: string } }; message?: string };
+  const data = err.data ?? err.info?.error?.data;
+  try {
+    const p = data ? contract.interface.parseError(data) : null;
+    if (p) return `${p.name}(${p.args.map(String).join(", ")})`;
+  } catch {
+    /* fall through */
+  }
+  return err.message ?? String(e);
+}
+
+export class ContractRevert extends Error {
+  readonly reason: string;
+  constructor(what: string, reason: string) {
+    super(`${what} reverted: ${reason}`);
+    this.name = "ContractRevert";
+    this.reason = reason;
+  }
+}
+
+async function send(contract: Contract, what: string, f: () => Promise<any>): Promise<Sent> {
+  let tx;
+  try {
+    tx = await f();
+  } catch (e) {
+    throw new ContractRevert(what, revertReason(contract, e));
+  }
+  const r = await tx.wait();
+  if (!r || r.status !== 1) throw new ContractRevert(what, "transaction failed");
+  return { txHash: tx.hash, gasUsed: r.gasUsed as bigint, calldata: tx.data as string, logs: r.logs.map((l: { data: string; topics: string[] }) => l.data + l.topics.join("")) };
+}
+
+/** One trader: its signer, its private state file and the deployed protocol. */
+export class Trader {
+  readonly signer: Signer;
+  readonly address: string;
+  readonly accounts: Contract;
+  readonly provers: Provers;
+  readonly store: StateStore;
+  readonly liquidationKey: Point;
+  readonly chainId: bigint;
+
+  private constructor(signer: Signer, address: string, accounts: Contract, provers: Provers, store: StateStore, key: Point, chainId: bigint) {
+    this.signer = signer;
+    this.address = address;
+    this.accounts = accounts;
+    this.provers = provers;
+    this.store = store;
+    this.liquidationKey = key;
+    this.chainId = chainId;
+  }
+
+  /**
+   * Attach to the account of `signer`: open it on-chain (paying the bond) and create the state
+   * file if it does not exist, otherwise reopen the file and reconcile it with the chain.
+   */
+  static async attach(signer: Signer, accounts: Contract, provers: Provers, statePath: string, passphrase: string, dims = { N: 8, M: 4 }): Promise<{ trader: Trader; opened?: Sent }> {
+    const address = await signer.getAddress();
+    const contract = accounts.connect(signer) as Contract;
+    const chainId = (await signer.provider!.getNetwork()).chainId;
+    const key: Point = [BigInt(await accounts.liquidationKeyX()), BigInt(await accounts.liquidationKeyY())];
+    const onChain = await accounts.accounts(address);
+    let opened: Sent | undefined;
+    if (Number(onChain.status) === 0) {
+      const bond = BigInt(await accounts.bond());
+      opened = await send(contract, "open", () => contract.open({ value: bond }));
+    }
+    const empty = emptyPortfolio(dims.N, dims.M);
+    const store = StateStore.exists(statePath)
+      ? StateStore.open(statePath, passphrase)
+      : StateStore.create(statePath, passphrase, {
+          chainId: String(chainId),
+          contract: await accounts.getAddress(),
+          account: address,
+          current: { portfolio: empty, commitment: BigInt(await accounts.EMPTY_COMMITMENT()), nonce: 0, label: "open" },
+        });
+    if (store.state.account.toLowerCase() !== address.toLowerCase()) throw new ValidationError("--state", `belongs to account ${store.state.account}, not ${address}`);
+    const trader = new Trader(signer, address, contract, provers, store, key, chainId);
+    await trader.sync();
+    return { trader, opened };
+  }
+
+  get portfolio(): Portfolio {
+    return this.store.state.current.portfolio;
+  }
+
+  /** Reconcile the state file with the on-chain commitment (crash recovery). */
+  async sync(): Promise<"current" | "promoted"> {
+    const a = await this.accounts.accounts(this.address);
+    return this.store.recover(BigInt(a.commitment), Number(a.nonce));
+  }
+
+  async nonce(): Promise<bigint> {
+    return BigInt((await this.accounts.accounts(this.address)).nonce);
+  }
+
+  private async checkEpoch(params: Params): Promise<void> {
+    const registry = new Contract(await this.accounts.registry(), ["function paramsHashOf(uint64) view returns (uint256)"], this.signer);
+    const onChain = BigInt(await registry.paramsHashOf(params.epochId));
+    if (onChain !== paramsHash(params)) throw new ValidationError("params", `epoch ${params.epochId}'s on-chain paramsHash differs from these parameters`);
+  }
+
+  /** Prove a transition of this account and record its result as pending. */
+  async prepare(op: TransitionOp, params: Params): Promise<{ data: TransitionData; pending: bigint; nonce: bigint }> {
+    await this.checkEpoch(params);
+    const nonce = await this.nonce();
+    const binding = bindingOf(TRANSITION_DOMAIN, this.chainId, await this.accounts.getAddress(), this.address, nonce);
+    const { proof, prepared } = await this.provers.transition.prove({ params, old: this.portfolio, op, binding, liquidationKey: this.liquidationKey });
+    const pending = this.store.addPending(prepared.next, Number(nonce) + 1, describeOp(op));
+    const data: TransitionData = {
+      newCommitment: pending.commitment,
+      ephemeralKey: prepared.encrypted.ephemeralKey,
+      cipher: prepared.encrypted.cipher,
+      flat: prepared.applied.flat,
+      proof: await proofArg(proof),
+    };
+    return { data, pending: pending.commitment, nonce };
+  }
+
+  private async finish(pending: bigint, what: string, f: () => Promise<any>): Promise<Sent> {
+    let sent: Sent;
+    try {
+      sent = await send(this.accounts, what, f);
+    } catch (e) {
+      this.store.dropPending(pending);
+      throw e;
+    }
+    this.store.promote(pending, sent.txHash);
+    return sent;
+  }
+
+  async deposit(asset: number, amount: bigint, params: Params): Promise<Sent> {
+    const token = new Contract(await this.accounts.token(asset), ["function approve(address,uint256) returns (bool)"], this.signer);
+    await (await token.approve(await this.accounts.getAddress(), amount)).wait();
+    const { data, pending } = await this.prepare({ kind: "deposit", asset, amount }, params);
+    return this.finish(pending, "deposit", () => this.accounts.deposit(asset, amount, params.epochId, data));
+  }
+
+  async withdraw(asset: number, amount: bigint, params: Params): Promise<Sent> {
+    const { data, pending } = await this.prepare({ kind: "withdraw", asset, amount }, params);
+    return this.finish(pending, "withdraw", () => this.accounts.withdraw(asset, amount, params.epochId, data));
+  }
+
+  async realize(market: number, params: Params): Promise<Sent> {
+    const { data, pending } = await this.prepare({ kind: "realize", market }, params);
+    return this.finish(pending, "realize", () => this.accounts.realize(params.epochId, data));
+  }
+
+  /**
+   * One leg of a privately agreed fill: the proof, the pending state and the owner's signature
+   * authorising the counterparty to submit both legs.
+   */
+  async tradeLeg(fill: Fill, side: "buy" | "sell", params: Params): Promise<TradeLeg> {
+    const { data, pending, nonce } = await this.prepare({ kind: side, fill }, params);
+    const f = fillCommitment(fill);
+    const digest = await this.accounts.tradeDigest(f, this.address, nonce);
+    const signature = await this.signer.signMessage(getBytes(digest));
+    return { trader: this, side, account: this.address, data, pending, fill: f, signature };
+  }
+
+  /** Maintenance-level margin proof of the current state for `params` (the latest epoch). */
+  async marginProof(params: Params): Promise<MarginProof> {
+    await this.sync();
+    const nonce = await this.nonce();
+    const binding = bindingOf(MARGIN_DOMAIN, this.chainId, await this.accounts.getAddress(), this.address, nonce);
+    return this.provers.margin.prove(params, this.portfolio, "maintenance", binding);
+  }
+
+  async proveMargin(params: Params, sender: Signer = this.signer): Promise<Sent> {
+    const proof = await proofArg(await this.marginProof(params));
+    const c = this.accounts.connect(sender) as Contract;
+    return send(c, "proveMargin", () => c.proveMargin(this.address, params.epochId, proof));
+  }
+}
+
+export interface TradeLeg {
+  trader: Trader;
+  side: "buy" | "sell";
+  account: string;
+  data: TransitionData;
+  pending: bigint;
+  fill: bigint;
+  signature: string;
+}
+
+/** Settle both legs in one call, sent by `sender`'s owner with the other leg's signature. */
+export async function settleTrade(sender: TradeLeg, other: TradeLeg, epochId: bigint): Promise<Sent> {
+  if (sender.fill !== other.fill) throw new ValidationError("fill", "the two legs commit to different fills");
+  if (sender.side === other.side) throw new ValidationError("side", "the two legs must have opposite sides");
+  const [buy, sell] = sender.side === "buy" ? [sender, other] : [other, sender];
+  const c = sender.trader.accounts;
+  let sent: Sent;
+  try {
+    sent = await send(c, "trade", () =>
+      c.trade({ account: buy.account, t: buy.data }, { account: sell.account, t: sell.data }, sender.fill, epochId, other.signature),
+    );
+  } catch (e) {
+    sender.trader.store.dropPending(sender.pending);
+    other.trader.store.dropPending(other.pending);
+    throw e;
+  }
+  sender.trader.store.promote(sender.pending, sent.txHash);
+  other.trader.store.promote(other.pending, sent.txHash);
+  return sent;
+}

@@ -1,0 +1,274 @@
+// MarginAccounts with real proofs on Hardhat EDR: accounts, deposits, private trades,
+// withdrawals, PnL realisation, margin attestations, margin calls and liquidation; every revert
+// path; the key holder's replay; a scan of all calldata and events for position data.
+import { expect } from "chai";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FIELD_MODULUS } from "../../prover/field.ts";
+import { commitment } from "../../prover/encoding.ts";
+import { emptyPortfolio, fillCommitment, replayTransition, type Fill } from "../../prover/transition.ts";
+import type { Params, Portfolio } from "../../prover/types.ts";
+import { Trader, TRANSITION_DOMAIN, bindingOf, settleTrade, type Sent } from "../../client/accounts.ts";
+import { postEpochOver } from "../../client/deploy.ts";
+import { startLocalProtocol, type LocalProtocol } from "../../client/chain.ts";
+import { clone, example } from "../fixtures.ts";
+import { expectRejection, prover, transitionProver } from "../helpers.ts";
+
+const E6 = 10n ** 6n;
+const E18 = 10n ** 18n;
+
+describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function () {
+  this.timeout(900_000);
+  let p: LocalProtocol;
+  let params: Params;
+  let epoch = 100n;
+  let alice: Trader;
+  let bob: Trader;
+  let carol: Trader;
+  let signers: any[];
+  const sent: Sent[] = [];
+  const dir = mkdtempSync(join(tmpdir(), "zkmargin-accounts-"));
+  const secretValues: bigint[] = [];
+  /** every posted epoch: the key holder reads them from the publisher's feed */
+  const epochs = new Map<bigint, Params>();
+
+  const post = async (mutate: (x: Params) => void = () => {}, pricesOnly = true) => {
+    const next = clone(params);
+    next.epochId = ++epoch;
+    mutate(next);
+    await postEpochOver(signers[0], await p.registry.getAddress(), next, pricesOnly);
+    params = next;
+    epochs.set(next.epochId, next);
+  };
+  const track = async (x: Promise<Sent>) => {
+    const s = await x;
+    sent.push(s);
+    return s;
+  };
+  const fund = async (t: Trader, asset: number, amount: bigint) => {
+    await (await p.tokens[asset].mint(t.address, amount)).wait();
+  };
+
+  before(async () => {
+    p = await startLocalProtocol({ maxAge: 3600n, gracePeriod: 600n });
+    signers = await p.ethers.getSigners();
+    params = { ...example().params, epochId: epoch };
+    await postEpochOver(signers[0], await p.registry.getAddress(), params, false);
+    epochs.set(params.epochId, params);
+    const provers = { margin: await prover(), transition: await transitionProver() };
+    const attach = async (i: number, name: string) => (await Trader.attach(signers[i], p.accounts, provers, join(dir, `${name}.state`), `pass-${name}`)).trader;
+    alice = await attach(1, "alice");
+    bob = await attach(2, "bob");
+    carol = await attach(3, "carol");
+    for (const t of [alice, bob, carol]) {
+      await fund(t, 0, 1_000_000n * E6);
+      await fund(t, 1, 100n * E18);
+    }
+  });
+  after(async () => {
+    await p?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("opens accounts with the empty commitment and the bond", async () => {
+    expect(BigInt(await p.accounts.EMPTY_COMMITMENT())).to.equal(commitment(emptyPortfolio(8, 4)));
+    const a = await p.accounts.accounts(alice.address);
+    expect(Number(a.status)).to.equal(1);
+    expect(a.isFlat).to.equal(true);
+    expect(await p.ethers.provider.getBalance(await p.accounts.getAddress())).to.equal(3n * 10n ** 16n);
+    await expect(p.accounts.connect(signers[1]).open({ value: 10n ** 16n })).to.be.revertedWithCustomError(p.accounts, "AlreadyOpen");
+    await expect(p.accounts.connect(signers[5]).open({ value: 1n })).to.be.revertedWithCustomError(p.accounts, "WrongBond");
+  });
+
+  it("deposits: tokens move into custody and the hidden balance follows", async () => {
+    const s = await track(alice.deposit(0, 200_000n * E6, params));
+    await track(bob.deposit(0, 300_000n * E6, params));
+    await track(bob.deposit(1, 20n * E18, params));
+    await track(carol.deposit(0, 50_000n * E6, params));
+    expect(alice.portfolio.collateral[0]).to.equal(200_000n * E6);
+    expect(BigInt(await p.tokens[0].balanceOf(await p.accounts.getAddress()))).to.equal(550_000n * E6);
+    expect(BigInt((await p.accounts.accounts(alice.address)).commitment)).to.equal(commitment(alice.portfolio));
+    expect(s.gasUsed > 0n).to.equal(true);
+  });
+
+  let fill: Fill;
+  it("a private trade settles both legs atomically, once", async () => {
+    fill = { market: 0, size: 1237n, price: params.markets[0].markPrice + 313n, salt: 987654321987654321n };
+    secretValues.push(fill.size, fill.price, fill.size * fill.price);
+    const buy = await alice.tradeLeg(fill, "buy", params);
+    const sell = await bob.tradeLeg(fill, "sell", params);
+    const s = await track(settleTrade(buy, sell, params.epochId));
+    expect(alice.portfolio.sizes[0]).to.equal(1237n);
+    expect(bob.portfolio.sizes[0]).to.equal(-1237n);
+    expect((await p.accounts.accounts(alice.address)).isFlat).to.equal(false);
+    expect(await p.accounts.fillSettled(fillCommitment(fill))).to.equal(true);
+    // the same fill cannot settle again, even with fresh proofs
+    const buy2 = await alice.tradeLeg(fill, "buy", params);
+    const sell2 = await bob.tradeLeg(fill, "sell", params);
+    await expectRejection(settleTrade(buy2, sell2, params.epochId), /FillAlreadySettled/);
+    expect(alice.portfolio.sizes[0]).to.equal(1237n); // pending states were dropped
+    expect(s.gasUsed > 0n).to.equal(true);
+  });
+
+  it("refuses a trade leg without the counterparty's signature, or sent by a third party", async () => {
+    const f: Fill = { market: 1, size: 5n, price: params.markets[1].markPrice, salt: 5n };
+    const buy = await alice.tradeLeg(f, "buy", params);
+    const sell = await bob.tradeLeg(f, "sell", params);
+    const c = p.accounts.connect(signers[1]);
+    await expect(c.trade({ account: buy.account, t: buy.data }, { account: sell.account, t: sell.data }, buy.fill, params.epochId, buy.signature))
+      .to.be.revertedWithCustomError(p.accounts, "InvalidSignature");
+    await expect(p.accounts.connect(signers[3]).trade({ account: buy.account, t: buy.data }, { account: sell.account, t: sell.data }, buy.fill, params.epochId, sell.signature))
+      .to.be.revertedWithCustomError(p.accounts, "NotAuthorized");
+    // the same legs swapped into the wrong sides do not verify
+    await expect(c.trade({ account: sell.account, t: sell.data }, { account: buy.account, t: buy.data }, buy.fill, params.epochId, sell.signature))
+      .to.be.revertedWithCustomError(p.accounts, "InvalidProof");
+    alice.store.dropPending(buy.pending);
+    bob.store.dropPending(sell.pending);
+  });
+
+  it("withdraw checks the initial margin of the rest; realise moves PnL into asset 0", async () => {
+    await track(alice.withdraw(0, 10_000n * E6, params));
+    expect(BigInt(await p.tokens[0].balanceOf(alice.address))).to.equal(810_000n * E6);
+    await expectRejection(alice.withdraw(0, alice.portfolio.collateral[0], params), /not healthy at the initial level/);
+    await post((x) => (x.markets[0].markPrice += 1000n));
+    const before = alice.portfolio.collateral[0];
+    await track(alice.realize(0, params));
+    expect(alice.portfolio.collateral[0] - before).to.equal(1237n * (1000n - 313n));
+    expect(alice.portfolio.costBasis[0]).to.equal(1237n * params.markets[0].markPrice);
+  });
+
+  describe("revert paths", () => {
+    it("bad proof, replayed calldata, wrong nonce and a foreign binding revert with InvalidProof", async () => {
+      const { data, pending } = await carol.prepare({ kind: "deposit", asset: 0, amount: 1n }, params);
+      await (await p.tokens[0].connect(signers[3]).approve(await p.accounts.getAddress(), 10n)).wait();
+      const c = p.accounts.connect(signers[3]);
+      const bad = structuredClone(data);
+      bad.proof.a = [data.proof.c[0], data.proof.c[1]];
+      await expect(c.deposit(0, 1n, params.epochId, bad)).to.be.revertedWithCustomError(p.accounts, "InvalidProof");
+      await expect(c.deposit(0, 2n, params.epochId, data)).to.be.revertedWithCustomError(p.accounts, "InvalidProof");
+      // foreign binding: carol's proof sent from bob's account
+      await expect(p.accounts.connect(signers[2]).deposit(0, 1n, params.epochId, data)).to.be.revertedWithCustomError(p.accounts, "InvalidProof");
+      await (await c.deposit(0, 1n, params.epochId, data)).wait();
+      carol.store.promote(pending);
+      // replay: the same calldata again (nonce and commitment moved on)
+      await expect(c.deposit(0, 1n, params.epochId, data)).to.be.revertedWithCustomError(p.accounts, "InvalidProof");
+    });
+
+    it("a proof bound to another nonce does not verify", async () => {
+      const prepared = await carol.provers.transition.prove({
+        params, old: carol.portfolio, op: { kind: "deposit", asset: 0, amount: 1n },
+        binding: bindingOf(TRANSITION_DOMAIN, p.chainId, await p.accounts.getAddress(), carol.address, (await carol.nonce()) + 1n),
+        liquidationKey: carol.liquidationKey,
+      });
+      const { solidityCalldata } = await import("../../prover/prover.ts");
+      const cd = await solidityCalldata(prepared.proof);
+      const t = { newCommitment: commitment(prepared.prepared.next), ephemeralKey: prepared.prepared.encrypted.ephemeralKey, cipher: prepared.prepared.encrypted.cipher, flat: true, proof: { a: cd.a, b: cd.b, c: cd.c } };
+      await expect(p.accounts.connect(signers[3]).deposit(0, 1n, params.epochId, t)).to.be.revertedWithCustomError(p.accounts, "InvalidProof");
+    });
+
+    it("public inputs >= r revert with PublicInputNotInField", async () => {
+      const { data, pending } = await carol.prepare({ kind: "deposit", asset: 0, amount: 1n }, params);
+      const c = p.accounts.connect(signers[3]);
+      for (const [k, idx] of [["newCommitment", 1], ["ephemeralKey", 8], ["cipher", 9]] as const) {
+        const t = structuredClone(data);
+        t[k] = data[k] + FIELD_MODULUS;
+        await expect(c.deposit(0, 1n, params.epochId, t)).to.be.revertedWithCustomError(p.accounts, "PublicInputNotInField").withArgs(idx, t[k]);
+      }
+      carol.store.dropPending(pending);
+    });
+
+    it("a proof for an older epoch reverts with NotLatestEpoch; a stale latest epoch with StaleEpoch", async () => {
+      const old = clone(params);
+      await post();
+      const { data, pending } = await alice.prepare({ kind: "withdraw", asset: 0, amount: 1n }, old);
+      await expect(p.accounts.connect(signers[1]).withdraw(0, 1n, old.epochId, data)).to.be.revertedWithCustomError(p.accounts, "NotLatestEpoch");
+      alice.store.dropPending(pending);
+      const fresh = await alice.prepare({ kind: "withdraw", asset: 0, amount: 1n }, params);
+      await p.ethers.provider.send("evm_increaseTime", [3601]);
+      await p.ethers.provider.send("evm_mine", []);
+      await expect(p.accounts.connect(signers[1]).withdraw(0, 1n, params.epochId, fresh.data)).to.be.revertedWithCustomError(p.registry, "StaleEpoch");
+      alice.store.dropPending(fresh.pending);
+      await post();
+    });
+
+    it("only a publisher calls margin; only the owner or its watchtower attests", async () => {
+      await expect(p.accounts.connect(signers[1]).marginCall()).to.be.revertedWithCustomError(p.accounts, "NotPublisher");
+      const proof = await alice.marginProof(params);
+      const { solidityCalldata } = await import("../../prover/prover.ts");
+      const cd = await solidityCalldata(proof);
+      await expect(p.accounts.connect(signers[6]).proveMargin(alice.address, params.epochId, { a: cd.a, b: cd.b, c: cd.c }))
+        .to.be.revertedWithCustomError(p.accounts, "NotAuthorized");
+      // a margin proof of alice's state does not attest for bob
+      await expect(p.accounts.connect(signers[2]).proveMargin(bob.address, params.epochId, { a: cd.a, b: cd.b, c: cd.c }))
+        .to.be.revertedWithCustomError(p.accounts, "InvalidProof");
+    });
+  });
+
+  describe("margin call and liquidation", () => {
+    it("the owner and an authorised watchtower attest; a silent account with exposure is liquidated", async () => {
+      await (await p.accounts.connect(signers[2]).setWatchtower(signers[7].address)).wait();
+      await post((x) => (x.markets[0].markPrice -= 2000n));
+      await (await p.accounts.connect(signers[0]).marginCall()).wait();
+      const deadline = BigInt(await p.accounts.marginCallDeadline());
+      await track(alice.proveMargin(params));
+      await track(bob.proveMargin(params, signers[7])); // watchtower
+      // carol is flat: never liquidatable; open exposure for a fourth, silent trader
+      await expect(p.accounts.liquidate(alice.address)).to.be.revertedWithCustomError(p.accounts, "GracePeriodRunning").withArgs(deadline);
+      await p.ethers.provider.send("evm_increaseTime", [601]);
+      await p.ethers.provider.send("evm_mine", []);
+      await expect(p.accounts.liquidate(alice.address)).to.be.revertedWithCustomError(p.accounts, "AlreadyAttested");
+      await expect(p.accounts.liquidate(carol.address)).to.be.revertedWithCustomError(p.accounts, "AccountFlat");
+    });
+
+    it("liquidation freezes the account and pays the bond to the keeper; the key holder replays it", async () => {
+      // a new call: alice stays silent
+      await post();
+      await (await p.accounts.connect(signers[0]).marginCall()).wait();
+      await track(bob.proveMargin(params));
+      await p.ethers.provider.send("evm_increaseTime", [601]);
+      await p.ethers.provider.send("evm_mine", []);
+      expect(await p.accounts.isLiquidatable(alice.address)).to.equal(true);
+      const keeper = signers[8];
+      const before = await p.ethers.provider.getBalance(keeper.address);
+      const tx = await p.accounts.connect(keeper).liquidate(alice.address);
+      const r = await tx.wait();
+      const after = await p.ethers.provider.getBalance(keeper.address);
+      expect(after - before + r.gasUsed * r.gasPrice).to.equal(10n ** 16n);
+      expect(Number((await p.accounts.accounts(alice.address)).status)).to.equal(2);
+      await expectRejection(alice.withdraw(0, 1n, params), /NotActive/);
+      await expect(p.accounts.liquidate(alice.address)).to.be.revertedWithCustomError(p.accounts, "NotActive");
+
+      // the insurance process: replay alice's encrypted transition log from the chain
+      const logs = await p.accounts.queryFilter(p.accounts.filters.Transition(alice.address));
+      let state: Portfolio = emptyPortfolio(8, 4);
+      for (const l of logs) {
+        const a = l.args;
+        state = replayTransition(p.liquidation.secret, state, {
+          op: BigInt(a.op), ephemeralKey: BigInt(a.ephemeralKey), cipher: BigInt(a.cipher), newCommitment: BigInt(a.newCommitment),
+          params: epochs.get(BigInt(a.epochId))!,
+        });
+      }
+      expect(commitment(state)).to.equal(BigInt((await p.accounts.accounts(alice.address)).commitment));
+      expect(state.sizes[0]).to.equal(1237n);
+    });
+  });
+
+  describe("privacy (runs last: scans the whole session)", () => {
+    it("no position value appears in any calldata or event of the session", async () => {
+      const hay = sent.map((s) => (s.calldata + s.logs.join("")).toLowerCase()).join("|");
+      const word = (v: bigint) => (v < 0n ? (1n << 256n) + v : v).toString(16).padStart(64, "0");
+      const values = new Set<bigint>(secretValues);
+      for (const t of [alice, bob, carol]) {
+        for (const s of t.portfolio.sizes) if (s !== 0n) values.add(s);
+        for (const c of t.portfolio.costBasis) if (c !== 0n) values.add(c);
+      }
+      for (const v of values) {
+        expect(hay.includes(word(v)), `ABI word of ${v}`).to.equal(false);
+        const abs = v < 0n ? -v : v;
+        if (abs >= 1n << 24n) expect(hay.includes(abs.toString(16)), `hex of ${v}`).to.equal(false);
+      }
+      expect(sent.length).to.be.greaterThan(8);
+    });
+  });
+});
