@@ -11,11 +11,13 @@ include "margin.circom";
 // commitment. The TypeScript reference is prover/transition.ts (applyTransition); docs/SPEC.md
 // ("Transitions") and docs/PROTOCOL.md state the same rules.
 //
-// Public signals, in order:
-//   [oldCommitment, newCommitment, paramsHash, binding, op, fill,
-//    liquidationKey[0], liquidationKey[1], ephemeralKey, cipher]
+// Public signals, in order (8; each costs ~6.3k gas to verify, so context data is packed):
+//   [oldCommitment, newCommitment, paramsHash, context, fill, keyHash, ephemeralKey, cipher]
 //
+// context = op + 2^105 * binding       (binding < 2^106: the verifier's (chain, contract,
+//                                        account, nonce) tag; op < 2^105)
 // op = kind + 2^3 * asset + 2^8 * flat + 2^9 * amount    (kind < 8, asset < 32, amount < 2^96)
+// keyHash = Poseidon(K.x, K.y) of the liquidation key K (a private input)
 //   kind 0 DEPOSIT   a'[asset] = a[asset] + amount                     (no margin check)
 //   kind 1 WITHDRAW  a'[asset] = a[asset] - amount >= 0                (initial margin)
 //   kind 2 BUY       hidden fill (m, q, px): s'[m] = s[m] + q, c'[m] += q * px   (initial margin)
@@ -35,7 +37,8 @@ include "margin.circom";
 //
 // NOTE (caller obligations):
 //  - the verifier supplies oldCommitment from storage, paramsHash from a validated epoch
-//    (MarginProof's NOTE), binding from its own context, and K from its configuration;
+//    (MarginProof's NOTE), the binding in context from its own state, and keyHash from its
+//    configuration;
 //  - K must be in the prime-order subgroup (the circuit checks only that it is on the curve
 //    and not of order 1 or 2);
 //  - asset 0 is the settlement asset: realised PnL is credited in its units (quote units).
@@ -44,10 +47,9 @@ template Transition(N, M, S) {
     signal input oldCommitment;
     signal input newCommitment;
     signal input paramsHash;
-    signal input binding;
-    signal input op;
+    signal input context;
     signal input fill;
-    signal input liquidationKey[2];
+    signal input keyHash;
     signal input ephemeralKey;
     signal input cipher;
 
@@ -78,12 +80,11 @@ template Transition(N, M, S) {
     signal input fillPrice;
     signal input fillSalt;
     signal input ephemeralSecret;
+    signal input liquidationKey[2];
 
-    signal bindingSquare <== binding * binding;
-
-    // ================================================================ op
-    component opBits = Num2Bits(9 + AMOUNT_BITS());
-    opBits.in <== op;
+    // ================================================================ context = op + 2^105 * binding
+    component opBits = Num2Bits(9 + AMOUNT_BITS() + BINDING_BITS());
+    opBits.in <== context;
     var kind = opBits.out[0] + 2 * opBits.out[1] + 4 * opBits.out[2];
     var asset = 0;
     for (var b = 0; b < 5; b++) { asset += opBits.out[3 + b] * 2 ** b; }
@@ -261,6 +262,9 @@ template Transition(N, M, S) {
     paramsHash === params.out;
 
     // ================================================================ encryption
+    component keyHasher = Poseidon(2);
+    keyHasher.inputs <== liquidationKey;
+    keyHash === keyHasher.out;
     component keyOnCurve = BabyCheck();
     keyOnCurve.x <== liquidationKey[0];
     keyOnCurve.y <== liquidationKey[1];

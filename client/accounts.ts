@@ -13,10 +13,17 @@ import { StateStore } from "./state.ts";
 export const TRANSITION_DOMAIN = keccak256(toUtf8Bytes("zkmargin.transition.v1"));
 export const MARGIN_DOMAIN = keccak256(toUtf8Bytes("zkmargin.margin.v1"));
 
-/** binding = keccak256(abi.encode(domain, chainId, contract, account, nonce)) mod r */
+const bindingHash = (domain: string, chainId: bigint, contract: string, account: string, nonce: bigint): bigint =>
+  BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "uint256", "address", "address", "uint64"], [domain, chainId, contract, account, nonce])));
+
+/** Margin proofs: binding = keccak256(abi.encode(MARGIN_DOMAIN, chainId, contract, account, nonce)) mod r */
 export function bindingOf(domain: string, chainId: bigint, contract: string, account: string, nonce: bigint): bigint {
-  const enc = AbiCoder.defaultAbiCoder().encode(["bytes32", "uint256", "address", "address", "uint64"], [domain, chainId, contract, account, nonce]);
-  return BigInt(keccak256(enc)) % FIELD_MODULUS;
+  return bindingHash(domain, chainId, contract, account, nonce) % FIELD_MODULUS;
+}
+
+/** Transition proofs: the top 106 bits of keccak256(abi.encode(TRANSITION_DOMAIN, chainId, contract, account, nonce)) */
+export function transitionBinding(chainId: bigint, contract: string, account: string, nonce: bigint): bigint {
+  return bindingHash(TRANSITION_DOMAIN, chainId, contract, account, nonce) >> 150n;
 }
 
 export interface Provers {
@@ -159,7 +166,7 @@ export class Trader {
   async prepare(op: TransitionOp, params: Params): Promise<{ data: TransitionData; pending: bigint; nonce: bigint }> {
     await this.checkEpoch(params);
     const nonce = await this.nonce();
-    const binding = bindingOf(TRANSITION_DOMAIN, this.chainId, await this.accounts.getAddress(), this.address, nonce);
+    const binding = transitionBinding(this.chainId, await this.accounts.getAddress(), this.address, nonce);
     const { proof, prepared } = await this.provers.transition.prove({ params, old: this.portfolio, op, binding, liquidationKey: this.liquidationKey });
     const pending = this.store.addPending(prepared.next, Number(nonce) + 1, describeOp(op));
     const data: TransitionData = {

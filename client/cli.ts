@@ -30,6 +30,7 @@ import { audit, formatAudit } from "../prover/audit.ts";
 import { CIRCUITS, REPO_ROOT, circuitArtifacts, type CircuitName } from "../prover/artifacts.ts";
 import { CeremonyError, ceremonyBeacon, ceremonyContribute, ceremonyFinalize, ceremonyInit, ceremonyVerify, readTranscript } from "../prover/ceremony.ts";
 import { startLocalChain, verifyOnChain } from "./chain.ts";
+import { cmdAccount, cmdKeygen, cmdLiquidate, cmdMarginCall, readLiquidationKey, type CliKit } from "./cli-account.ts";
 
 export const EXIT = { OK: 0, BAD_INPUT: 1, UNHEALTHY: 2, INTERNAL: 3 } as const;
 
@@ -54,9 +55,14 @@ Commands:
   vectors  replay published test vectors (zkmargin vectors replay DIR)
   audit    soundness audit of every shipped circuit
   ceremony phase-2 trusted-setup ceremony: init | contribute | beacon | verify | finalize
-  deploy   deploy the verifier and the risk epoch registry over JSON-RPC
+  deploy   deploy the verifiers, the risk epoch registry (and with --accounts the clearinghouse)
   epoch    post a risk epoch to a deployed registry (zkmargin epoch post)
   calibrate  stress scenarios and back-tests from hourly price history
+  keygen   generate the protocol's Baby Jubjub liquidation key pair
+  account  a private margin account: open | show | sync | deposit | withdraw | realize |
+           trade-leg | trade | prove-margin | watchtower
+  margin-call  (risk publisher) call margin for the latest epoch
+  liquidate    liquidate an account that missed a margin call
 
 Run 'zkmargin <command> --help' for the options of a command.
 Exit codes: 0 ok, 1 bad input (the message names the field), 2 not healthy (prove), 3 internal error.`,
@@ -115,11 +121,50 @@ Prints a human summary; --json FILE writes the full report. Exit 0 iff there are
               verify, then write the final zkey, verification_key.json and Verifier.sol
 Every step is recorded in D/transcript.json. Exit 0 on success, 1 otherwise.`,
   deploy: `Usage: zkmargin deploy --out F [--rpc URL] [--publisher ADDRESS] [--max-age SECONDS]
+                       [--accounts --liquidation-key KEY [--tokens T0,T1,T2,T3] [--bond WEI] [--grace SECONDS]]
 
 Deploys the margin verifier, its wrapper, the Poseidon contracts and the RiskEpochRegistry over
 JSON-RPC (default ${"http://127.0.0.1:8545"}, e.g. a local 'npx hardhat node'). The signer is
 ZKMARGIN_PRIVATE_KEY if set, else the node's first unlocked account (admin and, unless
---publisher is given, publisher). Writes the addresses to F (atomically). max age: 3600 s.`,
+--publisher is given, publisher). Writes the addresses to F (atomically). max age: 3600 s.
+--accounts also deploys the transition verifier and MarginAccounts: KEY is a 'zkmargin keygen'
+file (only its publicKey is read), the collateral tokens are T0..T3 (default: four test tokens
+anyone can mint), the bond defaults to 0.01 ETH and the grace period to 600 s.`,
+  keygen: `Usage: zkmargin keygen --out F
+
+Generates the liquidation key pair (Baby Jubjub, prime-order subgroup) and writes
+{secret, publicKey, keyHash} to F (mode 0600; never overwrites). Keep the secret with the
+insurance process: it decrypts every account's transition log (docs/PROTOCOL.md).`,
+  account: `Usage: zkmargin account <action> --deployment D --state S [--rpc URL] [--account-index N]
+
+The private state (portfolio and salt) lives in S, encrypted with ZKMARGIN_PASSPHRASE, and is
+never sent anywhere. Pending states are written before a transaction is sent and promoted once it
+is mined; every action first reconciles S with the on-chain commitment. The signer is
+ZKMARGIN_PRIVATE_KEY, else the node's account N (default 0).
+  open                                  open the account (pays the bond) and create S
+  show | sync                           print the decrypted state | reconcile S with the chain
+  deposit  --asset J --amount X --params P      pull X of token J (approve + proven deposit)
+  withdraw --asset J --amount X --params P      proven withdrawal (initial margin of the rest)
+  realize  --market I --params P                realise market I's PnL into asset 0
+  trade-leg --fill F --side buy|sell --params P --out LEG
+           prove one leg of a fill agreed off-chain (F: {market, size, price, salt}); LEG holds
+           the proof and the owner's signature for the counterparty, never the portfolio
+  trade --leg MINE --counter THEIRS     settle both legs in one call
+  prove-margin --params P [--account A] maintenance proof for the latest epoch (with --account:
+                                        as A's watchtower, S being A's state)
+  watchtower --address W                allow W to submit margin attestations (never transitions)
+P is the latest epoch's params.json (its paramsHash is checked against the registry).
+Exit 0 ok, 1 bad input or a contract revert (named), 2 the result would not be healthy
+(nothing is sent), 3 internal error or unreachable node.`,
+  "margin-call": `Usage: zkmargin margin-call --deployment D [--rpc URL] [--account-index N]
+
+(risk publisher) Every account with open exposure must attest margin for the latest epoch
+within the grace period. Prints {epochId, deadline, gasUsed}. Exit 1 naming the revert.`,
+  liquidate: `Usage: zkmargin liquidate --deployment D --account A [--rpc URL] [--account-index N]
+
+Liquidates A if it missed the margin call: frozen, its bond paid to the caller. Prints
+{account, liquidated, bondWei, gasUsed}; exit 1 naming the revert (GracePeriodRunning,
+AlreadyAttested, AccountFlat, NotActive, NoMarginCall).`,
   epoch: `Usage: zkmargin epoch post --deployment F --params P [--rpc URL] [--prices-only]
 
 Validates P (exit 1 naming the field) and posts it to the deployment's RiskEpochRegistry: risk
@@ -497,12 +542,12 @@ async function cmdCeremony(argv: string[]): Promise<number> {
   }
 }
 
-async function chainSigner(rpc: string) {
+async function chainSigner(rpc: string, index = 0) {
   const { signerFor } = await import("./deploy.ts");
   if (!/^https?:\/\/[^\s]+$/.test(rpc)) throw new ValidationError("--rpc", "must be an http(s) URL");
   let s: Awaited<ReturnType<typeof signerFor>> | undefined;
   try {
-    s = await signerFor(rpc);
+    s = await signerFor(rpc, index);
     return s;
   } catch (e) {
     s?.provider.destroy();
@@ -516,6 +561,11 @@ async function cmdDeploy(argv: string[]): Promise<number> {
     out: { type: "string" },
     publisher: { type: "string" },
     "max-age": { type: "string" },
+    accounts: { type: "boolean" },
+    "liquidation-key": { type: "string" },
+    tokens: { type: "string" },
+    bond: { type: "string" },
+    grace: { type: "string" },
   });
   if (values.help) return help("deploy");
   noPositionals("deploy", positionals);
@@ -524,13 +574,28 @@ async function cmdDeploy(argv: string[]): Promise<number> {
   if (!/^[0-9]{1,19}$/.test(maxAge) || BigInt(maxAge) >= 2n ** 64n) throw new ValidationError("--max-age", "must be an integer number of seconds below 2^64");
   const publisher = typeof values.publisher === "string" ? values.publisher : undefined;
   if (publisher !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(publisher)) throw new ValidationError("--publisher", "must be a 0x-prefixed 20-byte address");
+  let accounts: import("./deploy.ts").AccountsOptions | undefined;
+  if (values.accounts) {
+    const keyPath = typeof values["liquidation-key"] === "string" ? values["liquidation-key"] : undefined;
+    if (!keyPath) throw new ValidationError("--liquidation-key", "is required with --accounts (a 'zkmargin keygen' file or {publicKey: [x, y]})");
+    const liquidationKey = readLiquidationKey(keyPath, KIT);
+    const tokens = typeof values.tokens === "string" ? values.tokens.split(",") : undefined;
+    if (tokens && (tokens.length !== 4 || tokens.some((t) => !/^0x[0-9a-fA-F]{40}$/.test(t)))) throw new ValidationError("--tokens", "must be 4 comma-separated ERC-20 addresses");
+    const num = (name: string, dflt: string) => {
+      const v = typeof values[name] === "string" ? (values[name] as string) : dflt;
+      if (!/^[0-9]{1,30}$/.test(v)) throw new ValidationError(`--${name}`, "must be a non-negative integer");
+      return BigInt(v);
+    };
+    accounts = { tokens, bondWei: num("bond", "10000000000000000"), gracePeriod: num("grace", "600"), liquidationKey };
+    if (accounts.gracePeriod >= 2n ** 64n) throw new ValidationError("--grace", "must be below 2^64 seconds");
+  }
   const rpc = typeof values.rpc === "string" ? values.rpc : (await import("./deploy.ts")).DEFAULT_RPC;
   const { signer, provider } = await chainSigner(rpc);
   try {
     const { deployAll } = await import("./deploy.ts");
-    const d = await deployAll(signer, { publisher, maxAge: BigInt(maxAge), log: progress });
+    const d = await deployAll(signer, { publisher, maxAge: BigInt(maxAge), accounts, log: progress });
     writeAtomically(outPath, `${JSON.stringify({ ...d, rpc }, null, 2)}\n`, "--out");
-    out(JSON.stringify({ out: outPath, chainId: d.chainId, registry: d.contracts.RiskEpochRegistry, wrapper: d.contracts.MarginProofVerifier }));
+    out(JSON.stringify({ out: outPath, chainId: d.chainId, registry: d.contracts.RiskEpochRegistry, wrapper: d.contracts.MarginProofVerifier, accounts: d.contracts.MarginAccounts }));
     return EXIT.OK;
   } finally {
     provider.destroy();
@@ -605,6 +670,25 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   deploy: cmdDeploy,
   epoch: cmdEpoch,
   calibrate: cmdCalibrate,
+  keygen: (argv) => cmdKeygen(argv, KIT),
+  account: (argv) => cmdAccount(argv, KIT),
+  "margin-call": (argv) => cmdMarginCall(argv, KIT),
+  liquidate: (argv) => cmdLiquidate(argv, KIT),
+};
+
+const KIT: CliKit = {
+  EXIT,
+  fail: (code, message) => {
+    throw new CliError(code, message);
+  },
+  parse: parse as CliKit["parse"],
+  required: required as CliKit["required"],
+  readJsonFile,
+  checkOutPath,
+  out,
+  progress,
+  help: (c) => help(c as keyof typeof HELP),
+  chainSigner,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -57,8 +57,8 @@ function link(a: Artifact, libraries: Record<string, string>): string {
   return `0x${code}`;
 }
 
-/** A signer on the node at `rpc`: ZKMARGIN_PRIVATE_KEY if set, else the node's first account. */
-export async function signerFor(rpc: string): Promise<{ signer: Signer; provider: JsonRpcProvider }> {
+/** A signer on the node at `rpc`: ZKMARGIN_PRIVATE_KEY if set, else the node's account `index`. */
+export async function signerFor(rpc: string, index = 0): Promise<{ signer: Signer; provider: JsonRpcProvider }> {
   // ask the chain id once with a plain request, so an unreachable node fails fast (no retry loop)
   const probe = new FetchRequest(rpc);
   probe.body = { jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] };
@@ -69,7 +69,7 @@ export async function signerFor(rpc: string): Promise<{ signer: Signer; provider
   const provider = new JsonRpcProvider(rpc, Network.from(chainId), { staticNetwork: true, pollingInterval: 50 });
   try {
     const key = process.env.ZKMARGIN_PRIVATE_KEY;
-    const signer = key ? new Wallet(key, provider) : await provider.getSigner(0);
+    const signer = key ? new Wallet(key, provider) : await provider.getSigner(index);
     return { signer, provider };
   } catch (e) {
     provider.destroy();
@@ -162,7 +162,7 @@ export async function deployAll(
     else for (const [name, symbol, decimals] of TEST_TOKENS) tokens.push(await deploy("TestToken", [name, symbol, decimals]).then((x) => ((contracts[`TestToken${symbol}`] = x), x)));
     delete contracts.TestToken;
     const transition = await deploy("TransitionVerifier");
-    await deploy("MarginAccounts", [registry, verifier, transition, tokens, a.bondWei, a.gracePeriod, a.liquidationKey]);
+    await deploy("MarginAccounts", [registry, verifier, transition, tokens, a.bondWei, a.gracePeriod, a.liquidationKey], { PoseidonT3: contracts.PoseidonT3 });
     out.accounts = { tokens, bondWei: String(a.bondWei), gracePeriod: String(a.gracePeriod), liquidationKey: [String(a.liquidationKey[0]), String(a.liquidationKey[1])] };
   }
   return out;

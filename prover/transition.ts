@@ -268,6 +268,7 @@ export interface TransitionRequest {
   params: Params;
   old: Portfolio;
   op: TransitionOp;
+  /** the verifier's context tag, < 2^106 (MarginAccounts: keccak(domain, chain, contract, account, nonce) >> 150) */
   binding: bigint;
   liquidationKey: Point;
   /** fresh per transition; random when omitted */
@@ -287,12 +288,25 @@ export interface PreparedTransition {
 
 /** Public signal indices of the Transition circuit. */
 export const TRANSITION_SIGNALS = [
-  "oldCommitment", "newCommitment", "paramsHash", "binding", "op", "fill",
-  "liquidationKeyX", "liquidationKeyY", "ephemeralKey", "cipher",
+  "oldCommitment", "newCommitment", "paramsHash", "context", "fill", "keyHash", "ephemeralKey", "cipher",
 ] as const;
+
+/** Width of the verifier's binding tag inside context (context = op + 2^105 * binding). */
+export const BINDING_BITS = 106;
+
+/** context = op + 2^105 * binding */
+export function contextOf(op: bigint, binding: bigint): bigint {
+  return op + (binding << BigInt(9 + AMOUNT_BITS));
+}
+
+/** keyHash = Poseidon(K.x, K.y): what a verifier stores instead of the key. */
+export function liquidationKeyHash(k: Point): bigint {
+  return poseidon([k[0], k[1]]);
+}
 
 export function prepareTransition(req: TransitionRequest): PreparedTransition {
   const { params, old, op, binding, liquidationKey } = req;
+  if (binding < 0n || binding >= pow2(BINDING_BITS)) throw new ValidationError("binding", `must be in [0, 2^${BINDING_BITS})`);
   const applied = applyTransition(params, old, op);
   const e = req.ephemeralSecret ?? randomScalar();
   if (e <= 0n || e >= pow2(251)) throw new ValidationError("ephemeralSecret", "must be in [1, 2^251)");
@@ -312,23 +326,23 @@ export function prepareTransition(req: TransitionRequest): PreparedTransition {
     ? { fillMarket: String(op.fill.market), fillSize: op.fill.size.toString(), fillPrice: op.fill.price.toString(), fillSalt: toField(op.fill.salt).toString() }
     : { fillMarket: String(op.kind === "realize" ? op.market : 0), fillSize: "0", fillPrice: "0", fillSalt: "0" };
   const publics = [
-    commitment(old), commitment(next), paramsHash(params), toField(binding), word, fill,
-    liquidationKey[0], liquidationKey[1], encrypted.ephemeralKey, encrypted.cipher,
+    commitment(old), commitment(next), paramsHash(params), contextOf(word, binding), fill,
+    liquidationKeyHash(liquidationKey), encrypted.ephemeralKey, encrypted.cipher,
   ].map((x) => x.toString());
   const inputs: CircuitInputs = {
     oldCommitment: publics[0],
     newCommitment: publics[1],
     paramsHash: publics[2],
-    binding: publics[3],
-    op: publics[4],
-    fill: publics[5],
-    liquidationKey: [publics[6], publics[7]],
-    ephemeralKey: publics[8],
-    cipher: publics[9],
+    context: publics[3],
+    fill: publics[4],
+    keyHash: publics[5],
+    ephemeralKey: publics[6],
+    cipher: publics[7],
     ...paramsInputs(params),
     ...portfolioInputs(old),
     ...fillInputs,
     ephemeralSecret: e.toString(),
+    liquidationKey: [liquidationKey[0].toString(), liquidationKey[1].toString()],
   };
   return { inputs, publicSignals: publics, next, applied, encrypted, op: word, fill };
 }

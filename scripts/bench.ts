@@ -175,6 +175,7 @@ async function protocolGas(margin: MarginProver, base: Params) {
     gas.withdraw = (await a.withdraw(0, 10n ** 9n, params)).gasUsed;
     gas.realize = (await a.realize(0, params)).gasUsed;
     gas.proveMargin = (await a.proveMargin(params)).gasUsed;
+    await postEpochOver(signers[0], await p.registry.getAddress(), { ...params, epochId: 2n }, true);
     gas.marginCall = BigInt((await (await p.accounts.connect(signers[0]).marginCall()).wait()).gasUsed);
     await p.ethers.provider.send("evm_increaseTime", [61]);
     await p.ethers.provider.send("evm_mine", []);

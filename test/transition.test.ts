@@ -9,7 +9,7 @@ import { commitment } from "../prover/encoding.ts";
 import { acceptsMutation, firstFailingConstraint, readR1cs, readSymWires } from "../prover/r1cs.ts";
 import { circuitArtifacts } from "../prover/artifacts.ts";
 import {
-  applyTransition, decryptTransition, emptyPortfolio, encryptTransition, liquidationKeyPair, opWord, payloadOf, prepareTransition,
+  applyTransition, contextOf, decryptTransition, emptyPortfolio, encryptTransition, liquidationKeyPair, opWord, payloadOf, prepareTransition,
   replayTransition, TransitionRefused, type TransitionOp,
 } from "../prover/transition.ts";
 import { evaluate } from "../prover/model.ts";
@@ -57,7 +57,7 @@ describe("Transition circuit vs the TypeScript reference", function () {
       const t = prepareTransition({ params, old: q, op, binding: 99n, liquidationKey: key.publicKey });
       const w = await witness(t.inputs);
       expect(w, op.kind).to.not.equal(null);
-      expect(w!.slice(1, 11).map(String)).to.deep.equal(t.publicSignals);
+      expect(w!.slice(1, 9).map(String)).to.deep.equal(t.publicSignals);
       replayed = replayTransition(key.secret, replayed, { op: t.op, ephemeralKey: t.encrypted.ephemeralKey, cipher: t.encrypted.cipher, newCommitment: commitment(t.next), params });
       q = t.next;
     }
@@ -95,7 +95,7 @@ describe("Transition circuit vs the TypeScript reference", function () {
         } else {
           agreed++;
           expect(w, `circuit refused ${JSON.stringify(op, (_, v) => (typeof v === "bigint" ? String(v) : v))}`).to.not.equal(null);
-          expect(w!.slice(1, 11).map(String)).to.deep.equal(t.publicSignals);
+          expect(w!.slice(1, 9).map(String)).to.deep.equal(t.publicSignals);
         }
       }),
       { numRuns: 60, seed: 11 },
@@ -144,12 +144,12 @@ describe("Transition circuit vs the TypeScript reference", function () {
       return prepareTransition({ params, old: q, op: { kind: "buy", fill: { market: 2, size: 10n, price: 1000n, salt: 9n } }, binding: 3n, liquidationKey: key.publicKey });
     };
     const cases: Array<[string, (i: Record<string, any>, t: ReturnType<typeof base>) => void]> = [
-      ["kind 5", (i) => (i.op = (BigInt(i.op) - 2n + 5n).toString())],
-      ["kind 7", (i) => (i.op = (BigInt(i.op) - 2n + 7n).toString())],
-      ["a trade with a public amount", (i) => (i.op = (BigInt(i.op) + (1n << 9n)).toString())],
-      ["a trade with a public asset", (i) => (i.op = (BigInt(i.op) + (1n << 3n)).toString())],
-      ["the wrong flat flag", (i) => (i.op = (BigInt(i.op) ^ (1n << 8n)).toString())],
-      ["the other side (SELL with a BUY witness)", (i) => (i.op = (BigInt(i.op) + 1n).toString())],
+      ["kind 5", (i) => (i.context = (BigInt(i.context) - 2n + 5n).toString())],
+      ["kind 7", (i) => (i.context = (BigInt(i.context) - 2n + 7n).toString())],
+      ["a trade with a public amount", (i) => (i.context = (BigInt(i.context) + (1n << 9n)).toString())],
+      ["a trade with a public asset", (i) => (i.context = (BigInt(i.context) + (1n << 3n)).toString())],
+      ["the wrong flat flag", (i) => (i.context = (BigInt(i.context) ^ (1n << 8n)).toString())],
+      ["the other side (SELL with a BUY witness)", (i) => (i.context = (BigInt(i.context) + 1n).toString())],
       ["another fill commitment", (i) => (i.fill = "12345")],
       ["no fill commitment", (i) => (i.fill = "0")],
       ["fill size 0", (i) => (i.fillSize = "0")],
@@ -161,6 +161,8 @@ describe("Transition circuit vs the TypeScript reference", function () {
       ["another ephemeral secret", (i) => (i.ephemeralSecret = (BigInt(i.ephemeralSecret) + 1n).toString())],
       ["another new commitment", (i) => (i.newCommitment = (BigInt(i.newCommitment) + 1n).toString())],
       ["another old commitment", (i) => (i.oldCommitment = (BigInt(i.oldCommitment) + 1n).toString())],
+      ["another keyHash", (i) => (i.keyHash = (BigInt(i.keyHash) + 1n).toString())],
+      ["a binding beyond 2^106", (i) => (i.context = (BigInt(i.context) + pow2(211)).toString())],
       ["another paramsHash", (i) => (i.paramsHash = (BigInt(i.paramsHash) + 1n).toString())],
       ["a liquidation key off the curve", (i) => (i.liquidationKey = [i.liquidationKey[0], (BigInt(i.liquidationKey[1]) + 1n).toString()])],
       ["the identity as liquidation key", (i) => (i.liquidationKey = ["0", "1"])],
@@ -183,7 +185,7 @@ describe("Transition circuit vs the TypeScript reference", function () {
       const t = prepareTransition({ params, old: q, op: { kind: "withdraw", asset: 2, amount: 1n }, binding: 3n, liquidationKey: key.publicKey });
       expect(await witness(t.inputs)).to.not.equal(null);
       const i = structuredClone(t.inputs) as Record<string, any>;
-      i.op = opWord("withdraw", 2, true, q.collateral[2] + 1n).toString();
+      i.context = contextOf(opWord("withdraw", 2, true, q.collateral[2] + 1n), 3n).toString();
       expect(await witness(i)).to.equal(null);
     });
   });
@@ -202,12 +204,15 @@ describe("Transition circuit vs the TypeScript reference", function () {
       expect(firstFailingConstraint(sys, w)).to.equal(-1);
       const random = BigInt(`0x${randomBytes(32).toString("hex")}`) % FIELD_MODULUS;
       const accepted: string[] = [];
+      let tried = 0;
       for (let wire = 1; wire < sys.nWires; wire++) {
         for (const edit of [w[wire] + 1n, random]) {
           if ((edit - w[wire]) % FIELD_MODULUS === 0n) continue;
+          tried++;
           if (acceptsMutation(sys, w, wire, edit)) accepted.push(`${names.get(wire) ?? `wire ${wire}`}`);
         }
       }
+      expect(tried).to.be.greaterThan(2 * 19000);
       expect(accepted, `${op.kind}: accepted edits of ${accepted.slice(0, 10).join(", ")}`).to.deep.equal([]);
     }
   });

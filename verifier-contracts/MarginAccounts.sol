@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {PoseidonT3} from "poseidon-solidity/PoseidonT3.sol";
 import {RiskEpochRegistry} from "./RiskEpochRegistry.sol";
 
 /// The generated snarkjs verifiers (verifier-contracts/generated/*.sol, untouched) behind the
@@ -15,7 +16,7 @@ interface IMarginGroth16 {
 }
 
 interface ITransitionGroth16 {
-    function verifyProof(uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c, uint256[10] calldata pub)
+    function verifyProof(uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c, uint256[8] calldata pub)
         external view returns (bool);
 }
 
@@ -104,7 +105,6 @@ contract MarginAccounts {
         address indexed account, uint64 nonce, uint64 epochId, uint256 op, uint256 fill,
         uint256 newCommitment, uint256 ephemeralKey, uint256 cipher
     );
-    event Trade(uint256 indexed fill, address buyer, address seller);
     event MarginAttested(address indexed account, uint64 epochId);
     event MarginCall(uint64 indexed epochId, uint256 deadline);
     event Liquidated(address indexed account, address indexed keeper, uint256 commitment, uint64 nonce, uint256 bond);
@@ -116,6 +116,8 @@ contract MarginAccounts {
     uint64 public immutable gracePeriod;
     uint256 public immutable liquidationKeyX;
     uint256 public immutable liquidationKeyY;
+    /// Poseidon(K.x, K.y): the Transition circuit's keyHash public input
+    uint256 public immutable liquidationKeyHash;
     IERC20 internal immutable token0;
     IERC20 internal immutable token1;
     IERC20 internal immutable token2;
@@ -147,6 +149,7 @@ contract MarginAccounts {
         gracePeriod = gracePeriod_;
         liquidationKeyX = liquidationKey_[0];
         liquidationKeyY = liquidationKey_[1];
+        liquidationKeyHash = PoseidonT3.hash([liquidationKey_[0], liquidationKey_[1]]);
     }
 
     function token(uint256 asset) public view returns (IERC20) {
@@ -178,8 +181,15 @@ contract MarginAccounts {
     }
 
     /// The binding every proof for (account, nonce) must carry: chain, contract, account, nonce.
+    /// Margin proofs carry it mod r; transition proofs carry its top 106 bits inside `context`.
     function bindingOf(bytes32 domain, address account, uint64 nonce) public view returns (uint256) {
         return uint256(keccak256(abi.encode(domain, block.chainid, address(this), account, nonce))) % R;
+    }
+
+    /// context = op + 2^105 * (keccak256(abi.encode(TRANSITION_DOMAIN, chainId, this, account, nonce)) >> 150)
+    function contextOf(uint256 op, address account, uint64 nonce) public view returns (uint256) {
+        uint256 tag = uint256(keccak256(abi.encode(TRANSITION_DOMAIN, block.chainid, address(this), account, nonce))) >> 150;
+        return op | (tag << 105);
     }
 
     bytes32 public constant TRANSITION_DOMAIN = keccak256("zkmargin.transition.v1");
@@ -230,7 +240,6 @@ contract MarginAccounts {
         uint256 paramsHash = _latest(epochId);
         _transition(buyer.account, _op(KIND_BUY, 0, 0, buyer.t.flat), fill, epochId, paramsHash, buyer.t, true);
         _transition(seller.account, _op(KIND_SELL, 0, 0, seller.t.flat), fill, epochId, paramsHash, seller.t, true);
-        emit Trade(fill, buyer.account, seller.account);
     }
 
     /// What the counterparty of a trade signs (EIP-191 personal message of this digest).
@@ -295,9 +304,9 @@ contract MarginAccounts {
     }
 
     function _latest(uint64 epochId) internal view returns (uint256) {
-        uint64 latest = registry.latestEpochId();
+        (uint64 latest, uint256 paramsHash) = registry.latestFresh();
         if (epochId != latest) revert NotLatestEpoch(epochId, latest);
-        return registry.freshParamsHash(epochId);
+        return paramsHash;
     }
 
     /// op = kind + 2^3 * asset + 2^8 * flat + 2^9 * amount
@@ -311,20 +320,18 @@ contract MarginAccounts {
     {
         Account storage acc = _active(account);
         if (t.newCommitment >= R) revert PublicInputNotInField(1, t.newCommitment);
-        if (t.ephemeralKey >= R) revert PublicInputNotInField(8, t.ephemeralKey);
-        if (t.cipher >= R) revert PublicInputNotInField(9, t.cipher);
+        if (t.ephemeralKey >= R) revert PublicInputNotInField(6, t.ephemeralKey);
+        if (t.cipher >= R) revert PublicInputNotInField(7, t.cipher);
         uint64 nonce = acc.nonce;
-        uint256[10] memory pub;
+        uint256[8] memory pub;
         pub[0] = acc.commitment;
         pub[1] = t.newCommitment;
         pub[2] = paramsHash;
-        pub[3] = bindingOf(TRANSITION_DOMAIN, account, nonce);
-        pub[4] = op;
-        pub[5] = fill;
-        pub[6] = liquidationKeyX;
-        pub[7] = liquidationKeyY;
-        pub[8] = t.ephemeralKey;
-        pub[9] = t.cipher;
+        pub[3] = contextOf(op, account, nonce);
+        pub[4] = fill;
+        pub[5] = liquidationKeyHash;
+        pub[6] = t.ephemeralKey;
+        pub[7] = t.cipher;
         if (!transitionVerifier.verifyProof(t.proof.a, t.proof.b, t.proof.c, pub)) revert InvalidProof();
         acc.commitment = t.newCommitment;
         acc.nonce = nonce + 1;

@@ -233,6 +233,17 @@ contract RiskEpochRegistry {
         return h;
     }
 
+    /// The latest epoch and its paramsHash, if no older than maxAge (reverts StaleEpoch, or
+    /// UnknownEpoch before the first post). One call for verifiers that accept only the latest.
+    function latestFresh() external view returns (uint64 epochId, uint256 paramsHash) {
+        epochId = latestEpochId;
+        EpochSlot storage s = ring[epochId % RING];
+        paramsHash = s.paramsHash;
+        if (s.epochId != epochId || paramsHash == 0) revert UnknownEpoch(epochId);
+        uint256 age = block.timestamp - s.postedAt;
+        if (age > maxAge) revert StaleEpoch(epochId, age, maxAge);
+    }
+
     function postedAt(uint64 epochId) external view returns (uint64) {
         paramsHashOf(epochId);
         return ring[epochId % RING].postedAt;

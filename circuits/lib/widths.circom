@@ -45,3 +45,5 @@ function WORD_BITS() { return 253; }
 // ---- transitions ---------------------------------------------------------------------------
 // ephemeral encryption scalar e < 2^251 (Baby Jubjub prime subgroup order l ~ 2^250.6)
 function EPHEMERAL_BITS() { return 251; }
+// transition context = op (105 bits) + 2^105 * binding tag (106 bits) < 2^211 < r
+function BINDING_BITS() { return 106; }

@@ -9,7 +9,7 @@ import { FIELD_MODULUS } from "../../prover/field.ts";
 import { commitment } from "../../prover/encoding.ts";
 import { emptyPortfolio, fillCommitment, replayTransition, type Fill } from "../../prover/transition.ts";
 import type { Params, Portfolio } from "../../prover/types.ts";
-import { Trader, TRANSITION_DOMAIN, bindingOf, settleTrade, type Sent } from "../../client/accounts.ts";
+import { Trader, settleTrade, transitionBinding, type Sent } from "../../client/accounts.ts";
 import { postEpochOver } from "../../client/deploy.ts";
 import { startLocalProtocol, type LocalProtocol } from "../../client/chain.ts";
 import { clone, example } from "../fixtures.ts";
@@ -158,7 +158,7 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
     it("a proof bound to another nonce does not verify", async () => {
       const prepared = await carol.provers.transition.prove({
         params, old: carol.portfolio, op: { kind: "deposit", asset: 0, amount: 1n },
-        binding: bindingOf(TRANSITION_DOMAIN, p.chainId, await p.accounts.getAddress(), carol.address, (await carol.nonce()) + 1n),
+        binding: transitionBinding(p.chainId, await p.accounts.getAddress(), carol.address, (await carol.nonce()) + 1n),
         liquidationKey: carol.liquidationKey,
       });
       const { solidityCalldata } = await import("../../prover/prover.ts");
@@ -170,7 +170,7 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
     it("public inputs >= r revert with PublicInputNotInField", async () => {
       const { data, pending } = await carol.prepare({ kind: "deposit", asset: 0, amount: 1n }, params);
       const c = p.accounts.connect(signers[3]);
-      for (const [k, idx] of [["newCommitment", 1], ["ephemeralKey", 8], ["cipher", 9]] as const) {
+      for (const [k, idx] of [["newCommitment", 1], ["ephemeralKey", 6], ["cipher", 7]] as const) {
         const t = structuredClone(data);
         t[k] = data[k] + FIELD_MODULUS;
         await expect(c.deposit(0, 1n, params.epochId, t)).to.be.revertedWithCustomError(p.accounts, "PublicInputNotInField").withArgs(idx, t[k]);

@@ -1,0 +1,169 @@
+// zkmargin keygen / deploy --accounts / account ... / margin-call / liquidate against a real
+// JSON-RPC node (`hardhat node` on loopback), as a trader and a keeper would run them.
+import { expect } from "chai";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Contract, JsonRpcProvider } from "ethers";
+import { REPO_ROOT } from "../../prover/artifacts.ts";
+import { exampleJson } from "../fixtures.ts";
+
+const BIN = join(REPO_ROOT, "client", "zkmargin.js");
+const HARDHAT = realpathSync(join(REPO_ROOT, "node_modules", ".bin", "hardhat"));
+
+async function waitForNode(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error("hardhat node exited");
+    try {
+      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' });
+      if (r.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error("hardhat node did not start");
+}
+
+describe("zkmargin account commands over JSON-RPC", function () {
+  this.timeout(900_000);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const rpc = `http://127.0.0.1:${port}`;
+  const dir = mkdtempSync(join(tmpdir(), "zkmargin-cli-account-"));
+  const deployment = join(dir, "deployment.json");
+  const key = join(dir, "liquidation-key.json");
+  const params = join(REPO_ROOT, "examples/params.json");
+  const state = (who: string) => join(dir, `${who}.state`);
+  let node: ChildProcess;
+  let provider: JsonRpcProvider;
+  const run = (env: Record<string, string>, ...args: string[]) => {
+    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", cwd: REPO_ROOT, timeout: 300_000, env: { ...process.env, ...env } });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const as = (who: "alice" | "bob", index: string) => (...args: string[]) =>
+    run({ ZKMARGIN_PASSPHRASE: `${who} passphrase` }, "account", ...args, "--deployment", deployment, "--state", state(who), "--account-index", index);
+  const alice = as("alice", "1");
+  const bob = as("bob", "2");
+  const rpcCall = (method: string, params: unknown[]) => provider.send(method, params);
+
+  before(async () => {
+    node = spawn(process.execPath, [HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(port)], { cwd: REPO_ROOT, stdio: "ignore" });
+    await waitForNode(rpc, node);
+    provider = new JsonRpcProvider(rpc, undefined, { staticNetwork: true });
+  });
+  after(() => {
+    provider?.destroy();
+    node?.kill();
+  });
+
+  it("keygen writes a fresh key and never overwrites it", () => {
+    const r = run({}, "keygen", "--out", key);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(JSON.parse(readFileSync(key, "utf8")).publicKey).to.have.length(2);
+    const again = run({}, "keygen", "--out", key);
+    expect(again.code).to.equal(1);
+    expect(again.stderr).to.contain("--out");
+  });
+
+  it("deploy --accounts needs a liquidation key, then deploys the clearinghouse", () => {
+    const missing = run({}, "deploy", "--rpc", rpc, "--out", deployment, "--accounts");
+    expect(missing.code).to.equal(1);
+    expect(missing.stderr).to.contain("--liquidation-key");
+    expect(existsSync(deployment)).to.equal(false);
+    const r = run({}, "deploy", "--rpc", rpc, "--out", deployment, "--accounts", "--liquidation-key", key, "--grace", "60");
+    expect(r.code, r.stderr).to.equal(0);
+    const d = JSON.parse(readFileSync(deployment, "utf8"));
+    expect(d.contracts.MarginAccounts).to.match(/^0x[0-9a-fA-F]{40}$/);
+    expect(d.accounts.tokens).to.have.length(4);
+    expect(run({}, "epoch", "post", "--deployment", deployment, "--params", params).code).to.equal(0);
+  });
+
+  it("bad input exits 1 naming the field, before anything is sent", () => {
+    const noPass = run({}, "account", "open", "--deployment", deployment, "--state", state("alice"));
+    expect(noPass.code).to.equal(1);
+    expect(noPass.stderr).to.contain("ZKMARGIN_PASSPHRASE");
+    const badAsset = alice("deposit", "--asset", "4", "--amount", "1", "--params", params);
+    expect(badAsset.code).to.equal(1);
+    expect(badAsset.stderr).to.contain("--asset");
+    const noState = alice("deposit", "--asset", "0", "--amount", "1", "--params", params);
+    expect(noState.code).to.equal(1);
+    expect(noState.stderr).to.contain("--state");
+  });
+
+  it("two traders open, deposit and trade privately; a leg file holds no portfolio", async () => {
+    const d = JSON.parse(readFileSync(deployment, "utf8"));
+    const signer = await provider.getSigner(0);
+    const usd = new Contract(d.accounts.tokens[0], ["function mint(address,uint256)"], signer);
+    for (const i of [1, 2]) await (await usd.mint((await provider.getSigner(i)).address, 10n ** 12n)).wait();
+    for (const [t, amount] of [[alice, "200000000000"], [bob, "300000000000"]] as const) {
+      expect(t("open").code).to.equal(0);
+      const r = t("deposit", "--asset", "0", "--amount", amount, "--params", params);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(JSON.parse(r.stdout).nonce).to.equal(1);
+    }
+    const wrongPass = run({ ZKMARGIN_PASSPHRASE: "nope" }, "account", "show", "--deployment", deployment, "--state", state("alice"));
+    expect(wrongPass.code).to.equal(1);
+    expect(wrongPass.stderr).to.contain("passphrase");
+    const fill = join(dir, "fill.json");
+    writeFileSync(fill, JSON.stringify({ market: 0, size: "150", price: "97250100", salt: "123456789123456789" }));
+    const legA = join(dir, "alice.leg.json");
+    const legB = join(dir, "bob.leg.json");
+    expect(alice("trade-leg", "--fill", fill, "--side", "buy", "--params", params, "--out", legA).code).to.equal(0);
+    expect(bob("trade-leg", "--fill", fill, "--side", "sell", "--params", params, "--out", legB).code).to.equal(0);
+    const legText = readFileSync(legA, "utf8");
+    expect(legText).to.not.contain("97250100");
+    expect(legText).to.not.contain('"150"');
+    const r = alice("trade", "--leg", legA, "--counter", legB);
+    expect(r.code, r.stderr).to.equal(0);
+    const shownA = JSON.parse(alice("show").stdout);
+    expect(shownA.portfolio.sizes[0]).to.equal("150");
+    // bob's process learns about the mined trade by reconciling with the chain
+    expect(JSON.parse(bob("sync").stdout).nonce).to.equal(2);
+    expect(JSON.parse(bob("show").stdout).portfolio.sizes[0]).to.equal("-150");
+    const replay = alice("trade", "--leg", legA, "--counter", legB);
+    expect(replay.code).to.equal(1);
+    expect(replay.stderr).to.contain("FillAlreadySettled");
+  });
+
+  it("a withdrawal that would leave the account unhealthy exits 2 and sends nothing", () => {
+    const before = JSON.parse(alice("show").stdout);
+    const r = alice("withdraw", "--asset", "0", "--amount", "199999000000", "--params", params);
+    expect(r.code, r.stderr).to.equal(2);
+    expect(r.stderr).to.contain("not healthy");
+    const over = alice("withdraw", "--asset", "0", "--amount", "999999999999", "--params", params);
+    expect(over.code).to.equal(1);
+    expect(over.stderr).to.contain("amount");
+    expect(JSON.parse(alice("show").stdout)).to.deep.equal(before);
+  });
+
+  it("watchtower attests for an offline trader; a silent one is liquidated by a keeper", async () => {
+    const watch = (await provider.getSigner(5)).address;
+    expect(bob("watchtower", "--address", watch).code).to.equal(0);
+    const p = exampleJson().params as any;
+    p.epochId = "43";
+    const p43 = join(dir, "p43.json");
+    writeFileSync(p43, JSON.stringify(p));
+    expect(run({}, "epoch", "post", "--deployment", deployment, "--params", p43, "--prices-only").code).to.equal(0);
+    const call = run({}, "margin-call", "--deployment", deployment);
+    expect(call.code, call.stderr).to.equal(0);
+    expect(JSON.parse(call.stdout).epochId).to.equal("43");
+    const notPublisher = run({}, "margin-call", "--deployment", deployment, "--account-index", "3");
+    expect(notPublisher.code).to.equal(1);
+    expect(notPublisher.stderr).to.contain("NotPublisher");
+    // the watchtower holds a copy of bob's state and attests for him
+    const w = run({ ZKMARGIN_PASSPHRASE: "bob passphrase" }, "account", "prove-margin", "--deployment", deployment, "--state", state("bob"),
+      "--account-index", "5", "--account", (await provider.getSigner(2)).address, "--params", p43);
+    expect(w.code, w.stderr).to.equal(0);
+    const early = run({}, "liquidate", "--deployment", deployment, "--account", (await provider.getSigner(1)).address, "--account-index", "6");
+    expect(early.code).to.equal(1);
+    expect(early.stderr).to.contain("GracePeriodRunning");
+    await rpcCall("evm_increaseTime", [61]);
+    await rpcCall("evm_mine", []);
+    const liq = run({}, "liquidate", "--deployment", deployment, "--account", (await provider.getSigner(1)).address, "--account-index", "6");
+    expect(liq.code, liq.stderr).to.equal(0);
+    const bobSafe = run({}, "liquidate", "--deployment", deployment, "--account", (await provider.getSigner(2)).address, "--account-index", "6");
+    expect(bobSafe.code).to.equal(1);
+    expect(bobSafe.stderr).to.contain("AlreadyAttested");
+  });
+});
