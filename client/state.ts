@@ -149,12 +149,15 @@ export class StateStore {
 
   /**
    * Match the on-chain commitment against the stored states after a crash: the current state
-   * stays, or the pending one that was mined is promoted. Throws when none matches.
+   * stays (pending states for the next nonce are kept: a trade leg may still be settled by the
+   * counterparty; older ones are pruned), or the pending one that was mined is promoted.
+   * Throws when none matches.
    */
   recover(onChain: bigint, onChainNonce: number): "current" | "promoted" {
     if (this.state.current.commitment === onChain) {
-      if (this.state.pending.length) {
-        this.state.pending = [];
+      const live = this.state.pending.filter((p) => p.nonce > this.state.current.nonce);
+      if (live.length !== this.state.pending.length) {
+        this.state.pending = live;
         this.save();
       }
       return "current";

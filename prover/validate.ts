@@ -217,3 +217,24 @@ export function parseJson(text: string, field: string): unknown {
     throw new ValidationError(field, `not valid JSON (${(e as Error).message})`);
   }
 }
+
+// The inverse of validation: typed values back to the JSON shapes of params.json / portfolio.json.
+export function paramsToJson(p: Params): unknown {
+  return {
+    epochId: String(p.epochId),
+    maxLeverageBps: String(p.maxLeverageBps),
+    markets: p.markets.map((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)]))),
+    collateral: p.collateral.map((c) => ({ priceE18: String(c.priceE18), haircutBps: String(c.haircutBps) })),
+    scenarios: p.scenarios.map((row) => row.map(String)),
+  };
+}
+
+export function portfolioToJson(q: Portfolio): unknown {
+  return {
+    sizes: q.sizes.map(String),
+    costBasis: q.costBasis.map(String),
+    entryFunding: q.entryFunding.map(String),
+    collateral: q.collateral.map(String),
+    salt: String(q.salt),
+  };
+}

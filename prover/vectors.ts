@@ -8,7 +8,8 @@ import { report } from "./model.ts";
 import type { MarginProver } from "./prover.ts";
 import { verifyProof } from "./prover.ts";
 import type { Report } from "./types.ts";
-import { ValidationError, parseBinding, parseLevel, validateParams, validatePortfolio } from "./validate.ts";
+import { ValidationError, parseBinding, parseInteger, parseLevel, portfolioToJson, validateParams, validatePortfolio } from "./validate.ts";
+import { checkLiquidationKey, parseOp, prepareTransition, type Point, type PreparedTransition, type TransitionProver } from "./transition.ts";
 
 export const VECTOR_SCHEMA = "zkmargin/vector/v1";
 
@@ -125,6 +126,123 @@ export async function replayVector(v: Vector, prover?: MarginProver, prove = fal
     if (prove && got.report.healthy) {
       const proof = await prover.prove(params, portfolio, level, binding);
       if (proof.publicSignals.join() !== (e.publicSignals ?? []).join()) problems.push("proof public signals differ");
+      if (!(await verifyProof(proof, prover.vkey))) problems.push("proof does not verify");
+    }
+  }
+  return { name: v.name, ok: problems.length === 0, problems };
+}
+
+// ------------------------------------------------------------------------------ transition vectors
+
+export const TRANSITION_VECTOR_SCHEMA = "zkmargin/transition-vector/v1";
+
+/** A Transition circuit vector (test/vectors/transition; docs/VECTORS.md). */
+export interface TransitionVector {
+  schema: typeof TRANSITION_VECTOR_SCHEMA;
+  circuit: "transition";
+  name: string;
+  description: string;
+  tags: string[];
+  /** the verifier's context tag, < 2^106 */
+  binding: string;
+  /** Baby Jubjub public key [x, y] of the liquidation key */
+  liquidationKey: [string, string];
+  /** the ephemeral scalar (fixed so that vectors are deterministic) */
+  ephemeralSecret: string;
+  params: unknown;
+  old: unknown;
+  op: unknown;
+  expected: {
+    /** 0 proven, 1 invalid input (errorField names it), 2 refused: not healthy at the initial level */
+    exitCode: 0 | 1 | 2;
+    errorField: string | null;
+    violations: string[];
+    /** [oldCommitment, newCommitment, paramsHash, context, fill, keyHash, ephemeralKey, cipher] */
+    publicSignals: string[] | null;
+    /** the new portfolio (portfolio.json shape, with its derived salt) */
+    next: unknown | null;
+  };
+}
+
+/** The circuit inputs of a transition vector, or the outcome when there is no proof. */
+export function prepareTransitionVector(v: TransitionVector): { expected: TransitionVector["expected"]; prepared?: PreparedTransition } {
+  try {
+    const params = validateParams(v.params);
+    const old = validatePortfolio(v.old);
+    const op = parseOp(v.op);
+    const binding = parseInteger(v.binding, "binding");
+    const key: Point = [parseInteger(v.liquidationKey?.[0], "liquidationKey[0]"), parseInteger(v.liquidationKey?.[1], "liquidationKey[1]")];
+    checkLiquidationKey(key);
+    const ephemeralSecret = parseInteger(v.ephemeralSecret, "ephemeralSecret");
+    const prepared = prepareTransition({ params, old, op, binding, liquidationKey: key, ephemeralSecret });
+    const violations = prepared.applied.violations;
+    if (violations.length > 0) return { expected: { exitCode: 2, errorField: null, violations, publicSignals: null, next: null } };
+    return { expected: { exitCode: 0, errorField: null, violations: [], publicSignals: prepared.publicSignals, next: portfolioToJson(prepared.next) }, prepared };
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    return { expected: { exitCode: 1, errorField: e.field, violations: [], publicSignals: null, next: null } };
+  }
+}
+
+export function loadTransitionVectors(dir: string): TransitionVector[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => {
+      const v = JSON.parse(readFileSync(join(dir, f), "utf8")) as TransitionVector;
+      if (v.schema !== TRANSITION_VECTOR_SCHEMA) throw new ValidationError(f, `schema must be ${TRANSITION_VECTOR_SCHEMA}`);
+      return v;
+    });
+}
+
+/** The schema of the first vector in a directory ("" when there is none). */
+export function vectorDirSchema(dir: string): string {
+  const f = readdirSync(dir).filter((x) => x.endsWith(".json")).sort()[0];
+  if (!f) return "";
+  try {
+    return String((JSON.parse(readFileSync(join(dir, f), "utf8")) as { schema?: unknown }).schema ?? "");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Replay a transition vector: the reference must reproduce the expected outcome; with a prover
+ * the circuit must accept exactly the exit-0 vectors with the expected public signals, and with
+ * `prove` a real proof is made and verified.
+ */
+export async function replayTransitionVector(v: TransitionVector, prover?: TransitionProver, prove = false): Promise<ReplayOutcome> {
+  const problems: string[] = [];
+  const { expected: got, prepared } = prepareTransitionVector(v);
+  const e = v.expected;
+  for (const k of ["exitCode", "errorField", "violations", "publicSignals", "next"] as const) {
+    if (JSON.stringify(got[k]) !== JSON.stringify(e[k])) problems.push(`${k} differs: got ${JSON.stringify(got[k])}`);
+  }
+  if (prover && got.exitCode === 2) {
+    // refused by the reference: the circuit must have no witness either
+    const params = validateParams(v.params);
+    const t = prepareTransition({
+      params, old: validatePortfolio(v.old), op: parseOp(v.op), binding: parseInteger(v.binding, "binding"),
+      liquidationKey: [BigInt(v.liquidationKey[0]), BigInt(v.liquidationKey[1])], ephemeralSecret: BigInt(v.ephemeralSecret),
+    });
+    let accepted = true;
+    try {
+      await prover.rawWitness(t.inputs);
+    } catch {
+      accepted = false;
+    }
+    if (accepted) problems.push("circuit accepts a transition the reference refuses");
+  }
+  if (prover && prepared) {
+    let w: bigint[] | null = null;
+    try {
+      w = await prover.rawWitness(prepared.inputs);
+    } catch {
+      problems.push("circuit rejects a transition the reference accepts");
+    }
+    if (w && w.slice(1, 9).map(String).join() !== (e.publicSignals ?? []).join()) problems.push("circuit public signals differ");
+    if (w && prove) {
+      const proof = await prover.proveInputs(prepared.inputs, prepared.publicSignals);
       if (!(await verifyProof(proof, prover.vkey))) problems.push("proof does not verify");
     }
   }

@@ -32,7 +32,7 @@ describe("zkmargin audit (margin)", function () {
     const r1cs = readR1cs(a.r1cs);
     const sym = readSym(a.sym);
     // find a wire whose only constraints are the ones we drop: a bit of the first cap check
-    const target = sym.find((s) => s.wire > 0 && s.name.startsWith("main.capCheck[0].out["))!;
+    const target = sym.find((s) => s.wire > 0 && s.name.startsWith("main.check.capCheck[0].out["))!;
     const dropped = new Set(r1cs.wireConstraints[target.wire]);
     const weakened = { ...r1cs, wireConstraints: r1cs.wireConstraints.map((list) => list.filter((k) => !dropped.has(k))) };
     const res = await mutationAudit(await prover(), weakened, sym, vectors.slice(0, 1));

@@ -183,22 +183,4 @@ export const arbPortfolio: fc.Arbitrary<Portfolio> = fc.record({
 export const arbLevel: fc.Arbitrary<Level> = fc.constantFrom("maintenance", "initial");
 
 /** JSON form of typed params/portfolio (decimal strings), as the CLI reads them. */
-export function paramsToJson(p: Params): unknown {
-  return {
-    epochId: String(p.epochId),
-    maxLeverageBps: String(p.maxLeverageBps),
-    markets: p.markets.map((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)]))),
-    collateral: p.collateral.map((c) => ({ priceE18: String(c.priceE18), haircutBps: String(c.haircutBps) })),
-    scenarios: p.scenarios.map((row) => row.map(String)),
-  };
-}
-
-export function portfolioToJson(q: Portfolio): unknown {
-  return {
-    sizes: q.sizes.map(String),
-    costBasis: q.costBasis.map(String),
-    entryFunding: q.entryFunding.map(String),
-    collateral: q.collateral.map(String),
-    salt: String(q.salt),
-  };
-}
+export { paramsToJson, portfolioToJson } from "../prover/validate.ts";

@@ -68,10 +68,12 @@ describe("account state file", () => {
     expect(reopened.recover(pending.commitment, 1)).to.equal("promoted");
     expect(reopened.state.current.portfolio).to.deep.equal(portfolio);
     expect(StateStore.open(path, "correct horse").state.pending).to.deep.equal([]);
-    // crash before sending: the chain still has the current commitment
-    reopened.addPending(emptyPortfolio(8, 4), 2, "withdraw");
+    // crash before sending (or a trade leg not settled yet): the chain still has the current
+    // commitment; the pending state for the next nonce is kept, a stale one is pruned
+    reopened.addPending(emptyPortfolio(8, 4), 2, "trade leg");
+    reopened.addPending(emptyPortfolio(8, 4), 1, "stale");
     expect(StateStore.open(path, "correct horse").recover(commitment(portfolio), 1)).to.equal("current");
-    expect(StateStore.open(path, "correct horse").state.pending).to.deep.equal([]);
+    expect(StateStore.open(path, "correct horse").state.pending.map((p) => p.label)).to.deep.equal(["trade leg"]);
     expect(() => StateStore.open(path, "correct horse").recover(12345n, 7)).to.throw(/no stored state opens the on-chain commitment/);
   });
 });
