@@ -25,7 +25,11 @@ import {
   verifyProof,
   type MarginProof,
 } from "../prover/index.ts";
-import { isVectorDir, loadVectors, replayVector } from "../prover/vectors.ts";
+import {
+  TRANSITION_VECTOR_SCHEMA, isVectorDir, loadTransitionVectors, loadVectors, replayTransitionVector, replayVector, vectorDirSchema,
+  type TransitionVector, type Vector,
+} from "../prover/vectors.ts";
+import { TransitionProver } from "../prover/transition.ts";
 import { audit, formatAudit } from "../prover/audit.ts";
 import { CIRCUITS, REPO_ROOT, circuitArtifacts, type CircuitName } from "../prover/artifacts.ts";
 import { CeremonyError, ceremonyBeacon, ceremonyContribute, ceremonyFinalize, ceremonyInit, ceremonyVerify, readTranscript } from "../prover/ceremony.ts";
@@ -89,10 +93,11 @@ if the proof's paramsHash is the registry's fresh paramsHash of epoch N.
 Exit 0 iff the proof verifies, 1 otherwise.`,
   vectors: `Usage: zkmargin vectors replay DIR [--prove]
 
-Replays every test vector in DIR (test/vectors/margin, schema in docs/VECTORS.md): the reference
-model must reproduce each expected report, exit code and error field, and the circuit must accept
-exactly the healthy vectors with the expected public signals. --prove also makes and verifies a
-real proof for each healthy vector. Prints one line per vector and a summary; exit 0 iff all pass.`,
+Replays every test vector in DIR (test/vectors/margin or test/vectors/transition, schemas in
+docs/VECTORS.md): the reference must reproduce each expected outcome (report or new portfolio,
+exit code, error field), and the circuit must accept exactly the healthy / proven vectors with
+the expected public signals. --prove also makes and verifies a real proof for each of them.
+Prints one line per vector and a summary; exit 0 iff all pass.`,
   audit: `Usage: zkmargin audit [--json FILE] [--ptau FILE] [--vectors DIR] [--no-chain]
 
 Soundness audit of every shipped circuit (docs/AUDIT.md):
@@ -410,11 +415,14 @@ async function cmdVectors(argv: string[]): Promise<number> {
   if (sub !== "replay") throw new CliError(EXIT.BAD_INPUT, "vectors: expected 'replay DIR' (see zkmargin vectors --help)");
   if (!dir || !isVectorDir(dir)) throw new ValidationError("DIR", `${dir ?? "(missing)"} is not a directory`);
   if (extra.length > 0) throw new CliError(EXIT.BAD_INPUT, `vectors: unexpected argument '${extra[0]}'`);
-  const vectors = loadVectors(dir);
-  const prover = await loadProver();
+  const transition = vectorDirSchema(dir) === TRANSITION_VECTOR_SCHEMA;
+  const vectors = transition ? loadTransitionVectors(dir) : loadVectors(dir);
+  const prover = transition ? await loadTransitionProver() : await loadProver();
   let failed = 0;
   for (const v of vectors) {
-    const r = await replayVector(v, prover, values.prove === true);
+    const r = transition
+      ? await replayTransitionVector(v as TransitionVector, prover as TransitionProver, values.prove === true)
+      : await replayVector(v as Vector, prover as MarginProver, values.prove === true);
     if (!r.ok) failed++;
     out(`${r.ok ? "ok  " : "FAIL"} ${r.name}${r.ok ? "" : `: ${r.problems.join("; ")}`}`);
   }
@@ -635,6 +643,14 @@ async function cmdEpoch(argv: string[]): Promise<number> {
     throw e;
   } finally {
     provider.destroy();
+  }
+}
+
+async function loadTransitionProver(): Promise<TransitionProver> {
+  try {
+    return await TransitionProver.load();
+  } catch (e) {
+    throw new CliError(EXIT.INTERNAL, `cannot load proving artifacts (${(e as Error).message}); run 'npm run setup'`);
   }
 }
 

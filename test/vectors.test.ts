@@ -8,8 +8,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../prover/artifacts.ts";
-import { loadVectors, replayVector } from "../prover/vectors.ts";
-import { prover } from "./helpers.ts";
+import { loadTransitionVectors, loadVectors, replayTransitionVector, replayVector } from "../prover/vectors.ts";
+import { prover, transitionProver } from "./helpers.ts";
 
 const DIR = join(REPO_ROOT, "test", "vectors", "margin");
 const vectors = loadVectors(DIR);
@@ -63,5 +63,41 @@ describe("published test vectors (test/vectors/margin)", function () {
     const r = spawnSync(process.execPath, [join(REPO_ROOT, "client/zkmargin.js"), "vectors", "replay", DIR], { encoding: "utf8" });
     expect(r.status, r.stdout.slice(-500)).to.equal(0);
     expect(r.stdout).to.contain(`${vectors.length} passed, 0 failed`);
+  });
+});
+
+const TDIR = join(REPO_ROOT, "test", "vectors", "transition");
+const tvectors = loadTransitionVectors(TDIR);
+
+describe("published test vectors (test/vectors/transition)", function () {
+  this.timeout(600_000);
+
+  it("cover at least 100 cases: every op, thresholds, extremes, refusals and malformed input", () => {
+    expect(tvectors.length).to.be.at.least(100);
+    const tags = new Set(tvectors.flatMap((v) => v.tags));
+    for (const t of ["deposit", "withdraw", "trade", "realize", "threshold", "extreme", "invalid", "unhealthy", "random", "funding", "flat", "context", "encryption"]) {
+      expect(tags.has(t), t).to.equal(true);
+    }
+    for (const code of [0, 1, 2]) expect(tvectors.some((v) => v.expected.exitCode === code), `exit ${code}`).to.equal(true);
+  });
+
+  it("every vector validates against test/vectors/transition.schema.json", () => {
+    const schema = JSON.parse(readFileSync(join(TDIR, "..", "transition.schema.json"), "utf8"));
+    const validate = new Ajv2020({ allErrors: true }).compile(schema);
+    const bad = tvectors.filter((v) => !validate(v as unknown)).map((v) => `${v.name}: ${JSON.stringify(validate.errors)}`);
+    expect(bad).to.deep.equal([]);
+  });
+
+  it("every vector replays against the reference and the circuit; the CLI agrees", async () => {
+    const p = await transitionProver();
+    const failures: string[] = [];
+    for (const v of tvectors) {
+      const r = await replayTransitionVector(v, p);
+      if (!r.ok) failures.push(`${r.name}: ${r.problems.join("; ")}`);
+    }
+    expect(failures).to.deep.equal([]);
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, "client/zkmargin.js"), "vectors", "replay", TDIR], { encoding: "utf8" });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain(`${tvectors.length} passed, 0 failed`);
   });
 });
