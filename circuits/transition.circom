@@ -42,6 +42,10 @@ include "margin.circom";
 //  - K must be in the prime-order subgroup (the circuit checks only that it is on the curve
 //    and not of order 1 or 2);
 //  - asset 0 is the settlement asset: realised PnL is credited in its units (quote units).
+//
+// FIELD ELEMENTS BY DESIGN: fillSalt liquidationKey fillMarket
+//   fillSalt is hashed into fill (any field element); liquidationKey is curve-checked and hashed
+//   into keyHash; fillMarket is pinned to 0..N-1 by the one-hot selector (marketCount === 1).
 template Transition(N, M, S) {
     // ---------------------------------------------------------------- public
     signal input oldCommitment;
@@ -268,9 +272,8 @@ template Transition(N, M, S) {
     component keyOnCurve = BabyCheck();
     keyOnCurve.x <== liquidationKey[0];
     keyOnCurve.y <== liquidationKey[1];
-    signal keyXInv;                          // K.x != 0: K is neither (0, 1) nor (0, -1)
-    keyXInv <-- 1 / liquidationKey[0];
-    keyXInv * liquidationKey[0] === 1;
+    component keyXNonZero = NonZero();       // K.x != 0: K is neither (0, 1) nor (0, -1)
+    keyXNonZero.in <== liquidationKey[0];
 
     component eBits = Num2Bits(EPHEMERAL_BITS());
     eBits.in <== ephemeralSecret;

@@ -30,7 +30,7 @@ import {
   type TransitionVector, type Vector,
 } from "../prover/vectors.ts";
 import { TransitionProver } from "../prover/transition.ts";
-import { audit, formatAudit } from "../prover/audit.ts";
+import { audit, formatAudit, marginCases, transitionCases } from "../prover/audit.ts";
 import { CIRCUITS, REPO_ROOT, circuitArtifacts, type CircuitName } from "../prover/artifacts.ts";
 import { CeremonyError, ceremonyBeacon, ceremonyContribute, ceremonyFinalize, ceremonyInit, ceremonyVerify, readTranscript } from "../prover/ceremony.ts";
 import { startLocalChain, verifyOnChain } from "./chain.ts";
@@ -98,10 +98,10 @@ docs/VECTORS.md): the reference must reproduce each expected outcome (report or 
 exit code, error field), and the circuit must accept exactly the healthy / proven vectors with
 the expected public signals. --prove also makes and verifies a real proof for each of them.
 Prints one line per vector and a summary; exit 0 iff all pass.`,
-  audit: `Usage: zkmargin audit [--json FILE] [--ptau FILE] [--vectors DIR] [--no-chain]
+  audit: `Usage: zkmargin audit [--circuit margin|transition [--vectors DIR]] [--json FILE] [--ptau FILE] [--no-chain]
 
-Soundness audit of every shipped circuit (docs/AUDIT.md):
-  1. witness mutation: every non-input signal of every healthy vector's witness edited
+Soundness audit of every shipped circuit, or of --circuit (docs/AUDIT.md):
+  1. witness mutation: every non-input signal of every provable vector's witness edited
      (+1, -1, p-1-w, random) must be rejected by the R1CS; every private input, changed and
      re-derived, must change the public signals or be refused
   2. range-check table derived from the circuit sources (unbounded signals are findings unless
@@ -435,28 +435,32 @@ async function cmdAudit(argv: string[]): Promise<number> {
     json: { type: "string" },
     ptau: { type: "string" },
     vectors: { type: "string" },
+    circuit: { type: "string" },
     "no-chain": { type: "boolean" },
   });
   if (values.help) return help("audit");
   noPositionals("audit", positionals);
   const jsonOut = typeof values.json === "string" ? checkOutPath(values.json, []) : undefined;
-  const ptau = typeof values.ptau === "string" ? values.ptau : defaultPtau();
   if (typeof values.ptau === "string" && !existsSync(values.ptau)) throw new ValidationError("--ptau", `${values.ptau} not found`);
+  const only = typeof values.circuit === "string" ? values.circuit : undefined;
+  if (only !== undefined && !(CIRCUITS as readonly string[]).includes(only)) throw new ValidationError("--circuit", `unknown circuit '${only}' (shipped: ${CIRCUITS.join(", ")})`);
+  if (typeof values.vectors === "string" && only === undefined) throw new ValidationError("--vectors", "needs --circuit (vectors belong to one circuit)");
   let failures = 0;
   const reports = [];
-  for (const name of CIRCUITS) {
+  for (const name of CIRCUITS.filter((c) => only === undefined || c === only)) {
     const dir = typeof values.vectors === "string" ? values.vectors : join(REPO_ROOT, "test", "vectors", name);
     if (!isVectorDir(dir)) throw new ValidationError("--vectors", `${dir} is not a directory`);
-    const prover = await loadProver();
+    const ptau = typeof values.ptau === "string" ? values.ptau : defaultPtau(name);
+    const prover = name === "transition" ? await loadTransitionProver() : await loadProver();
+    const cases = name === "transition" ? transitionCases(loadTransitionVectors(dir)) : marginCases(loadVectors(dir));
     const chain = values["no-chain"] ? null : await startLocalChain();
     try {
-      const report = await audit(name, {
-        prover,
-        vectors: loadVectors(dir),
-        ptau,
-        onChain: chain ? async (proof) => verifyOnChain(chain, await solidityCalldata(proof)) : undefined,
-        log: progress,
-      });
+      const onChain = chain
+        ? name === "transition"
+          ? await generatedVerifierCheck(chain, "verifier-contracts/generated/TransitionVerifier.sol:Groth16Verifier")
+          : async (proof: MarginProof) => verifyOnChain(chain, await solidityCalldata(proof))
+        : undefined;
+      const report = await audit(name, { prover, cases, ptau, onChain, log: progress });
       out(formatAudit(report));
       failures += report.findings.length;
       reports.push(report);
@@ -468,8 +472,25 @@ async function cmdAudit(argv: string[]): Promise<number> {
   return failures === 0 ? EXIT.OK : EXIT.BAD_INPUT;
 }
 
-function defaultPtau(): string | undefined {
-  const p = join(process.env.ZKMARGIN_CACHE ?? join(homedir(), ".cache", "zkmargin"), "ptau", "pot14_final.ptau");
+/** On-chain check through a generated verifier (which returns false for inputs >= r). */
+async function generatedVerifierCheck(chain: Awaited<ReturnType<typeof startLocalChain>>, fqn: string) {
+  const v = await chain.ethers.deployContract(fqn);
+  await v.waitForDeployment();
+  return async (proof: MarginProof) => {
+    const cd = await solidityCalldata(proof);
+    try {
+      const ok = await v.verifyProof(cd.a, cd.b, cd.c, cd.publicSignals);
+      return ok ? { valid: true } : { valid: false, error: "verifyProof returned false" };
+    } catch (e) {
+      return { valid: false, error: (e as Error).message.split("\n")[0] };
+    }
+  };
+}
+
+function defaultPtau(circuit: CircuitName = "margin"): string | undefined {
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "artifacts", "manifest.json"), "utf8"));
+  const power = manifest.circuits?.[circuit]?.ptau?.power ?? 14;
+  const p = join(process.env.ZKMARGIN_CACHE ?? join(homedir(), ".cache", "zkmargin"), "ptau", `pot${power}_final.ptau`);
   return existsSync(p) ? p : undefined;
 }
 

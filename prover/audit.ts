@@ -17,8 +17,10 @@ import { FIELD_MODULUS } from "./field.ts";
 import { acceptsMutation, firstFailingConstraint, readR1cs, readSym, sha256File as sha256, type R1cs, type SymEntry } from "./r1cs.ts";
 export { readSym, type SymEntry } from "./r1cs.ts";
 import { circuitArtifacts, REPO_ROOT, type CircuitName } from "./artifacts.ts";
-import type { MarginProver, MarginProof } from "./prover.ts";
+import type { CircuitProver, MarginProof } from "./prover.ts";
 import { verifyProof } from "./prover.ts";
+import { TRANSITION_SIGNALS } from "./transition.ts";
+import { prepareTransitionVector, type TransitionVector } from "./vectors.ts";
 import { circuitInputs, type CircuitInputs } from "./inputs.ts";
 import { parseBinding, parseLevel, validateParams, validatePortfolio } from "./validate.ts";
 import type { Vector } from "./vectors.ts";
@@ -36,7 +38,35 @@ export interface MutationResult {
   inputsWithoutEffect: string[];
 }
 
-export async function mutationAudit(prover: MarginProver, r1cs: R1cs, sym: SymEntry[], vectors: Vector[]): Promise<MutationResult> {
+/** An honest witness to audit: raw circuit inputs and the public signals they must produce. */
+export interface AuditCase {
+  name: string;
+  inputs: CircuitInputs;
+  publicSignals: string[];
+}
+
+/** The margin circuit's cases: every healthy vector. */
+export function marginCases(vectors: Vector[]): AuditCase[] {
+  return vectors
+    .filter((v) => v.expected.report?.healthy && v.expected.proveExitCode === 0)
+    .map((v) => ({
+      name: v.name,
+      inputs: circuitInputs(validateParams(v.params), validatePortfolio(v.portfolio), parseLevel(v.level), parseBinding(v.binding)),
+      publicSignals: v.expected.publicSignals!,
+    }));
+}
+
+/** The transition circuit's cases: every vector with a proof (exit 0). */
+export function transitionCases(vectors: TransitionVector[]): AuditCase[] {
+  const out: AuditCase[] = [];
+  for (const v of vectors) {
+    const { prepared } = prepareTransitionVector(v);
+    if (prepared) out.push({ name: v.name, inputs: prepared.inputs, publicSignals: prepared.publicSignals });
+  }
+  return out;
+}
+
+export async function mutationAudit(prover: CircuitProver, r1cs: R1cs, sym: SymEntry[], cases: AuditCase[]): Promise<MutationResult> {
   const names = new Map<number, string>();
   for (const s of sym) if (s.wire >= 0 && !names.has(s.wire)) names.set(s.wire, s.name);
   const firstInternal = 1 + r1cs.nOutputs + r1cs.nPubInputs + r1cs.nPrvInputs;
@@ -46,14 +76,11 @@ export async function mutationAudit(prover: MarginProver, r1cs: R1cs, sym: SymEn
     vectors: 0, signalsTried: 0, mutationsTried: 0, mutationsAccepted: 0, accepted: [],
     inputsRederived: 0, inputsRefused: 0, inputsWithoutEffect: [],
   };
-  const healthy = vectors.filter((v) => v.expected.report?.healthy && v.expected.proveExitCode === 0);
-  for (const v of healthy) {
-    const params = validateParams(v.params);
-    const portfolio = validatePortfolio(v.portfolio);
-    const level = parseLevel(v.level);
-    const binding = parseBinding(v.binding);
-    const w = await prover.witness(params, portfolio, level, binding);
+  const nPublic = r1cs.nOutputs + r1cs.nPubInputs;
+  for (const v of cases) {
+    const w = await prover.rawWitness(v.inputs);
     if (firstFailingConstraint(r1cs, w) !== -1) throw new Error(`${v.name}: the honest witness fails the r1cs`);
+    if (w.slice(1, 1 + nPublic).map(String).join() !== v.publicSignals.join()) throw new Error(`${v.name}: the witness's public signals are not the expected ones`);
     res.vectors++;
     const random = BigInt(`0x${randomBytes(32).toString("hex")}`) % FIELD_MODULUS;
     for (const wire of nonInput) {
@@ -70,17 +97,16 @@ export async function mutationAudit(prover: MarginProver, r1cs: R1cs, sym: SymEn
       }
     }
   }
-  // re-derive: change each private input of the first healthy vector; the witness must be
-  // refused or carry different public outputs
-  const v = healthy[0];
+  // re-derive: change each private input of the first case; the witness must be refused or
+  // carry different public outputs (a circuit without outputs must refuse it)
+  const v = cases[0];
   if (v) {
-    const base = circuitInputs(validateParams(v.params), validatePortfolio(v.portfolio), parseLevel(v.level), parseBinding(v.binding));
-    const original = await prover.rawWitness(base);
+    const original = await prover.rawWitness(v.inputs);
     const inputNames = sym
       .filter((s) => s.wire >= 1 + r1cs.nOutputs + r1cs.nPubInputs && s.wire < firstInternal)
       .map((s) => s.name);
     for (const name of inputNames) {
-      const edited = structuredClone(base);
+      const edited = structuredClone(v.inputs);
       setInput(edited, name, (x) => ((BigInt(x) + 1n) % FIELD_MODULUS).toString());
       res.inputsRederived++;
       let w: bigint[] | null = null;
@@ -89,7 +115,7 @@ export async function mutationAudit(prover: MarginProver, r1cs: R1cs, sym: SymEn
       } catch {
         res.inputsRefused++;
       }
-      if (w && w[1] === original[1] && w[2] === original[2]) res.inputsWithoutEffect.push(name);
+      if (w && original.slice(1, 1 + r1cs.nOutputs).every((x, k) => w![1 + k] === x)) res.inputsWithoutEffect.push(name);
     }
   }
   return res;
@@ -116,7 +142,7 @@ export interface RangeCheck {
   gadget: string;
   widths: number[];
   bounds: string;
-  line: number;
+  line: number | string;
 }
 
 export interface RangeRow {
@@ -125,7 +151,13 @@ export interface RangeRow {
   direct: string[];
   indirect: string[];
   note: boolean;
-  status: "bounded" | "bounded to its packed width (NOTE)" | "bounded through other checks" | "caller obligation (NOTE)" | "MISSING";
+  status:
+    | "bounded"
+    | "bounded to its packed width (NOTE)"
+    | "bounded through other checks"
+    | "caller obligation (NOTE)"
+    | "field element by design"
+    | "MISSING";
 }
 
 const RANGE_GADGETS = new Set(["Num2Bits", "SignedRange", "CapFromBits"]);
@@ -135,10 +167,25 @@ function stripComments(src: string): string {
 }
 
 /** Parse a circuit template's sources into its range checks and witness-only sites. */
-export function rangeCheckTable(circuitFile: string, sym: SymEntry[]): { checks: RangeCheck[]; rows: RangeRow[]; noteSignals: string[] } {
-  const raw = readFileSync(circuitFile, "utf8");
+export function rangeCheckTable(
+  circuitFiles: string | string[],
+  sym: SymEntry[],
+  privateInputs?: Set<string>,
+): { checks: RangeCheck[]; rows: RangeRow[]; noteSignals: string[] } {
+  const files = Array.isArray(circuitFiles) ? circuitFiles : [circuitFiles];
+  const texts = files.map((f) => readFileSync(f, "utf8"));
+  const raw = texts.join("\n");
   const src = stripComments(raw);
-  const lineOf = (offset: number) => src.slice(0, offset).split("\n").length;
+  const starts: number[] = [];
+  texts.reduce((off, t) => (starts.push(off), off + t.length + 1), 0);
+  const lineOf = (offset: number) => {
+    let k = starts.length - 1;
+    while (starts[k] > offset) k--;
+    const line = src.slice(starts[k], offset).split("\n").length;
+    return files.length > 1 ? `${files[k].replace(/^.*\//, "")}:${line}` : line;
+  };
+  // signals that are field elements by design (hashed or curve-checked), named in a comment
+  const byDesign = new Set([...raw.matchAll(/FIELD ELEMENTS BY DESIGN:([^\n]*)/g)].flatMap((m) => [...m[1].matchAll(/\b([A-Za-z_]\w*)\b/g)].map((x) => x[1])));
 
   // the NOTE paragraph names the parameters the circuit leaves to its callers
   const note = /NOTE \(caller obligation\)[\s\S]*?does NOT check:?([\s\S]*?)\/\/ A verifier/.exec(raw)?.[1] ?? "";
@@ -181,7 +228,7 @@ export function rangeCheckTable(circuitFile: string, sym: SymEntry[]): { checks:
   // widths from the symbol table: count out[k] / bits[k] labels per component instance
   const widthOf = (component: string): number[] => {
     const per = new Map<string, number>();
-    const re = new RegExp(`^main\\.${component}((?:\\[\\d+\\])*)\\.(?:out|bits)\\[\\d+\\]$`);
+    const re = new RegExp(`(?:^|\\.)${component}((?:\\[\\d+\\])*)\\.(?:out|bits)\\[\\d+\\]$`);
     for (const s of sym) {
       const m = re.exec(s.name);
       if (m) per.set(m[1], (per.get(m[1]) ?? 0) + 1);
@@ -196,7 +243,11 @@ export function rangeCheckTable(circuitFile: string, sym: SymEntry[]): { checks:
   }
   // sites: private inputs, witness-only targets and the operands of witness-only divisions
   const kinds = new Map<string, RangeRow["kind"]>();
-  for (const [s, k] of signals) if (k === "input" && !["level", "binding", "salt"].includes(s)) kinds.set(s, "private input");
+  for (const [s, k] of signals) {
+    if (k !== "input" || ["level", "binding", "salt"].includes(s)) continue;
+    if (privateInputs && !privateInputs.has(s)) continue;
+    kinds.set(s, "private input");
+  }
   for (const m of src.matchAll(/\b(\w+)(?:\[[^\]]*\])?\s*<--\s*([^;]+);/g)) {
     if (!kinds.has(m[1])) kinds.set(m[1], "witness-only (<--)");
     if (m[2].includes("\\")) for (const r of refsOf(m[2])) if (!kinds.has(r)) kinds.set(r, "division operand");
@@ -222,7 +273,9 @@ export function rangeCheckTable(circuitFile: string, sym: SymEntry[]): { checks:
         ? "caller obligation (NOTE)"
         : indirect.length
           ? "bounded through other checks"
-          : "MISSING";
+          : byDesign.has(signal)
+            ? "field element by design"
+            : "MISSING";
     return { signal, kind, direct, indirect, note: isNote, status };
   });
   return { checks, rows, noteSignals };
@@ -234,16 +287,20 @@ export interface PublicInputCheck {
   signal: string;
   value: string;
   offChain: "rejected" | "ACCEPTED";
-  /** "reverted: <custom error>" or "ACCEPTED" */
+  /** "rejected: <custom error or reason>" or "ACCEPTED" */
   onChain?: string;
 }
 
 export type OnChainVerify = (proof: MarginProof) => Promise<{ valid: boolean; error?: string }>;
 
-export async function publicInputAudit(proof: MarginProof, vkey: Parameters<typeof verifyProof>[1], onChain?: OnChainVerify): Promise<PublicInputCheck[]> {
-  const names = ["commitment", "paramsHash", "level", "binding"];
+export async function publicInputAudit(
+  proof: MarginProof,
+  vkey: Parameters<typeof verifyProof>[1],
+  onChain?: OnChainVerify,
+  names: readonly string[] = ["commitment", "paramsHash", "level", "binding"],
+): Promise<PublicInputCheck[]> {
   const out: PublicInputCheck[] = [];
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < names.length; i++) {
     const values: Array<[string, bigint]> = [
       ["r", FIELD_MODULUS],
       ["r+1", FIELD_MODULUS + 1n],
@@ -256,7 +313,7 @@ export async function publicInputAudit(proof: MarginProof, vkey: Parameters<type
       const row: PublicInputCheck = { signal: names[i], value: label, offChain: (await verifyProof(t, vkey)) ? "ACCEPTED" : "rejected" };
       if (onChain) {
         const r = await onChain(t);
-        row.onChain = r.valid ? "ACCEPTED" : `reverted: ${r.error ?? "unknown"}`;
+        row.onChain = r.valid ? "ACCEPTED" : `rejected: ${r.error ?? "unknown"}`;
       }
       out.push(row);
     }
@@ -355,53 +412,66 @@ export interface AuditReport {
 }
 
 export interface AuditOptions {
-  prover: MarginProver;
-  vectors: Vector[];
+  prover: CircuitProver;
+  /** honest witnesses to mutate (marginCases / transitionCases of the published vectors) */
+  cases: AuditCase[];
   ptau?: string;
   onChain?: OnChainVerify;
   log?: (s: string) => void;
 }
+
+/** Public signal names and the sources the range-check table is derived from, per circuit. */
+export const AUDIT_CIRCUITS: Record<CircuitName, { signals: readonly string[]; sources: string[] }> = {
+  margin: { signals: ["commitment", "paramsHash", "level", "binding"], sources: ["margin.circom"] },
+  transition: { signals: TRANSITION_SIGNALS, sources: ["margin.circom", "transition.circom"] },
+};
 
 export async function audit(name: CircuitName, opts: AuditOptions): Promise<AuditReport> {
   const log = opts.log ?? (() => {});
   const a = circuitArtifacts(name);
   const r1cs = readR1cs(a.r1cs);
   const sym = readSym(a.sym);
-  const circuitFile = join(REPO_ROOT, "circuits", `${name}.circom`);
+  const spec = AUDIT_CIRCUITS[name];
+  const sources = spec.sources.map((f) => join(REPO_ROOT, "circuits", f));
   const findings: string[] = [];
 
-  log(`${name}: witness mutation over ${opts.vectors.filter((v) => v.expected.report?.healthy && v.expected.proveExitCode === 0).length} healthy vectors`);
-  const mutation = await mutationAudit(opts.prover, r1cs, sym, opts.vectors);
+  log(`${name}: witness mutation over ${opts.cases.length} vectors`);
+  const mutation = await mutationAudit(opts.prover, r1cs, sym, opts.cases);
   for (const x of mutation.accepted.slice(0, 50)) findings.push(`mutation accepted: ${x.signal} = ${x.value} (${x.vector})`);
   for (const s of mutation.inputsWithoutEffect) findings.push(`private input ${s} does not affect the public signals`);
 
   log(`${name}: range-check table`);
-  const rangeChecks = rangeCheckTable(circuitFile, sym);
+  const rangeChecks = rangeCheckTable(sources, sym, privateInputNames(r1cs, sym));
   for (const r of rangeChecks.rows) if (r.status === "MISSING") findings.push(`no range check bounds ${r.signal} (${r.kind})`);
 
   log(`${name}: public inputs >= r`);
-  const healthy = opts.vectors.find((v) => v.expected.report?.healthy && v.expected.proveExitCode === 0);
   let publicInputs: PublicInputCheck[] = [];
-  if (healthy) {
-    const proof = await opts.prover.prove(validateParams(healthy.params), validatePortfolio(healthy.portfolio), parseLevel(healthy.level), parseBinding(healthy.binding));
-    publicInputs = await publicInputAudit(proof, opts.prover.vkey, opts.onChain);
+  const first = opts.cases[0];
+  if (first) {
+    const proof = await opts.prover.proveInputs(first.inputs, first.publicSignals);
+    publicInputs = await publicInputAudit(proof, opts.prover.vkey, opts.onChain, spec.signals);
     for (const p of publicInputs) {
       if (p.offChain !== "rejected") findings.push(`off-chain verifier accepts ${p.signal} = ${p.value}`);
-      if (p.onChain && p.onChain !== "reverted: PublicInputNotInField") {
-        findings.push(`on-chain wrapper: ${p.signal} = ${p.value} gave ${p.onChain}, expected a PublicInputNotInField revert`);
-      }
+      if (p.onChain && !p.onChain.startsWith("rejected")) findings.push(`on-chain verifier: ${p.signal} = ${p.value} gave ${p.onChain}`);
     }
   } else {
-    findings.push("no healthy vector to make a proof from");
+    findings.push("no vector with a proof to audit");
   }
 
   log(`${name}: setup`);
   const setup = await setupAudit(name, opts.ptau);
   for (const s of setup) if (s.ok === false) findings.push(`setup: ${s.check} failed ${s.detail}`);
 
-  const constraints = constraintReport(r1cs, sym, circuitFile);
+  const constraints = constraintReport(r1cs, sym, sources[sources.length - 1]);
   if (mutation.mutationsTried === 0) findings.push("no mutation was tried");
   return { circuit: name, generatedAt: new Date().toISOString(), findings, mutation, rangeChecks, publicInputs, setup, constraints };
+}
+
+/** Names (without `main.` and indices) of the circuit's private inputs, from the symbol table. */
+export function privateInputNames(r1cs: R1cs, sym: SymEntry[]): Set<string> {
+  const first = 1 + r1cs.nOutputs + r1cs.nPubInputs;
+  const last = first + r1cs.nPrvInputs;
+  return new Set(sym.filter((s) => s.wire >= first && s.wire < last).map((s) => s.name.replace(/^main\./, "").replace(/\[.*$/, "")));
 }
 
 export function formatAudit(r: AuditReport): string {

@@ -2,11 +2,11 @@
 // under-constrained signal when one exists (negative control on a weakened constraint system).
 import { expect } from "chai";
 import { join } from "node:path";
-import { audit, mutationAudit, rangeCheckTable, readSym } from "../prover/audit.ts";
+import { audit, marginCases, mutationAudit, rangeCheckTable, readSym, transitionCases } from "../prover/audit.ts";
 import { readR1cs } from "../prover/r1cs.ts";
 import { REPO_ROOT, circuitArtifacts } from "../prover/artifacts.ts";
-import { loadVectors } from "../prover/vectors.ts";
-import { prover } from "./helpers.ts";
+import { loadTransitionVectors, loadVectors } from "../prover/vectors.ts";
+import { prover, transitionProver } from "./helpers.ts";
 
 const vectors = loadVectors(join(REPO_ROOT, "test", "vectors", "margin"));
 
@@ -14,7 +14,7 @@ describe("zkmargin audit (margin)", function () {
   this.timeout(600_000);
 
   it("reports 0 accepted mutations over every healthy vector and no finding", async () => {
-    const report = await audit("margin", { prover: await prover(), vectors });
+    const report = await audit("margin", { prover: await prover(), cases: marginCases(vectors) });
     expect(report.findings).to.deep.equal([]);
     expect(report.mutation.mutationsAccepted).to.equal(0);
     expect(report.mutation.vectors).to.be.at.least(20);
@@ -35,7 +35,7 @@ describe("zkmargin audit (margin)", function () {
     const target = sym.find((s) => s.wire > 0 && s.name.startsWith("main.check.capCheck[0].out["))!;
     const dropped = new Set(r1cs.wireConstraints[target.wire]);
     const weakened = { ...r1cs, wireConstraints: r1cs.wireConstraints.map((list) => list.filter((k) => !dropped.has(k))) };
-    const res = await mutationAudit(await prover(), weakened, sym, vectors.slice(0, 1));
+    const res = await mutationAudit(await prover(), weakened, sym, marginCases(vectors).slice(0, 1));
     expect(res.mutationsAccepted).to.be.greaterThan(0);
     expect(res.accepted.map((x) => x.signal)).to.include(target.name);
   });
@@ -48,5 +48,31 @@ describe("zkmargin audit (margin)", function () {
     }
     expect(noteSignals).to.include.members(["depth", "fundingIndex", "positionCap"]);
     expect(rows.find((r) => r.signal === "value")?.indirect.join()).to.contain("partialRange");
+  });
+});
+
+describe("zkmargin audit (transition)", function () {
+  this.timeout(900_000);
+
+  it("reports 0 accepted mutations and no finding (every op kind; `npm run audit` mutates all 78 provable vectors)", async () => {
+    const all = loadTransitionVectors(join(REPO_ROOT, "test", "vectors", "transition"));
+    const kinds = ["deposit", "withdraw", "buy", "sell", "realize"];
+    const sample = kinds.flatMap((k) => all.filter((v) => v.expected.exitCode === 0 && (v.op as { kind?: string }).kind === k).slice(0, 2));
+    const cases = transitionCases(sample);
+    const report = await audit("transition", { prover: await transitionProver(), cases });
+    expect(report.findings).to.deep.equal([]);
+    expect(report.mutation.mutationsAccepted).to.equal(0);
+    expect(report.mutation.vectors).to.equal(10);
+    expect(report.mutation.inputsWithoutEffect).to.deep.equal([]);
+    expect(report.mutation.inputsRefused).to.equal(report.mutation.inputsRederived);
+    expect(report.publicInputs).to.have.length(32);
+    expect(report.constraints.publicSignals).to.deep.equal([
+      "main.oldCommitment", "main.newCommitment", "main.paramsHash", "main.context", "main.fill", "main.keyHash", "main.ephemeralKey", "main.cipher",
+    ]);
+    const rows = report.rangeChecks.rows;
+    for (const s of ["sizes", "costBasis", "collateral", "fillSize", "fillPrice", "ephemeralSecret", "markPrice"]) {
+      expect(rows.find((r) => r.signal === s)?.status, s).to.equal("bounded");
+    }
+    for (const s of ["fillSalt", "liquidationKey", "fillMarket"]) expect(rows.find((r) => r.signal === s)?.status, s).to.equal("field element by design");
   });
 });

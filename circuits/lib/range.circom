@@ -58,3 +58,11 @@ template IsEqualStrict() {
     nz.in <== a - b;
     out <== 1 - nz.out;
 }
+
+// in != 0, with the inverse as the (unique) helper witness. 1 constraint.
+template NonZero() {
+    signal input in;
+    signal inv;
+    inv <-- 1 / in;
+    inv * in === 1;
+}
