@@ -133,7 +133,7 @@ async function main(): Promise<void> {
   row("accounts: trade, both legs in one call", String(g.trade));
   row("accounts: trade, per leg (half of the call)", String(g.trade / 2n));
   row("accounts: realise PnL", String(g.realize));
-  row("accounts: proveMargin (maintenance, latest epoch)", String(g.proveMargin));
+  row("accounts: proveMargin (maintenance, a new latest epoch)", String(g.proveMargin));
   row("accounts: margin call", String(g.marginCall));
   row("accounts: liquidation (bond to keeper)", String(g.liquidate));
   const tr = protocol.transition;
@@ -174,8 +174,10 @@ async function protocolGas(margin: MarginProver, base: Params) {
     gas.trade = (await settleTrade(await a.tradeLeg(fill, "buy", params), await b.tradeLeg(fill, "sell", params), params.epochId)).gasUsed;
     gas.withdraw = (await a.withdraw(0, 10n ** 9n, params)).gasUsed;
     gas.realize = (await a.realize(0, params)).gasUsed;
-    gas.proveMargin = (await a.proveMargin(params)).gasUsed;
+    // proveMargin for a new epoch (lastAttestedEpoch changes: the costlier case)
     await postEpochOver(signers[0], await p.registry.getAddress(), { ...params, epochId: 2n }, true);
+    gas.proveMargin = (await a.proveMargin({ ...params, epochId: 2n })).gasUsed;
+    await postEpochOver(signers[0], await p.registry.getAddress(), { ...params, epochId: 3n }, true);
     gas.marginCall = BigInt((await (await p.accounts.connect(signers[0]).marginCall()).wait()).gasUsed);
     await p.ethers.provider.send("evm_increaseTime", [61]);
     await p.ethers.provider.send("evm_mine", []);
