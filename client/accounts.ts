@@ -212,7 +212,7 @@ export class Trader {
    * One leg of a privately agreed fill: the proof, the pending state and the owner's signature
    * authorising the counterparty to submit both legs.
    */
-  async tradeLeg(fill: Fill, side: "buy" | "sell", params: Params): Promise<TradeLeg> {
+  async tradeLeg(fill: Fill, side: "buy" | "sell", params: Params): Promise<TradeLeg & { trader: Trader }> {
     const { data, pending, nonce } = await this.prepare({ kind: side, fill }, params);
     const f = fillCommitment(fill);
     const digest = await this.accounts.tradeDigest(f, this.address, nonce);
@@ -236,7 +236,8 @@ export class Trader {
 }
 
 export interface TradeLeg {
-  trader: Trader;
+  /** the leg owner's client when it runs in this process (its pending state is promoted here) */
+  trader?: Trader;
   side: "buy" | "sell";
   account: string;
   data: TransitionData;
@@ -245,8 +246,12 @@ export interface TradeLeg {
   signature: string;
 }
 
-/** Settle both legs in one call, sent by `sender`'s owner with the other leg's signature. */
-export async function settleTrade(sender: TradeLeg, other: TradeLeg, epochId: bigint): Promise<Sent> {
+/**
+ * Settle both legs in one call, sent by `sender`'s owner with the other leg's signature. Pending
+ * states are promoted (or dropped on failure) for the legs whose client runs here; a counterparty
+ * in another process reconciles with `sync()`.
+ */
+export async function settleTrade(sender: TradeLeg & { trader: Trader }, other: TradeLeg, epochId: bigint): Promise<Sent> {
   if (sender.fill !== other.fill) throw new ValidationError("fill", "the two legs commit to different fills");
   if (sender.side === other.side) throw new ValidationError("side", "the two legs must have opposite sides");
   const [buy, sell] = sender.side === "buy" ? [sender, other] : [other, sender];
@@ -258,10 +263,10 @@ export async function settleTrade(sender: TradeLeg, other: TradeLeg, epochId: bi
     );
   } catch (e) {
     sender.trader.store.dropPending(sender.pending);
-    other.trader.store.dropPending(other.pending);
+    other.trader?.store.dropPending(other.pending);
     throw e;
   }
   sender.trader.store.promote(sender.pending, sent.txHash);
-  other.trader.store.promote(other.pending, sent.txHash);
+  other.trader?.store.promote(other.pending, sent.txHash);
   return sent;
 }

@@ -253,10 +253,9 @@ export async function cmdAccount(argv: string[], kit: CliKit): Promise<number> {
         if (mine.account.toLowerCase() !== trader.address.toLowerCase()) throw new ValidationError("--leg", `is account ${mine.account}'s leg, not the signer's (${trader.address})`);
         if (mine.fill !== theirs.fill) throw new ValidationError("--counter", "commits to another fill than --leg");
         if (mine.epochId !== theirs.epochId) throw new ValidationError("--counter", "was proven for another epoch than --leg");
-        const asLeg = (l: LegFile, t: Trader): TradeLeg => ({ trader: t, side: l.side, account: l.account, data: l.data, pending: l.pending, fill: l.fill, signature: l.signature });
-        // the counterparty's state lives in its own file: only ours is promoted here
-        const other = { store: { dropPending: () => {}, promote: () => {} } } as unknown as Trader;
-        const r = await act(kit, () => settleTrade(asLeg(mine, trader), asLeg(theirs, other), mine.epochId));
+        const asLeg = (l: LegFile): TradeLeg => ({ side: l.side, account: l.account, data: l.data, pending: l.pending, fill: l.fill, signature: l.signature });
+        // the counterparty's state lives in its own file (it reconciles with `account sync`)
+        const r = await act(kit, () => settleTrade({ ...asLeg(mine), trader }, asLeg(theirs), mine.epochId));
         report(r);
         return kit.EXIT.OK;
       }
