@@ -190,7 +190,7 @@ BTC,ETH,SOL,BNB,XRP,DOGE,-,- and USD,ETH,BTC,- (the defaults, matching examples/
 Prices: DIR (default ../shared/data/prices beside the checkout); without it, generated paths.`,
   vkey: `Usage: zkmargin vkey [circuit]
 
-Prints the verification key JSON of a shipped circuit (default and only one so far: margin).`,
+Prints the verification key JSON of a shipped circuit: margin (default) or transition.`,
 };
 
 function readJsonFile(path: string, field: string): unknown {
@@ -401,10 +401,10 @@ async function cmdVkey(argv: string[]): Promise<number> {
   const { values, positionals } = parse("vkey", argv, {});
   if (values.help) return help("vkey");
   const name = positionals[0] ?? "margin";
-  if (positionals.length > 1 || name !== "margin") {
-    throw new ValidationError("circuit", `unknown circuit '${name}' (shipped: margin)`);
+  if (positionals.length > 1 || !(CIRCUITS as readonly string[]).includes(name)) {
+    throw new ValidationError("circuit", `unknown circuit '${name}' (shipped: ${CIRCUITS.join(", ")})`);
   }
-  out(JSON.stringify(loadVkey(), null, 1));
+  out(JSON.stringify(name === "margin" ? loadVkey() : loadVerificationKey(circuitArtifacts(name as CircuitName).vkey), null, 1));
   return EXIT.OK;
 }
 
