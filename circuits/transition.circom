@@ -24,7 +24,8 @@ include "margin.circom";
 //   kind 3 SELL      the same with -q                                   (initial margin)
 //   kind 4 REALIZE   hidden market m: a'[0] += U_m, c'[m] = s[m] * P[m] (initial margin)
 // Every transition first settles funding on every market: c_i += s_i * (F_i - f_i), f_i = F_i
-// (this leaves every U_i unchanged). flat = 1 iff every new size is 0.
+// (this leaves every U_i unchanged). flat = 1 iff every new size and every new cost basis is 0
+// (no position and no unrealised PnL: U_i = s_i P_i - c_i = 0, so equity is the collateral).
 // fill = Poseidon(m, q, px, fillSalt) for BUY/SELL (both legs of a trade share it), else 0.
 //
 // Verifiable encryption to the liquidation key K (Baby Jubjub, prime-order subgroup):
@@ -203,13 +204,17 @@ template Transition(N, M, S) {
     newRange.entryFunding <== newEntryFunding;
     newRange.collateral <== newCollateral;
 
-    // flat = 1 iff every new size is 0
+    // flat = 1 iff every new size and every new cost basis is 0. A zero size alone is not
+    // enough: a closed position with c != 0 still carries PnL (U_i = -c_i) that must be realised.
     component sizeOpen[N];
+    component costOpen[N];
     var openCount = 0;
     for (var i = 0; i < N; i++) {
         sizeOpen[i] = IsNonZeroStrict();
         sizeOpen[i].in <== newSizes[i];
-        openCount += sizeOpen[i].out;
+        costOpen[i] = IsNonZeroStrict();
+        costOpen[i].in <== newCostBasis[i];
+        openCount += sizeOpen[i].out + costOpen[i].out;
     }
     component anyOpen = IsNonZeroStrict();
     anyOpen.in <== openCount;

@@ -212,12 +212,22 @@ export class Trader {
    * One leg of a privately agreed fill: the proof, the pending state and the owner's signature
    * authorising the counterparty to submit both legs.
    */
-  async tradeLeg(fill: Fill, side: "buy" | "sell", params: Params): Promise<TradeLeg & { trader: Trader }> {
+  /**
+   * One leg of a privately agreed fill with `counterparty`: the proof, the pending state and
+   * the owner's signature authorising exactly this leg, for this counterparty to submit.
+   */
+  async tradeLeg(fill: Fill, side: "buy" | "sell", params: Params, counterparty: string): Promise<TradeLeg & { trader: Trader }> {
     const { data, pending, nonce } = await this.prepare({ kind: side, fill }, params);
     const f = fillCommitment(fill);
-    const digest = await this.accounts.tradeDigest(f, this.address, nonce);
-    const signature = await this.signer.signMessage(getBytes(digest));
-    return { trader: this, side, account: this.address, data, pending, fill: f, signature };
+    try {
+      const leg = await this.accounts.legHash(data);
+      const digest = await this.accounts.tradeDigest(f, this.address, nonce, counterparty, side === "buy", params.epochId, leg);
+      const signature = await this.signer.signMessage(getBytes(digest));
+      return { trader: this, side, account: this.address, data, pending, fill: f, signature };
+    } catch (e) {
+      this.store.dropPending(pending);
+      throw e;
+    }
   }
 
   /** Maintenance-level margin proof of the current state for `params` (the latest epoch). */

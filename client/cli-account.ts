@@ -134,6 +134,7 @@ const ACCOUNT_OPTIONS = {
   market: { type: "string" },
   fill: { type: "string" },
   side: { type: "string" },
+  counterparty: { type: "string" },
   out: { type: "string" },
   leg: { type: "string" },
   counter: { type: "string" },
@@ -166,6 +167,8 @@ export async function cmdAccount(argv: string[], kit: CliKit): Promise<number> {
   const market = sub === "realize" ? smallInt(values, "market", kit, 8) : 0;
   const fill = sub === "trade-leg" ? readFill(kit.required(values, "fill"), kit) : undefined;
   const side = sub === "trade-leg" ? kit.required(values, "side") : undefined;
+  const counterparty = sub === "trade-leg" ? kit.required(values, "counterparty") : undefined;
+  if (counterparty !== undefined && !ADDRESS.test(counterparty)) throw new ValidationError("--counterparty", "must be a 0x-prefixed 20-byte address");
   if (side !== undefined && side !== "buy" && side !== "sell") throw new ValidationError("--side", "must be buy or sell");
   const legOut = sub === "trade-leg" ? kit.checkOutPath(kit.required(values, "out"), [statePath]) : undefined;
   const watch = sub === "watchtower" ? kit.required(values, "address") : undefined;
@@ -236,8 +239,8 @@ export async function cmdAccount(argv: string[], kit: CliKit): Promise<number> {
         return kit.EXIT.OK;
       }
       case "trade-leg": {
-        const leg = await act(kit, () => trader.tradeLeg(fill!, side as "buy" | "sell", params!));
-        const file = { schema: "zkmargin/trade-leg/v1", account: leg.account, side: leg.side, fill: leg.fill, epochId: params!.epochId, data: leg.data, signature: leg.signature, pending: leg.pending };
+        const leg = await act(kit, () => trader.tradeLeg(fill!, side as "buy" | "sell", params!, counterparty!));
+        const file = { schema: "zkmargin/trade-leg/v1", account: leg.account, counterparty, side: leg.side, fill: leg.fill, epochId: params!.epochId, data: leg.data, signature: leg.signature, pending: leg.pending };
         try {
           kit.checkOutPath(legOut!, [statePath]);
           writeDurably(legOut!, Buffer.from(`${json(file)}\n`));
@@ -253,6 +256,7 @@ export async function cmdAccount(argv: string[], kit: CliKit): Promise<number> {
         if (mine.account.toLowerCase() !== trader.address.toLowerCase()) throw new ValidationError("--leg", `is account ${mine.account}'s leg, not the signer's (${trader.address})`);
         if (mine.fill !== theirs.fill) throw new ValidationError("--counter", "commits to another fill than --leg");
         if (mine.epochId !== theirs.epochId) throw new ValidationError("--counter", "was proven for another epoch than --leg");
+        if (theirs.counterparty.toLowerCase() !== trader.address.toLowerCase()) throw new ValidationError("--counter", `was signed for counterparty ${theirs.counterparty}, not ${trader.address}`);
         const asLeg = (l: LegFile): TradeLeg => ({ side: l.side, account: l.account, data: l.data, pending: l.pending, fill: l.fill, signature: l.signature });
         // the counterparty's state lives in its own file (it reconciles with `account sync`)
         const r = await act(kit, () => settleTrade({ ...asLeg(mine), trader }, asLeg(theirs), mine.epochId));
@@ -268,6 +272,7 @@ export async function cmdAccount(argv: string[], kit: CliKit): Promise<number> {
 
 interface LegFile {
   account: string;
+  counterparty: string;
   side: "buy" | "sell";
   fill: bigint;
   epochId: bigint;
@@ -280,11 +285,13 @@ function readLeg(path: string, field: string, kit: CliKit): LegFile {
   const raw = kit.readJsonFile(path, field) as Record<string, any>;
   if (raw?.schema !== "zkmargin/trade-leg/v1") throw new ValidationError(field, "is not a zkmargin trade leg (zkmargin account trade-leg)");
   if (!ADDRESS.test(String(raw.account))) throw new ValidationError(`${field}: account`, "must be an address");
+  if (!ADDRESS.test(String(raw.counterparty))) throw new ValidationError(`${field}: counterparty`, "must be an address");
   if (raw.side !== "buy" && raw.side !== "sell") throw new ValidationError(`${field}: side`, "must be buy or sell");
   const d = raw.data ?? {};
   const big = (v: unknown, name: string) => parseInteger(String(v), `${field}: ${name}`);
   return {
     account: raw.account,
+    counterparty: raw.counterparty,
     side: raw.side,
     fill: big(raw.fill, "fill"),
     epochId: big(raw.epochId, "epochId"),

@@ -151,9 +151,10 @@ ZKMARGIN_PRIVATE_KEY, else the node's account N (default 0).
   deposit  --asset J --amount X --params P      pull X of token J (approve + proven deposit)
   withdraw --asset J --amount X --params P      proven withdrawal (initial margin of the rest)
   realize  --market I --params P                realise market I's PnL into asset 0
-  trade-leg --fill F --side buy|sell --params P --out LEG
-           prove one leg of a fill agreed off-chain (F: {market, size, price, salt}); LEG holds
-           the proof and the owner's signature for the counterparty, never the portfolio
+  trade-leg --fill F --side buy|sell --counterparty C --params P --out LEG
+           prove one leg of a fill agreed off-chain with C (F: {market, size, price, salt}); LEG
+           holds the proof and the owner's signature of exactly this leg for C to submit, never
+           the portfolio
   trade --leg MINE --counter THEIRS     settle both legs in one call
   prove-margin --params P [--account A] maintenance proof for the latest epoch (with --account:
                                         as A's watchtower, S being A's state)

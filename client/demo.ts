@@ -81,8 +81,8 @@ async function main(): Promise<void> {
 
     say("\n4. A private trade: Bob sells Alice 2 BTC (2,000 lots) at a price agreed off-chain");
     t = performance.now();
-    const buy = await A.tradeLeg(fill, "buy", params);
-    const sell = await B.tradeLeg(fill, "sell", params);
+    const buy = await A.tradeLeg(fill, "buy", params, B.address);
+    const sell = await B.tradeLeg(fill, "sell", params, A.address);
     const traded = await track(settleTrade(buy, sell, params.epochId));
     say(`   two leg proofs in ${secs(t)}; one call settles both: ${gas(traded)} (${(traded.gasUsed / 2n).toLocaleString("en-US")} per leg)`);
     say(`   on-chain: fill commitment ${buy.fill.toString().slice(0, 16)}... (nullified), two new commitments, two ciphertexts — no market, size or price`);

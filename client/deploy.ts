@@ -7,6 +7,7 @@ import { Contract, ContractFactory, FetchRequest, JsonRpcProvider, Network, Wall
 import { REPO_ROOT } from "../prover/artifacts.ts";
 import { paramsHash } from "../prover/encoding.ts";
 import { ValidationError } from "../prover/validate.ts";
+import { checkLiquidationKey } from "../prover/transition.ts";
 import type { Params } from "../prover/types.ts";
 import { fundingArg, pricesArgs, riskParamsArg } from "./chain.ts";
 
@@ -157,6 +158,7 @@ export async function deployAll(
   const out: Deployment = { schema: "zkmargin/deployment/v1", chainId: String(chainId), admin, publisher, maxAge: String(opts.maxAge), contracts, gas };
   if (opts.accounts) {
     const a = opts.accounts;
+    checkLiquidationKey(a.liquidationKey); // on the curve, x != 0, prime-order subgroup
     const tokens: string[] = [];
     if (a.tokens) tokens.push(...a.tokens);
     else for (const [name, symbol, decimals] of TEST_TOKENS) tokens.push(await deploy("TestToken", [name, symbol, decimals]).then((x) => ((contracts[`TestToken${symbol}`] = x), x)));
@@ -173,7 +175,7 @@ export async function contractAt(name: string, address: string, runner: Signer |
   return new Contract(address, (await artifact(name)).abi as never, runner);
 }
 
-const FIELD_PATHS = ["maxLeverageBps", "maintenanceRateBps", "initialRateBps", "impactBps", "depth", "positionCap", "haircutBps", "shock", "fundingIndex", "epochId"];
+const FIELD_PATHS = ["maxLeverageBps", "maintenanceRateBps", "initialRateBps", "impactBps", "depth", "positionCap", "haircutBps", "shock", "fundingIndex", "epochId", "priceE18"];
 
 /** Map a registry revert to the params.json field it is about, e.g. markets[2].depth. */
 export function revertField(name: string, args: readonly unknown[]): string {
@@ -183,6 +185,7 @@ export function revertField(name: string, args: readonly unknown[]): string {
   const index = Number(args[1]);
   if (field === "maxLeverageBps" || field === "epochId") return field;
   if (field === "haircutBps") return `collateral[${index}].haircutBps`;
+  if (field === "priceE18") return `collateral[${index}].priceE18`;
   if (field === "shock") return `scenarios[${Math.floor(index / 8)}][${index % 8}]`;
   return `markets[${index}].${field}`;
 }

@@ -45,7 +45,7 @@ export interface Applied {
   collateral: bigint[];
   /** PnL credited to asset 0 (REALIZE), in quote units */
   realized: bigint;
-  /** every new size is 0 */
+  /** every new size and cost basis is 0 (no position, no unrealised PnL) */
   flat: boolean;
   /** the initial-level violations of the new portfolio ([] for DEPOSIT, which is never refused) */
   violations: Violation[];
@@ -156,7 +156,8 @@ export function applyTransition(params: Params, old: Portfolio, op: TransitionOp
   });
   const next = { sizes, costBasis, entryFunding, collateral, salt: 0n };
   const violations = op.kind === "deposit" ? [] : evaluate(params, next, "initial").violations;
-  return { sizes, costBasis, entryFunding, collateral, realized, flat: sizes.every((s) => s === 0n), violations };
+  const flat = sizes.every((s) => s === 0n) && costBasis.every((c) => c === 0n);
+  return { sizes, costBasis, entryFunding, collateral, realized, flat, violations };
 }
 
 // ------------------------------------------------------------------------------ encryption
@@ -309,7 +310,8 @@ export function prepareTransition(req: TransitionRequest): PreparedTransition {
   if (binding < 0n || binding >= pow2(BINDING_BITS)) throw new ValidationError("binding", `must be in [0, 2^${BINDING_BITS})`);
   const applied = applyTransition(params, old, op);
   const e = req.ephemeralSecret ?? randomScalar();
-  if (e <= 0n || e >= pow2(251)) throw new ValidationError("ephemeralSecret", "must be in [1, 2^251)");
+  // e in [1, l): a multiple of l would make E the identity and publish the salt and payload
+  if (e <= 0n || e >= subOrder) throw new ValidationError("ephemeralSecret", "must be in [1, l) (l: the Baby Jubjub prime subgroup order)");
   const encrypted = encryptTransition(liquidationKey, e, payloadOf(op));
   const next: Portfolio = {
     sizes: applied.sizes,

@@ -171,7 +171,7 @@ async function protocolGas(margin: MarginProver, base: Params) {
       a.store.dropPending(pending);
     }
     const fill = { market: 0, size: 100n, price: params.markets[0].markPrice, salt: 7n };
-    gas.trade = (await settleTrade(await a.tradeLeg(fill, "buy", params), await b.tradeLeg(fill, "sell", params), params.epochId)).gasUsed;
+    gas.trade = (await settleTrade(await a.tradeLeg(fill, "buy", params, b.address), await b.tradeLeg(fill, "sell", params, a.address), params.epochId)).gasUsed;
     gas.withdraw = (await a.withdraw(0, 10n ** 9n, params)).gasUsed;
     gas.realize = (await a.realize(0, params)).gasUsed;
     // proveMargin for a new epoch (lastAttestedEpoch changes: the costlier case)

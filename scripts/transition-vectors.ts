@@ -6,6 +6,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { REPO_ROOT } from "../prover/artifacts.ts";
 import { FIELD_MODULUS, pow2 } from "../prover/field.ts";
+import { subOrder } from "@zk-kit/baby-jubjub";
 import { liquidationKeyPair, opToJson, type TransitionOp } from "../prover/transition.ts";
 import { TRANSITION_VECTOR_SCHEMA, prepareTransitionVector, type TransitionVector } from "../prover/vectors.ts";
 import type { Params, Portfolio } from "../prover/types.ts";
@@ -134,7 +135,8 @@ for (let i = 0; i < 6; i++) addTyped(`realize-market-${i}`, `realise market ${i}
 {
   const q = flat();
   q.costBasis[3] = -123456789n; // a closed position with a residual credit: profit to realise
-  addTyped("realize-closed-profit", "a flat market with a residual credit: the profit moves to asset 0", ["realize", "flat"], params, q, { kind: "realize", market: 3 });
+  addTyped("realize-closed-profit", "a closed market with a residual credit: the profit moves to asset 0 and the account becomes flat", ["realize", "flat"], params, q, { kind: "realize", market: 3 });
+  addTyped("closed-but-not-flat", "all sizes 0 but a cost basis left: not flat (U = -c is still open)", ["deposit", "flat"], params, q, { kind: "deposit", asset: 1, amount: 1n });
   const r = flat();
   r.costBasis[3] = 987654321n;
   addTyped("realize-closed-loss", "a flat market with a residual debit: the loss reduces asset 0", ["realize", "flat"], params, r, { kind: "realize", market: 3 });
@@ -151,7 +153,8 @@ add("op-extra-key", "a deposit with a fill", ["invalid"], paramsToJson(params), 
 addTyped("binding-max", "binding 2^106 - 1", ["context", "extreme"], params, portfolio, { kind: "deposit", asset: 0, amount: 1n }, { binding: String(pow2(106) - 1n) });
 addTyped("binding-2^106", "binding 2^106 does not fit the context", ["context", "invalid"], params, portfolio, { kind: "deposit", asset: 0, amount: 1n }, { binding: String(pow2(106)) });
 addTyped("ephemeral-secret-0", "ephemeral scalar 0", ["encryption", "invalid"], params, portfolio, { kind: "deposit", asset: 0, amount: 1n }, { ephemeralSecret: "0" });
-addTyped("ephemeral-secret-max", "ephemeral scalar 2^251 - 1", ["encryption", "extreme"], params, portfolio, { kind: "deposit", asset: 0, amount: 1n }, { ephemeralSecret: String(pow2(251) - 1n) });
+addTyped("ephemeral-secret-max", "ephemeral scalar l - 1 (l: the prime subgroup order)", ["encryption", "extreme"], params, portfolio, { kind: "deposit", asset: 0, amount: 1n }, { ephemeralSecret: String(subOrder - 1n) });
+addTyped("ephemeral-secret-l", "ephemeral scalar l: E would be the identity, refused", ["encryption", "invalid"], params, portfolio, { kind: "deposit", asset: 0, amount: 1n }, { ephemeralSecret: String(subOrder) });
 addTyped("key-off-curve", "a liquidation key that is not a curve point", ["encryption", "invalid"], params, portfolio, { kind: "deposit", asset: 0, amount: 1n }, { liquidationKey: [String(KEY.publicKey[0]), String(KEY.publicKey[1] + 1n)] });
 addTyped("old-size-out-of-range", "an old portfolio outside the model (size 2^40)", ["invalid"], params, { ...clone(portfolio), sizes: [pow2(40), 0n, 0n, 0n, 0n, 0n, 0n, 0n] }, { kind: "deposit", asset: 0, amount: 1n });
 

@@ -97,6 +97,7 @@ contract MarginAccounts {
     error AccountFlat(address account);
     error TransferMismatch(uint256 expected, uint256 received);
     error BondTransferFailed();
+    error InvalidLiquidationKey();
 
     event AccountOpened(address indexed account, uint256 bond);
     event WatchtowerSet(address indexed account, address watchtower);
@@ -147,6 +148,14 @@ contract MarginAccounts {
         token3 = tokens_[3];
         bond = bond_;
         gracePeriod = gracePeriod_;
+        // on Baby Jubjub (168700 x^2 + y^2 = 1 + 168696 x^2 y^2 mod r) with x != 0; the prime-order
+        // subgroup membership is checked off-chain by the deployer (checkLiquidationKey)
+        uint256 x2 = mulmod(liquidationKey_[0], liquidationKey_[0], R);
+        uint256 y2 = mulmod(liquidationKey_[1], liquidationKey_[1], R);
+        if (
+            liquidationKey_[0] == 0 || liquidationKey_[0] >= R || liquidationKey_[1] >= R
+                || addmod(mulmod(168700, x2, R), y2, R) != addmod(1, mulmod(168696, mulmod(x2, y2, R), R), R)
+        ) revert InvalidLiquidationKey();
         liquidationKeyX = liquidationKey_[0];
         liquidationKeyY = liquidationKey_[1];
         liquidationKeyHash = PoseidonT3.hash([liquidationKey_[0], liquidationKey_[1]]);
@@ -231,34 +240,59 @@ contract MarginAccounts {
         if (buyer.account == seller.account) revert SameAccount();
         if (fill == 0 || fill >= R) revert InvalidFill();
         if (fillSettled[fill]) revert FillAlreadySettled(fill);
-        address other;
-        if (msg.sender == buyer.account) other = seller.account;
-        else if (msg.sender == seller.account) other = buyer.account;
+        TradeLeg calldata signed;
+        if (msg.sender == buyer.account) signed = seller;
+        else if (msg.sender == seller.account) signed = buyer;
         else revert NotAuthorized(msg.sender);
-        if (_recover(tradeDigest(fill, other, accounts[other].nonce), signature) != other) revert InvalidSignature();
+        address other = signed.account;
+        bytes32 digest = tradeDigest(
+            fill, other, accounts[other].nonce, msg.sender, other == buyer.account, epochId, legHash(signed.t)
+        );
+        if (_recover(digest, signature) != other) revert InvalidSignature();
         fillSettled[fill] = true;
         uint256 paramsHash = _latest(epochId);
         _transition(buyer.account, _op(KIND_BUY, 0, 0, buyer.t.flat), fill, epochId, paramsHash, buyer.t, true);
         _transition(seller.account, _op(KIND_SELL, 0, 0, seller.t.flat), fill, epochId, paramsHash, seller.t, true);
     }
 
-    /// What the counterparty of a trade signs (EIP-191 personal message of this digest).
-    function tradeDigest(uint256 fill, address account, uint64 nonce) public view returns (bytes32) {
-        return keccak256(abi.encode(keccak256("zkmargin.trade.v1"), block.chainid, address(this), fill, account, nonce));
+    /// What the leg that does not send the call signs (EIP-191 personal message of this digest):
+    /// the fill, its own account and nonce, the counterparty that may submit, its side, the epoch
+    /// and its own leg (so nobody can pair the signature with another leg or counterparty).
+    function tradeDigest(
+        uint256 fill,
+        address account,
+        uint64 nonce,
+        address counterparty,
+        bool isBuyer,
+        uint64 epochId,
+        bytes32 leg
+    ) public view returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                keccak256("zkmargin.trade.v1"), block.chainid, address(this), fill, account, nonce, counterparty, isBuyer, epochId, leg
+            )
+        );
+    }
+
+    /// keccak256 of what a leg publishes (its proof included).
+    function legHash(TransitionData calldata t) public pure returns (bytes32) {
+        return keccak256(abi.encode(t.newCommitment, t.ephemeralKey, t.cipher, t.flat, t.proof.a, t.proof.b, t.proof.c));
     }
 
     // ------------------------------------------------------------------ margin and liveness
 
-    /// Record a maintenance-level margin proof of the account's current commitment for the
-    /// latest epoch. The owner or its watchtower may submit it.
+    /// Record a maintenance-level margin proof of the account's current commitment for a fresh
+    /// epoch (normally the latest; any epoch within maxAge, so that a price post racing the
+    /// transaction does not void an honest attestation). Only attestations for the margin call's
+    /// epoch or later count against liquidation. The owner or its watchtower may submit it.
     function proveMargin(address account, uint64 epochId, Proof calldata p) external {
         Account storage acc = _active(account);
         if (msg.sender != account && msg.sender != watchtower[account]) revert NotAuthorized(msg.sender);
-        uint256 paramsHash = _latest(epochId);
+        uint256 paramsHash = registry.freshParamsHash(epochId);
         uint256[4] memory pub =
             [acc.commitment, paramsHash, uint256(0), bindingOf(MARGIN_DOMAIN, account, acc.nonce)];
         if (!marginVerifier.verifyProof(p.a, p.b, p.c, pub)) revert InvalidProof();
-        acc.lastAttestedEpoch = epochId;
+        if (epochId > acc.lastAttestedEpoch) acc.lastAttestedEpoch = epochId;
         emit MarginAttested(account, epochId);
     }
 
@@ -266,7 +300,7 @@ contract MarginAccounts {
     /// latest epoch (or later) within the grace period.
     function marginCall() external {
         if (!registry.isPublisher(msg.sender)) revert NotPublisher(msg.sender);
-        uint64 epochId = registry.latestEpochId();
+        (uint64 epochId,) = registry.latestFresh(); // a stale oracle cannot call margin
         uint64 deadline = uint64(block.timestamp) + gracePeriod;
         marginCallEpoch = epochId;
         marginCallDeadline = deadline;
@@ -283,6 +317,8 @@ contract MarginAccounts {
         if (block.timestamp <= deadline) revert GracePeriodRunning(deadline);
         if (acc.isFlat) revert AccountFlat(account);
         if (acc.lastAttestedEpoch >= marginCallEpoch) revert AlreadyAttested(account, acc.lastAttestedEpoch);
+        // traders can only attest while the oracle is fresh: no liquidation while it is stale
+        registry.latestFresh();
         acc.status = Status.Frozen;
         emit Liquidated(account, msg.sender, acc.commitment, acc.nonce, bond);
         (bool ok,) = msg.sender.call{value: bond}("");
@@ -292,9 +328,17 @@ contract MarginAccounts {
     /// True iff liquidate(account) would succeed now.
     function isLiquidatable(address account) external view returns (bool) {
         Account storage acc = accounts[account];
-        return acc.status == Status.Active && marginCallDeadline != 0 && block.timestamp > marginCallDeadline
-            && !acc.isFlat && acc.lastAttestedEpoch < marginCallEpoch;
+        if (
+            acc.status != Status.Active || marginCallDeadline == 0 || block.timestamp <= marginCallDeadline || acc.isFlat
+                || acc.lastAttestedEpoch >= marginCallEpoch
+        ) return false;
+        try registry.latestFresh() returns (uint64, uint256) {
+            return true;
+        } catch {
+            return false;
+        }
     }
+
 
     // ------------------------------------------------------------------ internals
 

@@ -33,7 +33,8 @@ contract RiskEpochRegistry {
         HaircutBps,
         Shock,
         FundingIndex,
-        EpochId
+        EpochId,
+        PriceE18
     }
 
     struct MarketRisk {
@@ -159,6 +160,8 @@ contract RiskEpochRegistry {
         for (uint256 j = 0; j < M; j++) {
             if (p.haircutBps[j] > BPS) revert InvalidParameter(Field.HaircutBps, j);
         }
+        // asset 0 is the settlement asset: realised PnL is credited in its units at par
+        if (p.haircutBps[0] != 0) revert InvalidParameter(Field.HaircutBps, 0);
         for (uint256 k = 0; k < S; k++) {
             for (uint256 i = 0; i < N; i++) {
                 int16 x = p.shocks[k][i];
@@ -200,6 +203,8 @@ contract RiskEpochRegistry {
         if (fundingHash == 0) revert FundingNotPosted();
         uint64 latest = latestEpochId;
         if (epochId <= latest) revert EpochNotIncreasing(epochId, latest);
+        // asset 0 is the settlement asset: 1 unit = 1 quote unit
+        if (priceE18[0] != 1e18) revert InvalidParameter(Field.PriceE18, 0);
         // priceWords: greedy 253-bit packing of [epochId:64, markPrice:48 x 8, priceE18:96 x 4]
         uint256 w0 = uint256(epochId) | (uint256(markPrice[0]) << 64) | (uint256(markPrice[1]) << 112)
             | (uint256(markPrice[2]) << 160);

@@ -96,16 +96,16 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
   it("a private trade settles both legs atomically, once", async () => {
     fill = { market: 0, size: 1237n, price: params.markets[0].markPrice + 313n, salt: 987654321987654321n };
     secretValues.push(fill.size, fill.price, fill.size * fill.price);
-    const buy = await alice.tradeLeg(fill, "buy", params);
-    const sell = await bob.tradeLeg(fill, "sell", params);
+    const buy = await alice.tradeLeg(fill, "buy", params, bob.address);
+    const sell = await bob.tradeLeg(fill, "sell", params, alice.address);
     const s = await track(settleTrade(buy, sell, params.epochId));
     expect(alice.portfolio.sizes[0]).to.equal(1237n);
     expect(bob.portfolio.sizes[0]).to.equal(-1237n);
     expect((await p.accounts.accounts(alice.address)).isFlat).to.equal(false);
     expect(await p.accounts.fillSettled(fillCommitment(fill))).to.equal(true);
     // the same fill cannot settle again, even with fresh proofs
-    const buy2 = await alice.tradeLeg(fill, "buy", params);
-    const sell2 = await bob.tradeLeg(fill, "sell", params);
+    const buy2 = await alice.tradeLeg(fill, "buy", params, bob.address);
+    const sell2 = await bob.tradeLeg(fill, "sell", params, alice.address);
     await expectRejection(settleTrade(buy2, sell2, params.epochId), /FillAlreadySettled/);
     expect(alice.portfolio.sizes[0]).to.equal(1237n); // pending states were dropped
     expect(s.gasUsed > 0n).to.equal(true);
@@ -113,16 +113,24 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
 
   it("refuses a trade leg without the counterparty's signature, or sent by a third party", async () => {
     const f: Fill = { market: 1, size: 5n, price: params.markets[1].markPrice, salt: 5n };
-    const buy = await alice.tradeLeg(f, "buy", params);
-    const sell = await bob.tradeLeg(f, "sell", params);
+    const buy = await alice.tradeLeg(f, "buy", params, bob.address);
+    const sell = await bob.tradeLeg(f, "sell", params, alice.address);
     const c = p.accounts.connect(signers[1]);
     await expect(c.trade({ account: buy.account, t: buy.data }, { account: sell.account, t: sell.data }, buy.fill, params.epochId, buy.signature))
       .to.be.revertedWithCustomError(p.accounts, "InvalidSignature");
     await expect(p.accounts.connect(signers[3]).trade({ account: buy.account, t: buy.data }, { account: sell.account, t: sell.data }, buy.fill, params.epochId, sell.signature))
       .to.be.revertedWithCustomError(p.accounts, "NotAuthorized");
-    // the same legs swapped into the wrong sides do not verify
+    // a signature is for one leg, one counterparty: carol cannot submit bob's signed leg
+    await expect(p.accounts.connect(signers[3]).trade({ account: buy.account, t: buy.data }, { account: sell.account, t: sell.data }, buy.fill, params.epochId, sell.signature))
+      .to.be.revertedWithCustomError(p.accounts, "NotAuthorized");
+    const forged = structuredClone(sell.data);
+    forged.ephemeralKey = forged.ephemeralKey + 1n;
+    await expect(c.trade({ account: buy.account, t: buy.data }, { account: sell.account, t: forged }, buy.fill, params.epochId, sell.signature))
+      .to.be.revertedWithCustomError(p.accounts, "InvalidSignature");
+    // the same legs swapped into the wrong sides: the signature covers the side (and the proofs
+    // bind it too: test/transition.test.ts "the other side")
     await expect(c.trade({ account: sell.account, t: sell.data }, { account: buy.account, t: buy.data }, buy.fill, params.epochId, sell.signature))
-      .to.be.revertedWithCustomError(p.accounts, "InvalidProof");
+      .to.be.revertedWithCustomError(p.accounts, "InvalidSignature");
     alice.store.dropPending(buy.pending);
     bob.store.dropPending(sell.pending);
   });

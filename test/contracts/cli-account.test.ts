@@ -109,8 +109,9 @@ describe("zkmargin account commands over JSON-RPC", function () {
     writeFileSync(fill, JSON.stringify({ market: 0, size: "150", price: "97250100", salt: "123456789123456789" }));
     const legA = join(dir, "alice.leg.json");
     const legB = join(dir, "bob.leg.json");
-    expect(alice("trade-leg", "--fill", fill, "--side", "buy", "--params", params, "--out", legA).code).to.equal(0);
-    expect(bob("trade-leg", "--fill", fill, "--side", "sell", "--params", params, "--out", legB).code).to.equal(0);
+    const [aliceAddress, bobAddress] = [(await provider.getSigner(1)).address, (await provider.getSigner(2)).address];
+    expect(alice("trade-leg", "--fill", fill, "--side", "buy", "--counterparty", bobAddress, "--params", params, "--out", legA).code).to.equal(0);
+    expect(bob("trade-leg", "--fill", fill, "--side", "sell", "--counterparty", aliceAddress, "--params", params, "--out", legB).code).to.equal(0);
     const legText = readFileSync(legA, "utf8");
     expect(legText).to.not.contain("97250100");
     expect(legText).to.not.contain('"150"');

@@ -104,9 +104,9 @@ describe("conservation invariant under random operation sequences", function () 
           if (amount > 0n) await traders[s.who].withdraw(s.asset, amount, params);
         } else if (s.op === "trade" && s.buyer !== s.seller && !frozen.has(s.buyer) && !frozen.has(s.seller)) {
           const fill = { market: s.market, size: s.size, price: params.markets[s.market].markPrice + s.tick, salt: salt++ };
-          const buy = await traders[s.buyer].tradeLeg(fill, "buy", params);
+          const buy = await traders[s.buyer].tradeLeg(fill, "buy", params, traders[s.seller].address);
           try {
-            const sell = await traders[s.seller].tradeLeg(fill, "sell", params);
+            const sell = await traders[s.seller].tradeLeg(fill, "sell", params, traders[s.buyer].address);
             await settleTrade(buy, sell, params.epochId);
           } catch (e) {
             traders[s.buyer].store.dropPending(buy.pending);

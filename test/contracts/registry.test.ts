@@ -20,7 +20,7 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
   let stranger: any;
   const MAX_AGE = 3600n;
   const field = (name: string) =>
-    ["MaxLeverageBps", "MaintenanceRateBps", "InitialRateBps", "ImpactBps", "Depth", "PositionCap", "HaircutBps", "Shock", "FundingIndex", "EpochId"].indexOf(name);
+    ["MaxLeverageBps", "MaintenanceRateBps", "InitialRateBps", "ImpactBps", "Depth", "PositionCap", "HaircutBps", "Shock", "FundingIndex", "EpochId", "PriceE18"].indexOf(name);
 
   before(async () => {
     chain = await startLocalChain();
@@ -46,6 +46,7 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
       const p: Params = { ...p0, epochId: epochId++ };
       p.scenarios[0][0] = -10000n;
       p.markets[0].fundingIndex = -(2n ** 63n - 1n);
+      p.collateral[0] = { priceE18: 10n ** 18n, haircutBps: 0n }; // asset 0 settles at par
       expect(await postEpoch(registry, p)).to.equal(paramsHash(p));
     }
   });
@@ -68,6 +69,7 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
       ["impact > 10000", (r) => (r.markets[1].impactBps = 10001n), "ImpactBps", 1],
       ["depth = 0", (r) => (r.markets[6].depth = 0n), "Depth", 6],
       ["haircut > 10000", (r) => (r.haircutBps[2] = 10001n), "HaircutBps", 2],
+      ["a haircut on the settlement asset 0", (r) => (r.haircutBps[0] = 1n), "HaircutBps", 0],
       ["shock > 10000", (r) => (r.shocks[4][1] = 10001n), "Shock", 4 * 8 + 1],
       ["shock < -10000", (r) => (r.shocks[15][7] = -10001n), "Shock", 15 * 8 + 7],
     ];
@@ -108,6 +110,14 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
       const latest = BigInt(await registry.latestEpochId());
       await expect(registry.postPrices(...pricesArgs({ ...example().params, epochId: latest })))
         .to.be.revertedWithCustomError(registry, "EpochNotIncreasing").withArgs(latest, latest);
+    });
+
+    it("asset 0 is the settlement asset: priceE18[0] must be 1e18", async () => {
+      const latest = BigInt(await registry.latestEpochId());
+      const p = clone(example().params);
+      p.epochId = latest + 1n;
+      p.collateral[0].priceE18 = 10n ** 18n + 1n;
+      await expect(registry.postPrices(...pricesArgs(p))).to.be.revertedWithCustomError(registry, "InvalidParameter").withArgs(field("PriceE18"), 0);
     });
 
     it("prices need risk parameters and funding first", async () => {
