@@ -54,7 +54,7 @@ describe("zkmargin audit (margin)", function () {
 describe("zkmargin audit (transition)", function () {
   this.timeout(900_000);
 
-  it("reports 0 accepted mutations and no finding (every op kind; `npm run audit` mutates all 78 provable vectors)", async () => {
+  it("reports 0 accepted mutations and no finding (every op kind; `npm run audit` mutates all 79 provable vectors)", async () => {
     const all = loadTransitionVectors(join(REPO_ROOT, "test", "vectors", "transition"));
     const kinds = ["deposit", "withdraw", "buy", "sell", "realize"];
     const sample = kinds.flatMap((k) => all.filter((v) => v.expected.exitCode === 0 && (v.op as { kind?: string }).kind === k).slice(0, 2));

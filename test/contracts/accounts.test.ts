@@ -219,8 +219,11 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
       await post((x) => (x.markets[0].markPrice -= 2000n));
       await (await p.accounts.connect(signers[0]).marginCall()).wait();
       const deadline = BigInt(await p.accounts.marginCallDeadline());
-      await track(alice.proveMargin(params));
-      await track(bob.proveMargin(params, signers[7])); // watchtower
+      // a price post races alice's attestation: her proof for the (still fresh) call epoch counts
+      const callParams = params;
+      await post();
+      await track(alice.proveMargin(callParams));
+      await track(bob.proveMargin(params, signers[7])); // watchtower, for the newer epoch
       // carol is flat: never liquidatable; open exposure for a fourth, silent trader
       await expect(p.accounts.liquidate(alice.address)).to.be.revertedWithCustomError(p.accounts, "GracePeriodRunning").withArgs(deadline);
       await p.ethers.provider.send("evm_increaseTime", [601]);
@@ -236,6 +239,13 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
       await track(bob.proveMargin(params));
       await p.ethers.provider.send("evm_increaseTime", [601]);
       await p.ethers.provider.send("evm_mine", []);
+      expect(await p.accounts.isLiquidatable(alice.address)).to.equal(true);
+      // while the oracle is stale nobody can attest, so nobody is liquidated
+      await p.ethers.provider.send("evm_increaseTime", [3601]);
+      await p.ethers.provider.send("evm_mine", []);
+      expect(await p.accounts.isLiquidatable(alice.address)).to.equal(false);
+      await expect(p.accounts.liquidate(alice.address)).to.be.revertedWithCustomError(p.registry, "StaleEpoch");
+      await post();
       expect(await p.accounts.isLiquidatable(alice.address)).to.equal(true);
       const keeper = signers[8];
       const before = await p.ethers.provider.getBalance(keeper.address);
