@@ -1,4 +1,5 @@
 // Shared test helpers: one loaded prover (artifacts read once) and circuit predicates.
+import type { ChildProcess } from "node:child_process";
 import { MarginProver } from "../prover/prover.ts";
 import { TransitionProver } from "../prover/transition.ts";
 import { readR1cs, type R1cs } from "../prover/r1cs.ts";
@@ -42,4 +43,19 @@ export async function expectRejection(p: Promise<unknown>, re: RegExp): Promise<
   }
   if (error === undefined) throw new Error(`expected a rejection matching ${re}, got success`);
   if (!re.test((error as Error).message)) throw new Error(`expected a rejection matching ${re}, got: ${(error as Error).message}`);
+}
+
+/** Wait until a JSON-RPC node (e.g. a spawned `hardhat node`) answers eth_chainId. */
+export async function waitForNode(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error("hardhat node exited");
+    try {
+      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' });
+      if (r.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error("hardhat node did not start");
 }

@@ -2,6 +2,7 @@
 // JSON-RPC node (`hardhat node` on loopback), as a trader and a keeper would run them.
 import { expect } from "chai";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { waitForNode } from "../helpers.ts";
 import { existsSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,20 +12,6 @@ import { exampleJson } from "../fixtures.ts";
 
 const BIN = join(REPO_ROOT, "client", "zkmargin.js");
 const HARDHAT = realpathSync(join(REPO_ROOT, "node_modules", ".bin", "hardhat"));
-
-async function waitForNode(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error("hardhat node exited");
-    try {
-      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' });
-      if (r.ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error("hardhat node did not start");
-}
 
 describe("zkmargin account commands over JSON-RPC", function () {
   this.timeout(900_000);

@@ -1,6 +1,7 @@
 // zkmargin deploy / epoch post against a real JSON-RPC node (`hardhat node` on loopback).
 import { expect } from "chai";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { waitForNode } from "../helpers.ts";
 import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,20 +15,6 @@ const run = (...args: string[]) => {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", cwd: REPO_ROOT, timeout: 300_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
-
-async function waitForNode(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error("hardhat node exited");
-    try {
-      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' });
-      if (r.ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error("hardhat node did not start");
-}
 
 describe("zkmargin deploy and epoch post over JSON-RPC", function () {
   this.timeout(600_000);
