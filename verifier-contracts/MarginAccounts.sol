@@ -233,7 +233,8 @@ contract MarginAccounts {
     }
 
     /// Settle a privately agreed fill: both legs in one call. msg.sender is one leg's owner; the
-    /// other owner authorises with a signature over tradeDigest(fill, account, nonce).
+    /// other owner authorises its own leg with a signature over tradeDigest(fill, account, nonce,
+    /// msg.sender, side, epochId, legHash(leg)).
     function trade(TradeLeg calldata buyer, TradeLeg calldata seller, uint256 fill, uint64 epochId, bytes calldata signature)
         external
     {
