@@ -10,7 +10,7 @@ import { subOrder } from "@zk-kit/baby-jubjub";
 import { liquidationKeyPair, opToJson, type TransitionOp } from "../prover/transition.ts";
 import { TRANSITION_VECTOR_SCHEMA, prepareTransitionVector, type TransitionVector } from "../prover/vectors.ts";
 import type { Params, Portfolio } from "../prover/types.ts";
-import { clone, example, paramsToJson, portfolioToJson } from "../test/fixtures.ts";
+import { arbTransitionOp, clone, example, paramsToJson, portfolioToJson } from "../test/fixtures.ts";
 
 const OUT = join(REPO_ROOT, "test", "vectors", "transition");
 const KEY = liquidationKeyPair(0x2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2an);
@@ -159,14 +159,7 @@ addTyped("key-off-curve", "a liquidation key that is not a curve point", ["encry
 addTyped("old-size-out-of-range", "an old portfolio outside the model (size 2^40)", ["invalid"], params, { ...clone(portfolio), sizes: [pow2(40), 0n, 0n, 0n, 0n, 0n, 0n, 0n] }, { kind: "deposit", asset: 0, amount: 1n });
 
 // ---- random ops on random healthy states of the example (seeded)
-const arbOp: fc.Arbitrary<TransitionOp> = fc.oneof(
-  fc.record({ kind: fc.constantFrom("deposit" as const, "withdraw" as const), asset: fc.integer({ min: 0, max: 2 }), amount: fc.bigInt({ min: 1n, max: 10n ** 10n }) }),
-  fc.record({
-    kind: fc.constantFrom("buy" as const, "sell" as const),
-    fill: fc.record({ market: fc.integer({ min: 0, max: 5 }), size: fc.bigInt({ min: 1n, max: 20000n }), price: fc.bigInt({ min: 0n, max: 2n ** 30n }), salt: fc.bigInt({ min: 0n, max: FIELD_MODULUS - 1n }) }),
-  }),
-  fc.record({ kind: fc.constant("realize" as const), market: fc.integer({ min: 0, max: 7 }) }),
-);
+const arbOp = arbTransitionOp({ maxAsset: 2, maxAmount: 10n ** 10n, maxTradeMarket: 5, maxSize: 20000n });
 fc.sample(arbOp, { seed: 42, numRuns: 36 }).forEach((op, k) => addTyped(`random-${String(k).padStart(2, "0")}`, "a random op on the example portfolio (seed 42)", ["random", op.kind], params, portfolio, op));
 
 rmSync(OUT, { recursive: true, force: true });

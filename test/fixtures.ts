@@ -9,6 +9,7 @@ import { validateParams, validatePortfolio } from "../prover/validate.ts";
 import type { Dims, Level, Params, Portfolio } from "../prover/types.ts";
 import { DEFAULT_DIMS } from "../prover/types.ts";
 import { FIELD_MODULUS, pow2 } from "../prover/field.ts";
+import type { TransitionOp } from "../prover/transition.ts";
 
 export const DIMS: Dims = DEFAULT_DIMS;
 export const E18 = 10n ** 18n;
@@ -184,3 +185,15 @@ export const arbLevel: fc.Arbitrary<Level> = fc.constantFrom("maintenance", "ini
 
 /** JSON form of typed params/portfolio (decimal strings), as the CLI reads them. */
 export { paramsToJson, portfolioToJson } from "../prover/validate.ts";
+
+/** A random transition op; the bounds keep fills near the example's scale (seeded samples are stable). */
+export function arbTransitionOp(b: { maxAsset: number; maxAmount: bigint; maxTradeMarket: number; maxSize: bigint }): fc.Arbitrary<TransitionOp> {
+  return fc.oneof(
+    fc.record({ kind: fc.constantFrom("deposit" as const, "withdraw" as const), asset: fc.integer({ min: 0, max: b.maxAsset }), amount: fc.bigInt({ min: 1n, max: b.maxAmount }) }),
+    fc.record({
+      kind: fc.constantFrom("buy" as const, "sell" as const),
+      fill: fc.record({ market: fc.integer({ min: 0, max: b.maxTradeMarket }), size: fc.bigInt({ min: 1n, max: b.maxSize }), price: fc.bigInt({ min: 0n, max: 2n ** 30n }), salt: fc.bigInt({ min: 0n, max: FIELD_MODULUS - 1n }) }),
+    }),
+    fc.record({ kind: fc.constant("realize" as const), market: fc.integer({ min: 0, max: 7 }) }),
+  );
+}

@@ -15,7 +15,7 @@ import {
 import { evaluate } from "../prover/model.ts";
 import type { Params, Portfolio } from "../prover/types.ts";
 import { ValidationError } from "../prover/validate.ts";
-import { clone, example } from "./fixtures.ts";
+import { arbTransitionOp, clone, example } from "./fixtures.ts";
 import { transitionProver } from "./helpers.ts";
 
 const key = liquidationKeyPair(123456789n);
@@ -68,14 +68,7 @@ describe("Transition circuit vs the TypeScript reference", function () {
 
   it("random ops on random healthy portfolios agree with the reference (refusals included)", async () => {
     const { params } = example();
-    const arbOp: fc.Arbitrary<TransitionOp> = fc.oneof(
-      fc.record({ kind: fc.constantFrom("deposit" as const, "withdraw" as const), asset: fc.integer({ min: 0, max: 3 }), amount: fc.bigInt({ min: 1n, max: 10n ** 11n }) }),
-      fc.record({
-        kind: fc.constantFrom("buy" as const, "sell" as const),
-        fill: fc.record({ market: fc.integer({ min: 0, max: 7 }), size: fc.bigInt({ min: 1n, max: 60000n }), price: fc.bigInt({ min: 0n, max: 2n ** 30n }), salt: fc.bigInt({ min: 0n, max: FIELD_MODULUS - 1n }) }),
-      }),
-      fc.record({ kind: fc.constant("realize" as const), market: fc.integer({ min: 0, max: 7 }) }),
-    );
+    const arbOp = arbTransitionOp({ maxAsset: 3, maxAmount: 10n ** 11n, maxTradeMarket: 7, maxSize: 60000n });
     let agreed = 0;
     let refused = 0;
     await fc.assert(
