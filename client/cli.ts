@@ -28,11 +28,11 @@ import {
 import {
   TRANSITION_VECTOR_SCHEMA, isVectorDir, loadTransitionVectors, loadVectors, replayTransitionVector, replayVector, vectorDirSchema,
   type TransitionVector, type Vector,
-} from "../prover/vectors.ts";
+} from "../tools/vectors.ts";
 import { TransitionProver } from "../prover/transition.ts";
-import { audit, formatAudit, marginCases, transitionCases } from "../prover/audit.ts";
+import { audit, formatAudit, marginCases, transitionCases } from "../tools/audit.ts";
 import { CIRCUITS, REPO_ROOT, circuitArtifacts, type CircuitName } from "../prover/artifacts.ts";
-import { CeremonyError, ceremonyBeacon, ceremonyContribute, ceremonyFinalize, ceremonyInit, ceremonyVerify, readTranscript } from "../prover/ceremony.ts";
+import { CeremonyError, ceremonyBeacon, ceremonyContribute, ceremonyFinalize, ceremonyInit, ceremonyVerify, readTranscript } from "../tools/ceremony.ts";
 import { startLocalChain, verifyOnChain } from "./chain.ts";
 import { cmdAccount, cmdKeygen, cmdLiquidate, cmdMarginCall, readLiquidationKey, type CliKit } from "./cli-account.ts";
 
@@ -364,7 +364,7 @@ async function cmdCalibrate(argv: string[]): Promise<number> {
   });
   if (values.help) return help("calibrate");
   noPositionals("calibrate", positionals);
-  const { loadHistory, calibrate, backtest } = await import("../prover/calibrate.ts");
+  const { loadHistory, calibrate, backtest } = await import("../risk/calibrate.ts");
   const horizon = typeof values.horizon === "string" ? values.horizon : "24";
   if (!/^[0-9]{1,4}$/.test(horizon) || Number(horizon) < 1) throw new ValidationError("--horizon", "must be a whole number of hours from 1 to 9999");
   const list = (v: unknown, d: string[], n: number, field: string) => {

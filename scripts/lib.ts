@@ -8,8 +8,8 @@ import { REPO_ROOT } from "../prover/artifacts.ts";
 export const BUILD_DIR = join(REPO_ROOT, "build");
 export const CIRCUITS_DIR = join(REPO_ROOT, "circuits");
 
-export { sha256File } from "../prover/r1cs.ts";
-import { sha256File } from "../prover/r1cs.ts";
+export { sha256File } from "../tools/r1cs.ts";
+import { sha256File } from "../tools/r1cs.ts";
 
 export function log(msg: string): void {
   process.stderr.write(`[zkmargin] ${msg}\n`);

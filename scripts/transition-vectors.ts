@@ -8,9 +8,9 @@ import { REPO_ROOT } from "../prover/artifacts.ts";
 import { FIELD_MODULUS, pow2 } from "../prover/field.ts";
 import { subOrder } from "@zk-kit/baby-jubjub";
 import { liquidationKeyPair, opToJson, type TransitionOp } from "../prover/transition.ts";
-import { TRANSITION_VECTOR_SCHEMA, prepareTransitionVector, type TransitionVector } from "../prover/vectors.ts";
+import { TRANSITION_VECTOR_SCHEMA, prepareTransitionVector, type TransitionVector } from "../tools/vectors.ts";
 import type { Params, Portfolio } from "../prover/types.ts";
-import { arbTransitionOp, clone, example, paramsToJson, portfolioToJson } from "../test/fixtures.ts";
+import { arbTransitionOp, clone, example, paramsToJson, portfolioToJson } from "../tools/fixtures.ts";
 
 const OUT = join(REPO_ROOT, "test", "vectors", "transition");
 const KEY = liquidationKeyPair(0x2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2an);

@@ -6,12 +6,12 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { REPO_ROOT } from "../prover/artifacts.ts";
 import { FIELD_MODULUS, pow2 } from "../prover/field.ts";
-import { VECTOR_SCHEMA, evaluateVector, type Vector } from "../prover/vectors.ts";
+import { VECTOR_SCHEMA, evaluateVector, type Vector } from "../tools/vectors.ts";
 import type { Level, Params, Portfolio } from "../prover/types.ts";
 import {
   addCash, arbLevel, arbParams, arbPortfolio, atThreshold, baseParams, basePortfolio, clone, E18, example, exampleJson, extremeParams, extremePortfolio, fundToThresholds,
   paramsToJson, portfolioToJson,
-} from "../test/fixtures.ts";
+} from "../tools/fixtures.ts";
 
 const OUT = join(REPO_ROOT, "test", "vectors", "margin");
 const vectors: Vector[] = [];

@@ -2,10 +2,10 @@
 // under-constrained signal when one exists (negative control on a weakened constraint system).
 import { expect } from "chai";
 import { join } from "node:path";
-import { audit, marginCases, mutationAudit, rangeCheckTable, readSym, transitionCases } from "../prover/audit.ts";
-import { readR1cs } from "../prover/r1cs.ts";
+import { audit, marginCases, mutationAudit, rangeCheckTable, readSym, transitionCases } from "../tools/audit.ts";
+import { readR1cs } from "../tools/r1cs.ts";
 import { REPO_ROOT, circuitArtifacts } from "../prover/artifacts.ts";
-import { loadTransitionVectors, loadVectors } from "../prover/vectors.ts";
+import { loadTransitionVectors, loadVectors } from "../tools/vectors.ts";
 import { prover, transitionProver } from "./helpers.ts";
 
 const vectors = loadVectors(join(REPO_ROOT, "test", "vectors", "margin"));

@@ -4,10 +4,10 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { backtest, calibrate, loadHistory } from "../prover/calibrate.ts";
+import { backtest, calibrate, loadHistory } from "../risk/calibrate.ts";
 import { validateParams } from "../prover/validate.ts";
 import { REPO_ROOT } from "../prover/artifacts.ts";
-import { example, paramsToJson } from "./fixtures.ts";
+import { example, paramsToJson } from "../tools/fixtures.ts";
 
 const MARKETS = ["BTC", "ETH", "SOL", "BNB", "XRP", "DOGE", "-", "-"];
 const T0 = 1_600_000_000_000;

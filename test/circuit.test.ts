@@ -8,7 +8,7 @@ import { FIELD_MODULUS, pow2, toField } from "../prover/field.ts";
 import type { Level, Params, Portfolio, Violation } from "../prover/types.ts";
 import {
   addCash, arbLevel, arbParams, arbPortfolio, atThreshold, baseParams, basePortfolio, clone, example, E18, extremeParams, extremePortfolio, fundToThresholds,
-} from "./fixtures.ts";
+} from "../tools/fixtures.ts";
 import { rawWitnessOrNull, witnessOrNull } from "./helpers.ts";
 
 /** Assert that the model and the circuit agree, and that the model found exactly `violations`. */

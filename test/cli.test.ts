@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../prover/artifacts.ts";
 import { FIELD_MODULUS } from "../prover/field.ts";
-import { clone, exampleJson } from "./fixtures.ts";
+import { clone, exampleJson } from "../tools/fixtures.ts";
 
 const BIN = join(REPO_ROOT, "client", "zkmargin.js");
 const run = (...args: string[]) => {

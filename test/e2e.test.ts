@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { FIELD_MODULUS } from "../prover/field.ts";
 import { solidityCalldata, UnhealthyError, verifyProof, type MarginProof } from "../prover/prover.ts";
 import { commitment, paramsHash } from "../prover/encoding.ts";
-import { clone, example } from "./fixtures.ts";
+import { clone, example } from "../tools/fixtures.ts";
 import { prover } from "./helpers.ts";
 
 describe("prove and verify (Groth16, shipped artifacts)", function () {

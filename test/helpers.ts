@@ -2,7 +2,7 @@
 import type { ChildProcess } from "node:child_process";
 import { MarginProver } from "../prover/prover.ts";
 import { TransitionProver } from "../prover/transition.ts";
-import { readR1cs, type R1cs } from "../prover/r1cs.ts";
+import { readR1cs, type R1cs } from "../tools/r1cs.ts";
 import { circuitArtifacts } from "../prover/artifacts.ts";
 import type { CircuitInputs } from "../prover/inputs.ts";
 import type { Level, Params, Portfolio } from "../prover/types.ts";

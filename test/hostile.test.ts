@@ -5,7 +5,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { ValidationError, validateParams, validatePortfolio, parseBinding, parseLevel } from "../prover/validate.ts";
 import { report } from "../prover/model.ts";
-import { exampleJson } from "./fixtures.ts";
+import { exampleJson } from "../tools/fixtures.ts";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

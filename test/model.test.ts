@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { evaluate, marketRequirement, collateralValue, report } from "../prover/model.ts";
 import { validateParams, validatePortfolio, parseBinding, parseLevel, ValidationError } from "../prover/validate.ts";
 import { FIELD_MODULUS, pow2 } from "../prover/field.ts";
-import { addCash, basePortfolio, baseParams, clone, example, exampleJson, E18 } from "./fixtures.ts";
+import { addCash, basePortfolio, baseParams, clone, example, exampleJson, E18 } from "../tools/fixtures.ts";
 
 describe("reference model (prover/model.ts)", () => {
   it("computes the example report with the documented fields", () => {

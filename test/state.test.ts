@@ -8,7 +8,7 @@ import { commitment } from "../prover/encoding.ts";
 import { emptyPortfolio } from "../prover/transition.ts";
 import { ValidationError } from "../prover/validate.ts";
 import { StateStore, decryptState } from "../client/state.ts";
-import { example } from "./fixtures.ts";
+import { example } from "../tools/fixtures.ts";
 
 describe("account state file", () => {
   let dir: string;

@@ -3,10 +3,10 @@
 // R1CS must reject each edit. Railgun-style "mutation of every signal must fail".
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
-import { acceptsMutation, firstFailingConstraint, readSymWires } from "../prover/r1cs.ts";
+import { acceptsMutation, firstFailingConstraint, readSymWires } from "../tools/r1cs.ts";
 import { FIELD_MODULUS } from "../prover/field.ts";
 import { circuitArtifacts } from "../prover/artifacts.ts";
-import { example } from "./fixtures.ts";
+import { example } from "../tools/fixtures.ts";
 import { r1cs, witnessOrNull } from "./helpers.ts";
 
 describe("witness tampering", function () {

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { randomBytes } from "node:crypto";
 import { FIELD_MODULUS, pow2 } from "../prover/field.ts";
 import { commitment } from "../prover/encoding.ts";
-import { acceptsMutation, firstFailingConstraint, readR1cs, readSymWires } from "../prover/r1cs.ts";
+import { acceptsMutation, firstFailingConstraint, readR1cs, readSymWires } from "../tools/r1cs.ts";
 import { circuitArtifacts } from "../prover/artifacts.ts";
 import {
   applyTransition, contextOf, decryptTransition, emptyPortfolio, encryptTransition, liquidationKeyPair, opWord, payloadOf, prepareTransition,
@@ -15,7 +15,7 @@ import {
 import { evaluate } from "../prover/model.ts";
 import type { Params, Portfolio } from "../prover/types.ts";
 import { ValidationError } from "../prover/validate.ts";
-import { arbTransitionOp, clone, example } from "./fixtures.ts";
+import { arbTransitionOp, clone, example } from "../tools/fixtures.ts";
 import { transitionProver } from "./helpers.ts";
 
 const key = liquidationKeyPair(123456789n);

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../prover/artifacts.ts";
-import { loadTransitionVectors, loadVectors, replayTransitionVector, replayVector } from "../prover/vectors.ts";
+import { loadTransitionVectors, loadVectors, replayTransitionVector, replayVector } from "../tools/vectors.ts";
 import { prover, transitionProver } from "./helpers.ts";
 
 const DIR = join(REPO_ROOT, "test", "vectors", "margin");

@@ -12,7 +12,7 @@ import type { Params, Portfolio } from "../../prover/types.ts";
 import { Trader, settleTrade, transitionBinding, type Sent } from "../../client/accounts.ts";
 import { postEpochOver } from "../../client/deploy.ts";
 import { startLocalProtocol, type LocalProtocol } from "../../client/chain.ts";
-import { clone, example } from "../fixtures.ts";
+import { clone, example } from "../../tools/fixtures.ts";
 import { expectRejection, prover, transitionProver } from "../helpers.ts";
 
 const E6 = 10n ** 6n;

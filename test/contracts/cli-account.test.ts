@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Contract, JsonRpcProvider } from "ethers";
 import { REPO_ROOT } from "../../prover/artifacts.ts";
-import { exampleJson } from "../fixtures.ts";
+import { exampleJson } from "../../tools/fixtures.ts";
 
 const BIN = join(REPO_ROOT, "client", "zkmargin.js");
 const HARDHAT = realpathSync(join(REPO_ROOT, "node_modules", ".bin", "hardhat"));

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../prover/artifacts.ts";
 import { paramsHash } from "../../prover/encoding.ts";
-import { example, exampleJson } from "../fixtures.ts";
+import { example, exampleJson } from "../../tools/fixtures.ts";
 
 const BIN = join(REPO_ROOT, "client", "zkmargin.js");
 const HARDHAT = realpathSync(join(REPO_ROOT, "node_modules", ".bin", "hardhat"));

@@ -17,7 +17,7 @@ import { TransitionRefused } from "../../prover/transition.ts";
 import { Trader, settleTrade } from "../../client/accounts.ts";
 import { postEpochOver } from "../../client/deploy.ts";
 import { startLocalProtocol, type LocalProtocol } from "../../client/chain.ts";
-import { clone, example } from "../fixtures.ts";
+import { clone, example } from "../../tools/fixtures.ts";
 import { prover, transitionProver } from "../helpers.ts";
 
 const E6 = 10n ** 6n;

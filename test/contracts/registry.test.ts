@@ -6,7 +6,7 @@ import { fundingHash, paramsHash, riskHash, slowHash } from "../../prover/encodi
 import { poseidon } from "../../prover/hash.ts";
 import { solidityCalldata } from "../../prover/prover.ts";
 import { deployRegistry, fundingArg, postEpoch, pricesArgs, riskParamsArg, startLocalChain, verifyOnChain, type LocalChain } from "../../client/chain.ts";
-import { arbParams, clone, example } from "../fixtures.ts";
+import { arbParams, clone, example } from "../../tools/fixtures.ts";
 import { prover } from "../helpers.ts";
 import type { Params } from "../../prover/types.ts";
 

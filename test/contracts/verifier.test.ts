@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { FIELD_MODULUS } from "../../prover/field.ts";
 import { solidityCalldata, type MarginProof } from "../../prover/prover.ts";
 import { startLocalChain, verifyOnChain, type LocalChain } from "../../client/chain.ts";
-import { example } from "../fixtures.ts";
+import { example } from "../../tools/fixtures.ts";
 import { prover } from "../helpers.ts";
 
 describe("on-chain verification (generated Groth16 verifier, Hardhat EDR)", function () {

@@ -4,7 +4,7 @@
 // 2 constraints, 3 wire-to-label map).
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { FIELD_MODULUS } from "./field.ts";
+import { FIELD_MODULUS } from "../prover/field.ts";
 
 /** sha256 of a file, hex. */
 export function sha256File(path: string): string {

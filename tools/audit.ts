@@ -13,16 +13,16 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as snarkjs from "snarkjs";
-import { FIELD_MODULUS } from "./field.ts";
+import { FIELD_MODULUS } from "../prover/field.ts";
 import { acceptsMutation, firstFailingConstraint, readR1cs, readSym, sha256File as sha256, type R1cs, type SymEntry } from "./r1cs.ts";
 export { readSym, type SymEntry } from "./r1cs.ts";
-import { circuitArtifacts, REPO_ROOT, type CircuitName } from "./artifacts.ts";
-import type { CircuitProver, MarginProof } from "./prover.ts";
-import { verifyProof } from "./prover.ts";
-import { TRANSITION_SIGNALS } from "./transition.ts";
+import { circuitArtifacts, REPO_ROOT, type CircuitName } from "../prover/artifacts.ts";
+import type { CircuitProver, MarginProof } from "../prover/prover.ts";
+import { verifyProof } from "../prover/prover.ts";
+import { TRANSITION_SIGNALS } from "../prover/transition.ts";
 import { prepareTransitionVector, type TransitionVector } from "./vectors.ts";
-import { circuitInputs, type CircuitInputs } from "./inputs.ts";
-import { parseBinding, parseLevel, validateParams, validatePortfolio } from "./validate.ts";
+import { circuitInputs, type CircuitInputs } from "../prover/inputs.ts";
+import { parseBinding, parseLevel, validateParams, validatePortfolio } from "../prover/validate.ts";
 import type { Vector } from "./vectors.ts";
 
 // ------------------------------------------------------------------------------ 1. mutation

@@ -2,14 +2,14 @@
 // replay: the CLI (`zkmargin vectors replay DIR`) and the test suite use this same code.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { commitment, paramsHash } from "./encoding.ts";
-import { expectedPublicSignals } from "./inputs.ts";
-import { report } from "./model.ts";
-import type { MarginProver } from "./prover.ts";
-import { verifyProof } from "./prover.ts";
-import type { Report } from "./types.ts";
-import { ValidationError, parseBinding, parseInteger, parseLevel, portfolioToJson, validateParams, validatePortfolio } from "./validate.ts";
-import { checkLiquidationKey, parseOp, prepareTransition, type Point, type PreparedTransition, type TransitionProver } from "./transition.ts";
+import { commitment, paramsHash } from "../prover/encoding.ts";
+import { expectedPublicSignals } from "../prover/inputs.ts";
+import { report } from "../prover/model.ts";
+import type { MarginProver } from "../prover/prover.ts";
+import { verifyProof } from "../prover/prover.ts";
+import type { Report } from "../prover/types.ts";
+import { ValidationError, parseBinding, parseInteger, parseLevel, portfolioToJson, validateParams, validatePortfolio } from "../prover/validate.ts";
+import { checkLiquidationKey, parseOp, prepareTransition, type Point, type PreparedTransition, type TransitionProver } from "../prover/transition.ts";
 
 export const VECTOR_SCHEMA = "zkmargin/vector/v1";
 

@@ -8,8 +8,8 @@
 // the folder is absent, deterministic generated paths (geometric Brownian motion) stand in.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { evaluate } from "./model.ts";
-import type { Level, Params, Portfolio, Violation } from "./types.ts";
+import { evaluate } from "../prover/model.ts";
+import type { Level, Params, Portfolio, Violation } from "../prover/types.ts";
 
 export type Series = Map<number, number>; // hour (timestamp_ms) -> close
 
