@@ -99,10 +99,10 @@ template MarginCheck(N, M, S) {
     var collateralSum = 0;
     for (var j = 0; j < M; j++) {
         priced[j] <== collateral[j] * collateralPriceE18[j];
-        value[j] <-- (priced[j] * (10000 - haircutBps[j])) \ (10 ** 22);
+        value[j] <-- (priced[j] * (BPS_ONE() - haircutBps[j])) \ (VALUE_DIVISOR());
         // rem_j = a_j * priceE18_j * (10000 - haircut_j) - v_j * 10^22 in [0, 2^74)
         remRange[j] = Num2Bits(REM_BITS());
-        remRange[j].in <== priced[j] * (10000 - haircutBps[j]) - value[j] * (10 ** 22);
+        remRange[j].in <== priced[j] * (BPS_ONE() - haircutBps[j]) - value[j] * (VALUE_DIVISOR());
         collateralSum += value[j];
         if (j < M - 1) {
             partialRange[j] = Num2Bits(VALUE_SUM_BITS(M));
@@ -137,11 +137,11 @@ template MarginCheck(N, M, S) {
         num[i] <== notional[i] * (rateDepth[i] + notionalImpact[i]);
 
         // witness only: req_i = ceil(num_i / den_i); constrained by the two range checks below
-        headroom[i + 1] <-- headroom[i] - (num[i] + 10000 * depth[i] - 1) \ (10000 * depth[i]);
+        headroom[i + 1] <-- headroom[i] - (num[i] + BPS_ONE() * depth[i] - 1) \ (BPS_ONE() * depth[i]);
         headroomRange[i] = Num2Bits(EQUITY_BITS(M));
         headroomRange[i].in <== headroom[i + 1];
         slackRange[i] = Num2Bits(SLACK_BITS());
-        slackRange[i].in <== (headroom[i] - headroom[i + 1]) * (10000 * depth[i]) - num[i];
+        slackRange[i].in <== (headroom[i] - headroom[i + 1]) * (BPS_ONE() * depth[i]) - num[i];
     }
 
     // ================================================================ STRESS
@@ -159,7 +159,7 @@ template MarginCheck(N, M, S) {
             delta += shockTerm[k][i];
         }
         stressRange[k] = Num2Bits(STRESS_BITS(N));
-        stressRange[k].in <== 10000 * stressCap.out + delta;
+        stressRange[k].in <== BPS_ONE() * stressCap.out + delta;
     }
 
     // ================================================================ LEVERAGE
@@ -168,7 +168,7 @@ template MarginCheck(N, M, S) {
     component levCap = CapFromBits(EQUITY_BITS(M), LEV_CAP_BITS(N));
     levCap.bits <== equityBits.out;
     component leverageRange = Num2Bits(LEV_CHECK_BITS(N));
-    leverageRange.in <== maxLeverageBps * levCap.out - 10000 * gross;
+    leverageRange.in <== maxLeverageBps * levCap.out - BPS_ONE() * gross;
 }
 
 // PortfolioCommitment(N, M): commitment = H(positionWords, amountWords, salt).

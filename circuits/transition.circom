@@ -88,26 +88,27 @@ template Transition(N, M, S) {
     signal input liquidationKey[2];
 
     // ================================================================ context = op + 2^105 * binding
-    component opBits = Num2Bits(9 + AMOUNT_BITS() + BINDING_BITS());
+    component opBits = Num2Bits(OP_BITS() + BINDING_BITS());
     opBits.in <== context;
-    var kind = opBits.out[0] + 2 * opBits.out[1] + 4 * opBits.out[2];
+    var kind = 0;
+    for (var b = 0; b < OP_KIND_BITS(); b++) { kind += opBits.out[b] * 2 ** b; }
     var asset = 0;
-    for (var b = 0; b < 5; b++) { asset += opBits.out[3 + b] * 2 ** b; }
-    signal flat <== opBits.out[8];
+    for (var b = 0; b < OP_ASSET_BITS(); b++) { asset += opBits.out[OP_ASSET_SHIFT() + b] * 2 ** b; }
+    signal flat <== opBits.out[OP_FLAT_SHIFT()];
     var amount = 0;
-    for (var b = 0; b < AMOUNT_BITS(); b++) { amount += opBits.out[9 + b] * 2 ** b; }
+    for (var b = 0; b < AMOUNT_BITS(); b++) { amount += opBits.out[OP_AMOUNT_SHIFT() + b] * 2 ** b; }
 
-    component isKind[5];
-    for (var k = 0; k < 5; k++) {
+    component isKind[KIND_COUNT()];
+    for (var k = 0; k < KIND_COUNT(); k++) {
         isKind[k] = IsEqualStrict();
         isKind[k].a <== kind;
         isKind[k].b <== k;
     }
-    signal isDeposit <== isKind[0].out;
-    signal isWithdraw <== isKind[1].out;
-    signal isBuy <== isKind[2].out;
-    signal isSell <== isKind[3].out;
-    signal isRealize <== isKind[4].out;
+    signal isDeposit <== isKind[KIND_DEPOSIT()].out;
+    signal isWithdraw <== isKind[KIND_WITHDRAW()].out;
+    signal isBuy <== isKind[KIND_BUY()].out;
+    signal isSell <== isKind[KIND_SELL()].out;
+    signal isRealize <== isKind[KIND_REALIZE()].out;
     isDeposit + isWithdraw + isBuy + isSell + isRealize === 1;     // kind <= 4
     signal isTrade <== isBuy + isSell;
     signal isTransfer <== isDeposit + isWithdraw;
@@ -282,10 +283,7 @@ template Transition(N, M, S) {
 
     component eBits = Num2Bits(EPHEMERAL_BITS());
     eBits.in <== ephemeralSecret;
-    var BASE8[2] = [
-        5299619240641551281634865583518297030282874472190772894086521144482721001553,
-        16950150798460657717958625567821834550301663161624707787222815936182638968203
-    ];
+    var BASE8[2] = [BABYJUB_BASE8_X(), BABYJUB_BASE8_Y()];
     component ephemeral = EscalarMulFix(EPHEMERAL_BITS(), BASE8);
     ephemeral.e <== eBits.out;
     ephemeralKey === ephemeral.out[1];
@@ -297,7 +295,7 @@ template Transition(N, M, S) {
     saltHash.inputs <== [shared.out[1], 0];
     component padHash = Poseidon(2);
     padHash.inputs <== [shared.out[1], 1];
-    cipher === fillMarket + fillSize * 2 ** 8 + fillPrice * 2 ** (8 + SIZE_BITS()) + padHash.out;
+    cipher === fillMarket + fillSize * 2 ** PAYLOAD_SIZE_SHIFT() + fillPrice * 2 ** PAYLOAD_PRICE_SHIFT() + padHash.out;
 
     // ================================================================ commitments
     component oldCommit = PortfolioCommitment(N, M);

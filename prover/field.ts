@@ -1,6 +1,7 @@
 // BN254 scalar field (the field of every circom signal and snarkjs public signal).
-export const FIELD_MODULUS =
-  21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+import { FIELD_MODULUS } from "./constants.ts";
+
+export { FIELD_MODULUS };
 
 /** x mod r in [0, r): how signed integers are encoded as field elements. */
 export function toField(x: bigint): bigint {

@@ -1,4 +1,5 @@
 // Typed model of the public risk epoch and the private portfolio. All money is bigint.
+import { M_ASSETS, N_MARKETS, S_SCENARIOS } from "./constants.ts";
 
 export interface Market {
   markPrice: bigint; // quote units per lot, 0 <= x < 2^48
@@ -38,7 +39,7 @@ export interface Dims {
   S: number;
 }
 
-export const DEFAULT_DIMS: Dims = { N: 8, M: 4, S: 16 };
+export const DEFAULT_DIMS: Dims = { N: N_MARKETS, M: M_ASSETS, S: S_SCENARIOS };
 
 export type Level = "maintenance" | "initial";
 export const LEVELS: readonly Level[] = ["maintenance", "initial"];

@@ -1,22 +1,29 @@
-// Bit widths of the zkmargin v1 model: the TypeScript twin of circuits/lib/widths.circom.
-// docs/SPEC.md derives each one.
+// Derived bit widths of the zkmargin v1 model: the TypeScript twin of circuits/lib/widths.circom
+// (test/constants.test.ts compiles the circom functions and compares every value). Input widths
+// are shared constants (prover/constants.ts, generated into circom and Solidity); docs/SPEC.md
+// derives each width.
+import { LEVERAGE_BITS, MARK_BITS, SHOCK_BITS, SIZE_BITS } from "./constants.ts";
 
-export const SIZE_BITS = 40; // |size| < 2^40 lots
-export const COST_BITS = 100; // |costBasis| < 2^100
-export const FUND_BITS = 63; // |entryFunding|, |fundingIndex| < 2^63
-export const AMOUNT_BITS = 96; // collateral amount < 2^96
-export const MARK_BITS = 48; // markPrice < 2^48
-export const PRICE_E18_BITS = 96; // collateral priceE18 < 2^96
-export const EPOCH_BITS = 64; // epochId < 2^64
-export const LEVERAGE_BITS = 32; // maxLeverageBps < 2^32
-export const DEPTH_BITS = 96; // 1 <= depth < 2^96
-export const CAP_BITS = 40; // positionCap < 2^40
-export const BPS_BITS = 14; // in-circuit bound of each bps field when packed
-export const SHOCK_BITS = 14; // in-circuit bound: shock + 2^14 packed in 15 bits
-export const BPS_ONE = 10000n;
-export const MAX_SHOCK_BPS = 10000n; // model bound |shock| <= 10000
-export const VALUE_DIVISOR = 10n ** 22n; // 1e18 (price scale) * 1e4 (bps)
-export const WORD_BITS = 253;
+export {
+  SIZE_BITS,
+  COST_BITS,
+  FUND_BITS,
+  AMOUNT_BITS,
+  MARK_BITS,
+  PRICE_E18_BITS,
+  EPOCH_BITS,
+  LEVERAGE_BITS,
+  DEPTH_BITS,
+  CAP_BITS,
+  BPS_BITS,
+  SHOCK_BITS,
+  WORD_BITS,
+  EPHEMERAL_BITS,
+  BINDING_BITS,
+  BPS_ONE,
+  MAX_SHOCK_BPS,
+  VALUE_DIVISOR,
+} from "./constants.ts";
 
 export function ceilLog2(n: number): number {
   let r = 0;
@@ -24,9 +31,13 @@ export function ceilLog2(n: number): number {
   return r;
 }
 
+/** |s * P| < 2^(40+48) */
 export const NOTIONAL_BITS = SIZE_BITS + MARK_BITS;
+/** collateral value floor(a * p * (10000 - h) / 1e22) < 2^206 / 1e22 < 2^133 */
 export const VALUE_BITS = 133;
+/** remainder of the collateral floor division: [0, 1e22) inside [0, 2^74) */
 export const REM_BITS = 74;
+/** ceil slack t in [0, 10000 * depth) inside [0, 2^110) */
 export const SLACK_BITS = 110;
 export const valueSumBits = (M: number) => VALUE_BITS + ceilLog2(M);
 export const equityBits = (M: number) => valueSumBits(M) + 1;

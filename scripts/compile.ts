@@ -1,6 +1,8 @@
 // npm run compile:circuits — compile every shipped circuit into build/ and compare the r1cs
 // with the artifacts manifest (what CI runs to prove the shipped artifacts match the sources).
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+// --update-sources: when every r1cs matches byte for byte (comments, names of constants or
+// layout changed, not the constraint system), record the new source hashes in the manifest.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ARTIFACTS_DIR, CIRCUITS } from "../prover/artifacts.ts";
 import { BUILD_DIR, circuitSourcesHash, compileCircuit, log, sha256File } from "./lib.ts";
@@ -23,9 +25,15 @@ for (const name of CIRCUITS) {
   } else {
     log(`${name}: r1cs matches the manifest (${r1cs})`);
   }
-  const src = circuitSourcesHash().combined;
-  if (manifest && manifest.sources?.combined !== src) {
-    log(`circuit sources hash ${src} differs from the manifest ${manifest.sources?.combined}`);
+}
+const sources = circuitSourcesHash();
+if (manifest && manifest.sources?.combined !== sources.combined) {
+  if (mismatch === 0 && process.argv.includes("--update-sources")) {
+    manifest.sources = sources;
+    writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    log(`every r1cs matches: recorded the new circuit sources hash ${sources.combined}`);
+  } else {
+    log(`circuit sources hash ${sources.combined} differs from the manifest ${manifest.sources?.combined}`);
     mismatch++;
   }
 }

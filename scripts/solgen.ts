@@ -39,3 +39,20 @@ export function writeOrCheck(file: string, text: string, summary: string): void 
   writeFileSync(file, text);
   process.stderr.write(`wrote ${file} (${(text.length / 1024).toFixed(0)} KiB${summary ? `, ${summary}` : ""})\n`);
 }
+
+/** writeOrCheck for several files at once: --check reports every file, then exits. */
+export function writeAllOrCheck(files: Array<{ file: string; text: string }>): void {
+  if (process.argv.includes("--check")) {
+    let ok = true;
+    for (const { file, text } of files) {
+      const same = existsSync(file) && readFileSync(file, "utf8") === text;
+      process.stderr.write(`${file}: ${same ? "up to date" : "DIFFERS from the generator's output"}\n`);
+      ok &&= same;
+    }
+    process.exit(ok ? 0 : 1);
+  }
+  for (const { file, text } of files) {
+    writeFileSync(file, text);
+    process.stderr.write(`wrote ${file}\n`);
+  }
+}

@@ -1,6 +1,6 @@
 pragma circom 2.2.0;
 
-// Default instantiation: 8 markets, 4 collateral assets, 16 stress scenarios.
+// Default instantiation: N_MARKETS, M_ASSETS, S_SCENARIOS of prover/constants.ts (8, 4, 16).
 include "../margin.circom";
 
-component main {public [level, binding]} = MarginProof(8, 4, 16);
+component main {public [level, binding]} = MarginProof(N_MARKETS(), M_ASSETS(), S_SCENARIOS());
