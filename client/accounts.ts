@@ -2,16 +2,22 @@
 // transition locally, record the resulting private state before sending, send, promote once
 // mined. Used by the demo, the tests and `zkmargin account ...`.
 import { AbiCoder, Contract, getBytes, keccak256, toUtf8Bytes, type Signer } from "ethers";
-import { FIELD_MODULUS } from "../prover/field.ts";
+import { BINDING_SHIFT, FIELD_MODULUS, M_ASSETS, MARGIN_DOMAIN as MARGIN_DOMAIN_NAME, N_MARKETS, TRANSITION_DOMAIN as TRANSITION_DOMAIN_NAME } from "../prover/constants.ts";
 import { paramsHash } from "../prover/encoding.ts";
 import { solidityCalldata, type MarginProof, type MarginProver } from "../prover/prover.ts";
 import type { Params, Portfolio } from "../prover/types.ts";
 import { ValidationError } from "../prover/validate.ts";
-import { describeOp, emptyPortfolio, fillCommitment, type Fill, type Point, type TransitionOp, type TransitionProver } from "../prover/transition.ts";
+import { describeOp, fillCommitment, type Fill, type TransitionOp } from "../prover/transition/op.ts";
+import { emptyPortfolio } from "../prover/transition/rule.ts";
+import type { Point } from "../prover/transition/encryption.ts";
+import type { TransitionProver } from "../prover/transition/prover.ts";
+import { ContractRevert, revertMessage } from "./revert.ts";
 import { StateStore } from "./state.ts";
 
-export const TRANSITION_DOMAIN = keccak256(toUtf8Bytes("zkmargin.transition.v1"));
-export const MARGIN_DOMAIN = keccak256(toUtf8Bytes("zkmargin.margin.v1"));
+export { ContractRevert };
+
+export const TRANSITION_DOMAIN = keccak256(toUtf8Bytes(TRANSITION_DOMAIN_NAME));
+export const MARGIN_DOMAIN = keccak256(toUtf8Bytes(MARGIN_DOMAIN_NAME));
 
 const bindingHash = (domain: string, chainId: bigint, contract: string, account: string, nonce: bigint): bigint =>
   BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "uint256", "address", "address", "uint64"], [domain, chainId, contract, account, nonce])));
@@ -23,7 +29,7 @@ export function bindingOf(domain: string, chainId: bigint, contract: string, acc
 
 /** Transition proofs: the top 106 bits of keccak256(abi.encode(TRANSITION_DOMAIN, chainId, contract, account, nonce)) */
 export function transitionBinding(chainId: bigint, contract: string, account: string, nonce: bigint): bigint {
-  return bindingHash(TRANSITION_DOMAIN, chainId, contract, account, nonce) >> 150n;
+  return bindingHash(TRANSITION_DOMAIN, chainId, contract, account, nonce) >> BigInt(BINDING_SHIFT);
 }
 
 export interface Provers {
@@ -58,34 +64,12 @@ async function proofArg(p: MarginProof): Promise<ProofArg> {
   return { a, b, c };
 }
 
-/** Decode a revert into `Name(args)` using the contract's ABI; falls back to the message. */
-export function revertReason(contract: Contract, e: unknown): string {
-  const err = e as { data?: string; info?: { error?: { data?: string } }; message?: string };
-  const data = err.data ?? err.info?.error?.data;
-  try {
-    const p = data ? contract.interface.parseError(data) : null;
-    if (p) return `${p.name}(${p.args.map(String).join(", ")})`;
-  } catch {
-    /* fall through */
-  }
-  return err.message ?? String(e);
-}
-
-export class ContractRevert extends Error {
-  readonly reason: string;
-  constructor(what: string, reason: string) {
-    super(`${what} reverted: ${reason}`);
-    this.name = "ContractRevert";
-    this.reason = reason;
-  }
-}
-
 async function send(contract: Contract, what: string, f: () => Promise<any>): Promise<Sent> {
   let tx;
   try {
     tx = await f();
   } catch (e) {
-    throw new ContractRevert(what, revertReason(contract, e));
+    throw new ContractRevert(what, revertMessage(e, [contract]));
   }
   const r = await tx.wait();
   if (!r || r.status !== 1) throw new ContractRevert(what, "transaction failed");
@@ -116,7 +100,7 @@ export class Trader {
    * Attach to the account of `signer`: open it on-chain (paying the bond) and create the state
    * file if it does not exist, otherwise reopen the file and reconcile it with the chain.
    */
-  static async attach(signer: Signer, accounts: Contract, provers: Provers, statePath: string, passphrase: string, dims = { N: 8, M: 4 }): Promise<{ trader: Trader; opened?: Sent }> {
+  static async attach(signer: Signer, accounts: Contract, provers: Provers, statePath: string, passphrase: string, dims = { N: N_MARKETS, M: M_ASSETS }): Promise<{ trader: Trader; opened?: Sent }> {
     const address = await signer.getAddress();
     const contract = accounts.connect(signer) as Contract;
     const chainId = (await signer.provider!.getNetwork()).chainId;

@@ -1,60 +1,150 @@
-// The embedded local chain: Hardhat 3's in-process EVM (EDR), with the generated verifier, its
-// wrapper and (on request) the risk epoch registry.
-import hre from "hardhat";
+// The zkmargin contracts over JSON-RPC (ethers v6): a signer on a node, deployment, posting risk
+// epochs and verifying margin proofs on-chain. Used by the CLI, the demo and the tests; the
+// embedded chain (Hardhat's in-process EVM) is client/local.ts. One name per concept:
+//   signerFor          a signer on the node at an RPC URL
+//   deployProtocol     verifiers, wrapper, Poseidon hashers, registry (and the clearinghouse)
+//   deployRegistry     the registry and its hashers alone
+//   postEpoch          risk, funding and prices of a validated epoch (or prices alone)
+//   verifyOnChain      a proof through the deployed MarginProofVerifier wrapper
+//   verifyForEpoch     verifyOnChain, and the proof's paramsHash is the registry's fresh one
+import { ContractFactory, FetchRequest, JsonRpcProvider, Network, Wallet, type Contract, type Signer } from "ethers";
+import {
+  DEFAULT_BOND_WEI,
+  DEFAULT_GRACE_SECONDS,
+  DEFAULT_MAX_AGE_SECONDS,
+  M_ASSETS,
+  N_MARKETS,
+} from "../prover/constants.ts";
+import { paramsHash } from "../prover/encoding.ts";
+import { toField } from "../prover/field.ts";
 import type { SolidityCalldata } from "../prover/prover.ts";
 import type { Params } from "../prover/types.ts";
-import { toField } from "../prover/field.ts";
+import { ValidationError } from "../prover/validate.ts";
+import { checkLiquidationKey } from "../prover/transition/encryption.ts";
+import { contractArtifact, contractAt, linkBytecode } from "./contracts.ts";
+import { decodeRevert, revertMessage } from "./revert.ts";
 
-export interface LocalChain {
-  ethers: any;
-  /** the untouched snarkjs Groth16 verifier */
-  verifier: any;
-  /** MarginProofVerifier: field checks and custom-error reverts */
-  wrapper: any;
-  chainId: bigint;
-  close: () => Promise<void>;
-}
+export const DEFAULT_RPC = "http://127.0.0.1:8545";
+export { DEFAULT_BOND_WEI, DEFAULT_GRACE_SECONDS, DEFAULT_MAX_AGE_SECONDS };
 
-/** Compile the contracts (cached), start an in-process chain and deploy the margin verifier. */
-export async function startLocalChain(): Promise<LocalChain> {
-  await hre.tasks.getTask("build").run({ quiet: true });
-  const connection = await hre.network.connect();
-  const { ethers } = connection as unknown as { ethers: any };
-  const verifier = await ethers.deployContract("verifier-contracts/generated/MarginVerifier.sol:Groth16Verifier");
-  await verifier.waitForDeployment();
-  const wrapper = await ethers.deployContract("MarginProofVerifier", [await verifier.getAddress()]);
-  await wrapper.waitForDeployment();
-  const chainId = (await ethers.provider.getNetwork()).chainId as bigint;
-  return { ethers, verifier, wrapper, chainId, close: () => connection.close() };
-}
-
-/**
- * Verify through the wrapper: valid iff it does not revert (public inputs >= r and failed
- * pairings revert with custom errors); gas is the wrapper call's estimate.
- */
-export async function verifyOnChain(chain: LocalChain, cd: SolidityCalldata): Promise<{ valid: boolean; gas: bigint; error?: string }> {
+/** A signer on the node at `rpc`: ZKMARGIN_PRIVATE_KEY if set, else the node's account `index`. */
+export async function signerFor(rpc: string, index = 0): Promise<{ signer: Signer; provider: JsonRpcProvider }> {
+  // ask the chain id once with a plain request, so an unreachable node fails fast (no retry loop)
+  const probe = new FetchRequest(rpc);
+  probe.body = { jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] };
+  probe.timeout = 5000;
+  const reply = await probe.send();
+  reply.assertOk();
+  const chainId = BigInt(reply.bodyJson.result);
+  const provider = new JsonRpcProvider(rpc, Network.from(chainId), { staticNetwork: true, pollingInterval: 50 });
   try {
-    await chain.wrapper.verify(cd.a, cd.b, cd.c, cd.publicSignals);
+    const key = process.env.ZKMARGIN_PRIVATE_KEY;
+    const signer = key ? new Wallet(key, provider) : await provider.getSigner(index);
+    return { signer, provider };
   } catch (e) {
-    const data = (e as { data?: string }).data;
-    let error = (e as Error).message;
-    try {
-      error = chain.wrapper.interface.parseError(data)?.name ?? error;
-    } catch {
-      /* keep the message */
-    }
-    return { valid: false, gas: 0n, error };
+    provider.destroy();
+    throw e;
   }
-  const gas = (await chain.wrapper.verify.estimateGas(cd.a, cd.b, cd.c, cd.publicSignals)) as bigint;
-  return { valid: true, gas };
 }
 
-/** Deploy the RiskEpochRegistry and its Poseidon hashers on a connected chain (client/deploy.ts). */
-export async function deployRegistry(ethers: any, opts: { admin: string; publisher: string; maxAge: bigint }): Promise<any> {
-  const { deployRegistryOnly } = await import("./deploy.ts");
-  const [signer] = await ethers.getSigners();
-  return ethers.getContractAt("RiskEpochRegistry", await deployRegistryOnly(signer, opts));
+// ------------------------------------------------------------------------------- deployment
+
+export interface Deployment {
+  schema: "zkmargin/deployment/v1";
+  chainId: string;
+  admin: string;
+  publisher: string;
+  maxAge: string;
+  contracts: Record<string, string>;
+  gas: Record<string, string>;
+  /** present when the MarginAccounts clearinghouse was deployed */
+  accounts?: { tokens: string[]; bondWei: string; gracePeriod: string; liquidationKey: [string, string] };
 }
+
+export interface AccountsOptions {
+  /** ERC-20 addresses of the M collateral assets; test tokens are deployed when omitted */
+  tokens?: string[];
+  bondWei: bigint;
+  gracePeriod: bigint;
+  /** Baby Jubjub public key of the liquidation key holder */
+  liquidationKey: [bigint, bigint];
+}
+
+/** The test tokens deployed for the M collateral assets when none are given: name, symbol, decimals. */
+export const TEST_TOKENS = [
+  ["zkmargin test USD", "zUSD", 6],
+  ["zkmargin test ETH", "zETH", 18],
+  ["zkmargin test BTC", "zBTC", 8],
+  ["zkmargin test SOL", "zSOL", 9],
+] as const;
+if (TEST_TOKENS.length !== M_ASSETS) throw new Error("TEST_TOKENS must list one token per collateral asset");
+
+type Deploy = (name: string, args?: unknown[], libraries?: Record<string, string>) => Promise<string>;
+
+function deployer(signer: Signer, contracts: Record<string, string>, gas: Record<string, string>, log: (s: string) => void): Deploy {
+  return async (name, args = [], libraries = {}) => {
+    const a = await contractArtifact(name);
+    const factory = new ContractFactory(a.abi as never, linkBytecode(a, libraries), signer);
+    const c = await factory.deploy(...args);
+    const receipt = await c.deploymentTransaction()!.wait();
+    const address = await c.getAddress();
+    contracts[name] = address;
+    gas[name] = String(receipt?.gasUsed ?? 0n);
+    log(`deployed ${name} at ${address}`);
+    return address;
+  };
+}
+
+/** The Poseidon hashers (with their pinned data parts), PoseidonT3 and the RiskEpochRegistry. */
+async function deployRegistryWith(deploy: Deploy, admin: string, publisher: string, maxAge: bigint): Promise<string> {
+  const parts = async (name: string, n: number) => {
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) out.push(await deploy(`${name}Data${i}`));
+    return out;
+  };
+  const p5 = await deploy("PoseidonT6Opt", await parts("PoseidonT6Opt", 2));
+  const p8 = await deploy("PoseidonWideT9", await parts("PoseidonWideT9", 2));
+  const p11 = await deploy("PoseidonWideT12", await parts("PoseidonWideT12", 3));
+  const p16 = await deploy("PoseidonWideT17", await parts("PoseidonWideT17", 5));
+  const t3 = await deploy("PoseidonT3");
+  return deploy("RiskEpochRegistry", [admin, publisher, maxAge, p5, p8, p11, p16], { PoseidonT3: t3 });
+}
+
+/** Deploy the RiskEpochRegistry and its hashers alone; returns the registry's address. */
+export async function deployRegistry(signer: Signer, opts: { admin: string; publisher: string; maxAge: bigint }): Promise<string> {
+  return deployRegistryWith(deployer(signer, {}, {}, () => {}), opts.admin, opts.publisher, opts.maxAge);
+}
+
+/** Deploy the whole protocol: verifiers, wrapper, registry and (with `accounts`) the clearinghouse. */
+export async function deployProtocol(
+  signer: Signer,
+  opts: { publisher?: string; maxAge: bigint; accounts?: AccountsOptions; log?: (s: string) => void },
+): Promise<Deployment> {
+  const contracts: Record<string, string> = {};
+  const gas: Record<string, string> = {};
+  const deploy = deployer(signer, contracts, gas, opts.log ?? (() => {}));
+  const verifier = await deploy("Groth16Verifier");
+  await deploy("MarginProofVerifier", [verifier]);
+  const admin = await signer.getAddress();
+  const publisher = opts.publisher ?? admin;
+  const registry = await deployRegistryWith(deploy, admin, publisher, opts.maxAge);
+  const chainId = (await signer.provider!.getNetwork()).chainId;
+  const out: Deployment = { schema: "zkmargin/deployment/v1", chainId: String(chainId), admin, publisher, maxAge: String(opts.maxAge), contracts, gas };
+  if (opts.accounts) {
+    const a = opts.accounts;
+    checkLiquidationKey(a.liquidationKey); // on the curve, x != 0, prime-order subgroup
+    const tokens: string[] = [];
+    if (a.tokens) tokens.push(...a.tokens);
+    else for (const [name, symbol, decimals] of TEST_TOKENS) tokens.push(await deploy("TestToken", [name, symbol, decimals]).then((x) => ((contracts[`TestToken${symbol}`] = x), x)));
+    delete contracts.TestToken;
+    const transition = await deploy("TransitionVerifier");
+    await deploy("MarginAccounts", [registry, verifier, transition, tokens, a.bondWei, a.gracePeriod, a.liquidationKey], { PoseidonT3: contracts.PoseidonT3 });
+    out.accounts = { tokens, bondWei: String(a.bondWei), gracePeriod: String(a.gracePeriod), liquidationKey: [String(a.liquidationKey[0]), String(a.liquidationKey[1])] };
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------- risk epochs
 
 /** The RiskParams struct of a validated epoch (as ethers encodes it). */
 export function riskParamsArg(p: Params) {
@@ -75,46 +165,104 @@ export function riskParamsArg(p: Params) {
 export const fundingArg = (p: Params) => p.markets.map((m) => m.fundingIndex);
 export const pricesArgs = (p: Params) => [p.epochId, p.markets.map((m) => m.markPrice), p.collateral.map((c) => c.priceE18)] as const;
 
-/** Post a whole validated epoch (risk, funding, prices); returns the on-chain paramsHash. */
-export async function postEpoch(registry: any, p: Params): Promise<bigint> {
-  await (await registry.postRisk(riskParamsArg(p))).wait();
-  await (await registry.postFunding(fundingArg(p))).wait();
-  await (await registry.postPrices(...pricesArgs(p))).wait();
-  return toField(BigInt(await registry.paramsHashOf(p.epochId)));
-}
-
-export interface LocalProtocol {
-  ethers: any;
-  chainId: bigint;
-  deployment: import("./deploy.ts").Deployment;
-  accounts: any;
-  registry: any;
-  tokens: any[];
-  /** the liquidation key pair (the holder is the insurance process; here: this process) */
-  liquidation: import("../prover/transition.ts").LiquidationKeyPair;
-  close: () => Promise<void>;
+export interface EpochPostResult {
+  epochId: string;
+  paramsHash: string;
+  steps: Array<{ step: string; tx: string; gasUsed: string }>;
 }
 
 /**
- * An in-process chain with the whole protocol: verifiers, registry, four test tokens and the
- * MarginAccounts clearinghouse (deployed by the first account, which is also the publisher).
+ * Post a validated epoch to a registry contract (risk, funding and prices, or with `pricesOnly`
+ * prices alone, reusing the posted risk and funding). Checks that the on-chain paramsHash is the
+ * locally computed one.
  */
-export async function startLocalProtocol(opts: { maxAge?: bigint; bondWei?: bigint; gracePeriod?: bigint } = {}): Promise<LocalProtocol> {
-  await hre.tasks.getTask("build").run({ quiet: true });
-  const connection = await hre.network.connect();
-  const { ethers } = connection as unknown as { ethers: any };
-  const { deployAll } = await import("./deploy.ts");
-  const { liquidationKeyPair } = await import("../prover/transition.ts");
-  const [admin] = await ethers.getSigners();
-  const liquidation = liquidationKeyPair();
-  const deployment = await deployAll(admin, {
-    maxAge: opts.maxAge ?? 3600n,
-    accounts: { bondWei: opts.bondWei ?? 10n ** 16n, gracePeriod: opts.gracePeriod ?? 600n, liquidationKey: liquidation.publicKey },
-  });
-  const c = deployment.contracts;
-  const accounts = await ethers.getContractAt("MarginAccounts", c.MarginAccounts);
-  const registry = await ethers.getContractAt("RiskEpochRegistry", c.RiskEpochRegistry);
-  const tokens = await Promise.all(deployment.accounts!.tokens.map((t: string) => ethers.getContractAt("TestToken", t)));
-  const chainId = (await ethers.provider.getNetwork()).chainId as bigint;
-  return { ethers, chainId, deployment, accounts, registry, tokens, liquidation, close: () => connection.close() };
+export async function postEpoch(registry: Contract, p: Params, opts: { pricesOnly?: boolean } = {}): Promise<EpochPostResult> {
+  const steps: EpochPostResult["steps"] = [];
+  const send = async (step: string, f: () => Promise<any>) => {
+    const tx = await f();
+    const r = await tx.wait();
+    steps.push({ step, tx: tx.hash as string, gasUsed: String(r.gasUsed) });
+  };
+  if (!opts.pricesOnly) {
+    await send("risk", () => registry.postRisk(riskParamsArg(p)));
+    await send("funding", () => registry.postFunding(fundingArg(p)));
+  }
+  await send("prices", () => registry.postPrices(...pricesArgs(p)));
+  const onChain = toField(BigInt(await registry.paramsHashOf(p.epochId)));
+  const local = paramsHash(p);
+  if (onChain !== local) throw new Error(`on-chain paramsHash ${onChain} differs from the local ${local}`);
+  return { epochId: String(p.epochId), paramsHash: String(onChain), steps };
+}
+
+const FIELD_PATHS = ["maxLeverageBps", "maintenanceRateBps", "initialRateBps", "impactBps", "depth", "positionCap", "haircutBps", "shock", "fundingIndex", "epochId", "priceE18"];
+
+/** Map a registry revert to the params.json field it is about, e.g. markets[2].depth. */
+export function revertField(name: string, args: readonly unknown[]): string {
+  if (name === "EpochNotIncreasing") return "epochId";
+  if (name !== "InvalidParameter") return name;
+  const field = FIELD_PATHS[Number(args[0])];
+  const index = Number(args[1]);
+  if (field === "maxLeverageBps" || field === "epochId") return field;
+  if (field === "haircutBps") return `collateral[${index}].haircutBps`;
+  if (field === "priceE18") return `collateral[${index}].priceE18`;
+  if (field === "shock") return `scenarios[${Math.floor(index / N_MARKETS)}][${index % N_MARKETS}]`;
+  return `markets[${index}].${field}`;
+}
+
+// ------------------------------------------------------------------------------- verification
+
+export interface OnChainVerdict {
+  valid: boolean;
+  /** the wrapper's estimated gas when valid */
+  gas?: bigint;
+  /** the decoded custom error (or message) when not valid */
+  error?: string;
+}
+
+/**
+ * Verify through a MarginProofVerifier wrapper: valid iff it does not revert (public inputs
+ * >= r and failed pairings revert with custom errors); gas is the wrapper call's estimate.
+ */
+export async function verifyOnChain(target: { wrapper: Contract }, cd: SolidityCalldata): Promise<OnChainVerdict & { gas: bigint }> {
+  const { wrapper } = target;
+  try {
+    await wrapper.verify(cd.a, cd.b, cd.c, cd.publicSignals);
+  } catch (e) {
+    return { valid: false, gas: 0n, error: decodeRevert(e, [wrapper])?.name ?? (e as Error).message };
+  }
+  const gas = (await wrapper.verify.estimateGas(cd.a, cd.b, cd.c, cd.publicSignals)) as bigint;
+  return { valid: true, gas };
+}
+
+/**
+ * Verify a proof on a deployment: the MarginProofVerifier must accept it and its paramsHash
+ * must be the registry's fresh paramsHash of `epochId` (eth_call only; nothing is sent).
+ */
+export async function verifyForEpoch(
+  provider: JsonRpcProvider,
+  contracts: Record<string, string>,
+  proof: { proof: unknown; publicSignals: string[] },
+  epochId: bigint,
+): Promise<{ valid: boolean; reason?: string; epochId: string; paramsHash: string }> {
+  const { solidityCalldata } = await import("../prover/prover.ts");
+  const wrapperAt = contracts.MarginProofVerifier;
+  const registryAt = contracts.RiskEpochRegistry;
+  const base = { epochId: String(epochId), paramsHash: proof.publicSignals[1] };
+  if (!wrapperAt || !registryAt) throw new ValidationError("--deployment", "needs contracts.MarginProofVerifier and contracts.RiskEpochRegistry");
+  const registry = await contractAt("RiskEpochRegistry", registryAt, provider);
+  const wrapper = await contractAt("MarginProofVerifier", wrapperAt, provider);
+  let fresh: bigint;
+  try {
+    fresh = BigInt(await registry.freshParamsHash(epochId));
+  } catch (e) {
+    return { valid: false, reason: `epoch ${epochId}: ${revertMessage(e, [registry])}`, ...base };
+  }
+  if (String(fresh) !== proof.publicSignals[1]) return { valid: false, reason: `the proof's paramsHash is not epoch ${epochId}'s`, ...base };
+  const cd = await solidityCalldata(proof as never);
+  try {
+    await wrapper.verify(cd.a, cd.b, cd.c, cd.publicSignals);
+  } catch (e) {
+    return { valid: false, reason: revertMessage(e, [wrapper]), ...base };
+  }
+  return { valid: true, ...base };
 }

@@ -16,10 +16,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MarginProver, UnhealthyError, commitment, evaluate, releaseCurves, validateParams, type Params, type Portfolio } from "../prover/index.ts";
-import { TransitionProver, emptyPortfolio, replayTransition } from "../prover/transition.ts";
+import { TransitionProver } from "../prover/transition/prover.ts";
+import { emptyPortfolio } from "../prover/transition/rule.ts";
+import { replayTransition } from "../prover/transition/replay.ts";
 import { REPO_ROOT } from "../prover/artifacts.ts";
-import { startLocalProtocol } from "./chain.ts";
-import { postEpochOver } from "./deploy.ts";
+import { M_ASSETS, N_MARKETS } from "../prover/constants.ts";
+import { postEpoch } from "./chain.ts";
+import { startLocalProtocol } from "./local.ts";
 import { Trader, settleTrade, type Sent } from "./accounts.ts";
 
 const say = (s = "") => process.stdout.write(`${s}\n`);
@@ -55,7 +58,7 @@ async function main(): Promise<void> {
   try {
     say("\n2. The publisher posts risk epoch " + base.epochId);
     let params: Params = base;
-    const post = await postEpochOver(publisher, await p.registry.getAddress(), params, false);
+    const post = await postEpoch(p.registry.connect(publisher), params, { pricesOnly: false });
     say(`   ${post.steps.map((s) => `${s.step} ${Number(s.gasUsed).toLocaleString("en-US")} gas`).join(", ")}; on-chain paramsHash = prover's: ${post.paramsHash.slice(0, 16)}...`);
 
     say("\n3. Alice and Bob open accounts and deposit (each deposit is a proven transition)");
@@ -105,7 +108,7 @@ async function main(): Promise<void> {
       }
       bps += 100n;
     }
-    const pricePost = await postEpochOver(publisher, await p.registry.getAddress(), params, true);
+    const pricePost = await postEpoch(p.registry.connect(publisher), params, { pricesOnly: true });
     const call = await (await p.accounts.connect(publisher).marginCall()).wait();
     say(`   BTC +${Number(bps) / 100}%: price post ${Number(pricePost.steps[0].gasUsed).toLocaleString("en-US")} gas, margin call ${call.gasUsed.toLocaleString("en-US")} gas`);
     const s = await track(A.proveMargin(params));
@@ -134,7 +137,7 @@ async function main(): Promise<void> {
     say("\n8. The liquidation key holder (insurance) replays Bob's encrypted transition log");
     const logs = await p.accounts.queryFilter(p.accounts.filters.Transition(B.address));
     const epochs = new Map([[base.epochId, base], [params.epochId, params]]);
-    let state: Portfolio = emptyPortfolio(8, 4);
+    let state: Portfolio = emptyPortfolio(N_MARKETS, M_ASSETS);
     for (const l of logs) {
       state = replayTransition(p.liquidation.secret, state, {
         op: BigInt(l.args.op), ephemeralKey: BigInt(l.args.ephemeralKey), cipher: BigInt(l.args.cipher),
@@ -161,7 +164,7 @@ async function main(): Promise<void> {
 /** The smallest zUSD deposit with which the seller of `fill` is healthy at the initial level. */
 function minimalDeposit(params: Params, fill: { market: number; size: bigint; price: bigint }): bigint {
   const q = (amount: bigint): Portfolio => {
-    const x = emptyPortfolio(8, 4);
+    const x = emptyPortfolio(N_MARKETS, M_ASSETS);
     x.collateral[0] = amount;
     x.sizes[fill.market] = -fill.size;
     x.costBasis[fill.market] = -fill.size * fill.price;

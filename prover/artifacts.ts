@@ -1,9 +1,28 @@
 // Where the proving artifacts of each shipped circuit live.
-import { dirname, join, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const ARTIFACTS_DIR = join(REPO_ROOT, "artifacts");
+/**
+ * The package's root folder: the nearest folder above this module with zkmargin's package.json.
+ * Files are found relative to it, never to the working directory, so the CLI and the library
+ * work from a checkout (prover/*.ts) and from an installed package (dist/prover/*.js) alike.
+ */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, "utf8")).name === "zkmargin") return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`zkmargin's package.json not found above ${fileURLToPath(import.meta.url)}`);
+    dir = up;
+  }
+}
+
+export const PACKAGE_ROOT = packageRoot();
+/** The checkout's root (the same folder as PACKAGE_ROOT; the name the build scripts use). */
+export const REPO_ROOT = PACKAGE_ROOT;
+export const ARTIFACTS_DIR = join(PACKAGE_ROOT, "artifacts");
 
 export interface CircuitArtifacts {
   name: string;

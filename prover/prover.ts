@@ -189,10 +189,4 @@ export async function solidityCalldata(proof: MarginProof): Promise<SolidityCall
 }
 
 /** Release snarkjs worker threads so a process can exit. */
-export async function releaseCurves(): Promise<void> {
-  const g = globalThis as { curve_bn128?: { terminate: () => Promise<void> } };
-  if (g.curve_bn128) {
-    await g.curve_bn128.terminate();
-    delete g.curve_bn128;
-  }
-}
+export { releaseCurves } from "./curves.ts";

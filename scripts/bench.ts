@@ -13,10 +13,10 @@ import { MarginProver, releaseCurves, verifyProof } from "../prover/prover.ts";
 import { circuitArtifacts, REPO_ROOT } from "../prover/artifacts.ts";
 import { validateParams, validatePortfolio } from "../prover/validate.ts";
 import { BUILD_DIR, log, snarkLogger } from "./lib.ts";
-import { deployRegistry, fundingArg, pricesArgs, riskParamsArg, startLocalChain, startLocalProtocol } from "../client/chain.ts";
+import { deployRegistry, fundingArg, postEpoch, pricesArgs, riskParamsArg } from "../client/chain.ts";
+import { startLocalChain, startLocalProtocol } from "../client/local.ts";
 import { Trader, settleTrade } from "../client/accounts.ts";
-import { postEpochOver } from "../client/deploy.ts";
-import { TransitionProver } from "../prover/transition.ts";
+import { TransitionProver } from "../prover/transition/prover.ts";
 import type { Params } from "../prover/types.ts";
 import { solidityCalldata } from "../prover/prover.ts";
 
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   log("gas table (in-process EVM)");
   const chain = await startLocalChain();
   const [admin, publisher] = await chain.ethers.getSigners();
-  const registry = (await deployRegistry(chain.ethers, { admin: admin.address, publisher: publisher.address, maxAge: 3600n })).connect(publisher);
+  const registry = (await chain.ethers.getContractAt("RiskEpochRegistry", await deployRegistry(admin, { admin: admin.address, publisher: publisher.address, maxAge: 3600n }))).connect(publisher);
   const used = async (tx: Promise<any>) => BigInt((await (await tx).wait()).gasUsed);
   const cd = await solidityCalldata(await prover.prove(params, portfolio, "maintenance", 1n));
   const gas = {
@@ -150,7 +150,7 @@ async function protocolGas(margin: MarginProver, base: Params) {
   try {
     const signers = await p.ethers.getSigners();
     const params = { ...base, epochId: 1n };
-    await postEpochOver(signers[0], await p.registry.getAddress(), params, false);
+    await postEpoch(p.registry.connect(signers[0]), params, { pricesOnly: false });
     const provers = { margin, transition: await TransitionProver.load() };
     const traders = [];
     const gas: Record<string, bigint> = {};
@@ -175,9 +175,9 @@ async function protocolGas(margin: MarginProver, base: Params) {
     gas.withdraw = (await a.withdraw(0, 10n ** 9n, params)).gasUsed;
     gas.realize = (await a.realize(0, params)).gasUsed;
     // proveMargin for a new epoch (lastAttestedEpoch changes: the costlier case)
-    await postEpochOver(signers[0], await p.registry.getAddress(), { ...params, epochId: 2n }, true);
+    await postEpoch(p.registry.connect(signers[0]), { ...params, epochId: 2n }, { pricesOnly: true });
     gas.proveMargin = (await a.proveMargin({ ...params, epochId: 2n })).gasUsed;
-    await postEpochOver(signers[0], await p.registry.getAddress(), { ...params, epochId: 3n }, true);
+    await postEpoch(p.registry.connect(signers[0]), { ...params, epochId: 3n }, { pricesOnly: true });
     gas.marginCall = BigInt((await (await p.accounts.connect(signers[0]).marginCall()).wait()).gasUsed);
     await p.ethers.provider.send("evm_increaseTime", [61]);
     await p.ethers.provider.send("evm_mine", []);

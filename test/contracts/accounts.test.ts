@@ -7,11 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FIELD_MODULUS } from "../../prover/field.ts";
 import { commitment } from "../../prover/encoding.ts";
-import { emptyPortfolio, fillCommitment, replayTransition, type Fill } from "../../prover/transition.ts";
+import { fillCommitment, type Fill } from "../../prover/transition/op.ts";
+import { emptyPortfolio } from "../../prover/transition/rule.ts";
+import { replayTransition } from "../../prover/transition/replay.ts";
 import type { Params, Portfolio } from "../../prover/types.ts";
 import { Trader, settleTrade, transitionBinding, type Sent } from "../../client/accounts.ts";
-import { postEpochOver } from "../../client/deploy.ts";
-import { startLocalProtocol, type LocalProtocol } from "../../client/chain.ts";
+import { postEpoch } from "../../client/chain.ts";
+import { startLocalProtocol, type LocalProtocol } from "../../client/local.ts";
 import { clone, example } from "../../tools/fixtures.ts";
 import { expectRejection, prover, transitionProver } from "../helpers.ts";
 
@@ -37,7 +39,7 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
     const next = clone(params);
     next.epochId = ++epoch;
     mutate(next);
-    await postEpochOver(signers[0], await p.registry.getAddress(), next, pricesOnly);
+    await postEpoch(p.registry.connect(signers[0]), next, { pricesOnly });
     params = next;
     epochs.set(next.epochId, next);
   };
@@ -54,7 +56,7 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
     p = await startLocalProtocol({ maxAge: 3600n, gracePeriod: 600n });
     signers = await p.ethers.getSigners();
     params = { ...example().params, epochId: epoch };
-    await postEpochOver(signers[0], await p.registry.getAddress(), params, false);
+    await postEpoch(p.registry.connect(signers[0]), params, { pricesOnly: false });
     epochs.set(params.epochId, params);
     const provers = { margin: await prover(), transition: await transitionProver() };
     const attach = async (i: number, name: string) => (await Trader.attach(signers[i], p.accounts, provers, join(dir, `${name}.state`), `pass-${name}`)).trader;

@@ -13,10 +13,10 @@ import { join } from "node:path";
 import { evaluate } from "../../prover/model.ts";
 import type { Params } from "../../prover/types.ts";
 import { ValidationError } from "../../prover/validate.ts";
-import { TransitionRefused } from "../../prover/transition.ts";
+import { TransitionRefused } from "../../prover/transition/rule.ts";
 import { Trader, settleTrade } from "../../client/accounts.ts";
-import { postEpochOver } from "../../client/deploy.ts";
-import { startLocalProtocol, type LocalProtocol } from "../../client/chain.ts";
+import { postEpoch } from "../../client/chain.ts";
+import { startLocalProtocol, type LocalProtocol } from "../../client/local.ts";
 import { clone, example } from "../../tools/fixtures.ts";
 import { prover, transitionProver } from "../helpers.ts";
 
@@ -53,7 +53,7 @@ describe("conservation invariant under random operation sequences", function () 
     p = await startLocalProtocol({ bondWei: BOND, gracePeriod: 60n });
     signers = await p.ethers.getSigners();
     params = { ...example().params, epochId: 1n };
-    await postEpochOver(signers[0], await p.registry.getAddress(), params, false);
+    await postEpoch(p.registry.connect(signers[0]), params, { pricesOnly: false });
     const provers = { margin: await prover(), transition: await transitionProver() };
     traders = [];
     for (let i = 0; i < 3; i++) {
@@ -90,7 +90,7 @@ describe("conservation invariant under random operation sequences", function () 
       const next = clone(params);
       next.epochId += 1n;
       mutate(next);
-      await postEpochOver(signers[0], await p.registry.getAddress(), next, true);
+      await postEpoch(p.registry.connect(signers[0]), next, { pricesOnly: true });
       params = next;
     };
     await checkInvariant(0);

@@ -5,7 +5,10 @@ import fc from "fast-check";
 import { fundingHash, paramsHash, riskHash, slowHash } from "../../prover/encoding.ts";
 import { poseidon } from "../../prover/hash.ts";
 import { solidityCalldata } from "../../prover/prover.ts";
-import { deployRegistry, fundingArg, postEpoch, pricesArgs, riskParamsArg, startLocalChain, verifyOnChain, type LocalChain } from "../../client/chain.ts";
+import { deployRegistry, fundingArg, postEpoch as postEpochResult, pricesArgs, riskParamsArg, verifyOnChain } from "../../client/chain.ts";
+import { startLocalChain, type LocalChain } from "../../client/local.ts";
+
+const postEpoch = async (registry: any, p: Params): Promise<bigint> => BigInt((await postEpochResult(registry, p)).paramsHash);
 import { arbParams, clone, example } from "../../tools/fixtures.ts";
 import { prover } from "../helpers.ts";
 import type { Params } from "../../prover/types.ts";
@@ -26,7 +29,7 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
     chain = await startLocalChain();
     ethers = chain.ethers;
     [admin, publisher, stranger] = await ethers.getSigners();
-    registry = (await deployRegistry(ethers, { admin: admin.address, publisher: publisher.address, maxAge: MAX_AGE })).connect(publisher);
+    registry = (await ethers.getContractAt("RiskEpochRegistry", await deployRegistry(admin, { admin: admin.address, publisher: publisher.address, maxAge: MAX_AGE }))).connect(publisher);
   });
   after(async () => chain?.close());
 
@@ -121,7 +124,7 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
     });
 
     it("prices need risk parameters and funding first", async () => {
-      const fresh = (await deployRegistry(ethers, { admin: admin.address, publisher: publisher.address, maxAge: MAX_AGE })).connect(publisher);
+      const fresh = (await ethers.getContractAt("RiskEpochRegistry", await deployRegistry(admin, { admin: admin.address, publisher: publisher.address, maxAge: MAX_AGE }))).connect(publisher);
       const { params } = example();
       await expect(fresh.postPrices(...pricesArgs(params))).to.be.revertedWithCustomError(fresh, "RiskNotPosted");
       await (await fresh.postRisk(riskParamsArg(params))).wait();

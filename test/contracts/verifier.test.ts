@@ -2,7 +2,8 @@
 import { expect } from "chai";
 import { FIELD_MODULUS } from "../../prover/field.ts";
 import { solidityCalldata, type MarginProof } from "../../prover/prover.ts";
-import { startLocalChain, verifyOnChain, type LocalChain } from "../../client/chain.ts";
+import { verifyOnChain } from "../../client/chain.ts";
+import { startLocalChain, type LocalChain } from "../../client/local.ts";
 import { example } from "../../tools/fixtures.ts";
 import { prover } from "../helpers.ts";
 

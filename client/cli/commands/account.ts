@@ -1,0 +1,423 @@
+// keygen, account <action>, margin-call, liquidate: the trader's, the key holder's and the
+// keeper's side of the MarginAccounts protocol over JSON-RPC. The private state (portfolio and
+// salt) lives in the --state file, encrypted with ZKMARGIN_PASSPHRASE, and is never sent anywhere.
+import { existsSync } from "node:fs";
+import type { Contract, JsonRpcProvider, Signer } from "ethers";
+import { FIELD_MODULUS, M_ASSETS, N_MARKETS } from "../../../prover/constants.ts";
+import type { Params } from "../../../prover/types.ts";
+import { ValidationError, parseInteger, validateParams } from "../../../prover/validate.ts";
+import type { Fill, Point } from "../../../prover/transition/index.ts";
+import type { Trader, TransitionData, TradeLeg } from "../../accounts.ts";
+import type { Command, Group } from "../command.ts";
+import { EXIT, address, bigOption, checkOutPath, indexOption, json, out, readJsonFile, required, str, type Values } from "../io.ts";
+import { chainSigner, deployedAddress, deploymentFile, loadMarginProver, loadTransitionProver } from "./shared.ts";
+
+// ------------------------------------------------------------------------------- keys
+
+export const keygen: Command = {
+  name: "keygen",
+  summary: "generate the protocol's Baby Jubjub liquidation key pair",
+  description: `Generates the liquidation key pair (Baby Jubjub, prime-order subgroup) and writes
+{secret, publicKey, keyHash} to F (mode 0600; never overwrites). Keep the secret with the
+insurance process: it decrypts every account's transition log (docs/PROTOCOL.md).`,
+  options: { out: { type: "string", value: "F", help: "the key file to create" } },
+  examples: ["zkmargin keygen --out liquidation-key.json"],
+  async run({ values }) {
+    const outPath = required(values, "out");
+    if (existsSync(outPath)) throw new ValidationError("--out", `${outPath} exists; refusing to overwrite a key`);
+    const { liquidationKeyHash, liquidationKeyPair } = await import("../../../prover/transition/encryption.ts");
+    const { writeDurably } = await import("../../state.ts");
+    const k = liquidationKeyPair();
+    const keyHash = liquidationKeyHash(k.publicKey);
+    writeDurably(outPath, Buffer.from(`${json({ schema: "zkmargin/liquidation-key/v1", secret: k.secret, publicKey: k.publicKey, keyHash })}\n`));
+    out(json({ out: outPath, publicKey: k.publicKey, keyHash }));
+    return EXIT.OK;
+  },
+};
+
+/** The public half of a keygen file (or a {publicKey} file), checked to be a usable key. */
+export async function readLiquidationKey(path: string): Promise<Point> {
+  const raw = readJsonFile(path, "--liquidation-key") as { publicKey?: unknown };
+  const pk = raw?.publicKey;
+  if (!Array.isArray(pk) || pk.length !== 2) throw new ValidationError("--liquidation-key", "must contain publicKey: [x, y]");
+  const point: Point = [parseInteger(String(pk[0]), "publicKey[0]"), parseInteger(String(pk[1]), "publicKey[1]")];
+  const { checkLiquidationKey } = await import("../../../prover/transition/encryption.ts");
+  checkLiquidationKey(point);
+  return point;
+}
+
+// ------------------------------------------------------------------------------- connection
+
+const CONNECTION = {
+  deployment: { type: "string", value: "D", help: "the deployment file (zkmargin deploy --accounts)" },
+  rpc: { type: "string", value: "URL", help: "JSON-RPC endpoint (default: the deployment's)" },
+  "account-index": { type: "string", value: "N", help: "the node's account N signs (default 0), unless ZKMARGIN_PRIVATE_KEY is set" },
+} as const;
+
+interface Connection {
+  signer: Signer;
+  provider: JsonRpcProvider;
+  accounts: Contract;
+}
+
+async function connect(values: Values): Promise<Connection> {
+  const d = deploymentFile(required(values, "deployment"));
+  const at = deployedAddress(d, "MarginAccounts", " (deploy with --accounts)");
+  const { DEFAULT_RPC } = await import("../../chain.ts");
+  const { contractAt } = await import("../../contracts.ts");
+  const rpc = str(values, "rpc") ?? d.rpc ?? DEFAULT_RPC;
+  const indexRaw = str(values, "account-index");
+  if (indexRaw !== undefined && !/^[0-9]{1,2}$/.test(indexRaw)) throw new ValidationError("--account-index", "must be a small non-negative integer");
+  const { signer, provider } = await chainSigner(rpc, indexRaw === undefined ? 0 : Number(indexRaw));
+  return { signer, provider, accounts: await contractAt("MarginAccounts", at, signer) };
+}
+
+/** Connect, run, and always release the provider. */
+async function connected(values: Values, f: (c: Connection) => Promise<number>): Promise<number> {
+  const c = await connect(values);
+  try {
+    return await f(c);
+  } finally {
+    c.provider.destroy();
+  }
+}
+
+/** Send a transaction, naming its custom error when it reverts. */
+async function sendTx(contract: Contract, what: string, f: () => Promise<any>): Promise<{ gasUsed: bigint }> {
+  const { ContractRevert, revertMessage } = await import("../../revert.ts");
+  try {
+    return await (await f()).wait();
+  } catch (e) {
+    throw new ContractRevert(what, revertMessage(e, [contract]));
+  }
+}
+
+// ------------------------------------------------------------------------------- account actions
+
+function passphrase(): string {
+  const p = process.env.ZKMARGIN_PASSPHRASE;
+  if (!p) throw new ValidationError("ZKMARGIN_PASSPHRASE", "must be set: it encrypts the account state file");
+  return p;
+}
+
+/** The state file and its passphrase: every account action starts here. */
+function stateOf(values: Values): { path: string; pass: string } {
+  const path = required(values, "state");
+  return { path, pass: passphrase() };
+}
+
+function requireState(path: string): void {
+  if (!existsSync(path)) throw new ValidationError("--state", `${path} does not exist (run 'zkmargin account open' first)`);
+}
+
+const readParams = (values: Values): Params => validateParams(readJsonFile(required(values, "params"), "--params"));
+
+/** Attach the trader of the signer to its state file (reconciled with the chain) and run. */
+async function withTrader(values: Values, state: { path: string; pass: string }, f: (t: Trader, opened?: { gasUsed: bigint }) => Promise<number>): Promise<number> {
+  return connected(values, async ({ signer, accounts }) => {
+    const provers = { margin: await loadMarginProver(), transition: await loadTransitionProver() };
+    const { Trader } = await import("../../accounts.ts");
+    const { trader, opened } = await Trader.attach(signer, accounts, provers, state.path, state.pass);
+    return f(trader, opened);
+  });
+}
+
+function reportSent(trader: Trader, action: string, x: { txHash: string; gasUsed: bigint }): number {
+  const c = trader.store.state.current;
+  out(json({ account: trader.address, action, tx: x.txHash, gasUsed: x.gasUsed, nonce: c.nonce, commitment: c.commitment }));
+  return EXIT.OK;
+}
+
+const PARAMS = { params: { type: "string", value: "P", help: "the latest epoch's params.json (its paramsHash is checked against the registry)" } } as const;
+const ASSET = { asset: { type: "string", value: "J", help: `collateral asset index, 0..${M_ASSETS - 1} (0 settles)` } } as const;
+const AMOUNT = { amount: { type: "string", value: "X", help: "amount in the token's smallest unit" } } as const;
+const EX = "zkmargin account";
+const CONN = "--deployment d.json --state alice.state --account-index 1";
+
+const open: Command = {
+  name: "account open",
+  summary: "open the account (pays the bond) and create the state file",
+  options: {},
+  examples: [`${EX} open ${CONN}`],
+  async run({ values }) {
+    const state = stateOf(values);
+    return withTrader(values, state, async (trader, opened) => {
+      out(json({ account: trader.address, opened: opened !== undefined, gasUsed: opened?.gasUsed ?? 0n, state: state.path }));
+      return EXIT.OK;
+    });
+  },
+};
+
+const show: Command = {
+  name: "account show",
+  summary: "print the decrypted state (portfolio, nonce, commitment)",
+  options: {},
+  examples: [`${EX} show --state alice.state`],
+  async run({ values }) {
+    const state = stateOf(values);
+    const { StateStore } = await import("../../state.ts");
+    const s = StateStore.open(state.path, state.pass).state;
+    out(json({ account: s.account, chainId: s.chainId, contract: s.contract, nonce: s.current.nonce, commitment: s.current.commitment, portfolio: s.current.portfolio, pending: s.pending.length }));
+    return EXIT.OK;
+  },
+};
+
+const sync: Command = {
+  name: "account sync",
+  summary: "reconcile the state file with the on-chain commitment",
+  options: {},
+  examples: [`${EX} sync ${CONN}`],
+  async run({ values }) {
+    const state = stateOf(values);
+    requireState(state.path);
+    return withTrader(values, state, async (trader) => {
+      out(json({ account: trader.address, nonce: trader.store.state.current.nonce, commitment: trader.store.state.current.commitment }));
+      return EXIT.OK;
+    });
+  },
+};
+
+function transfer(kind: "deposit" | "withdraw"): Command {
+  return {
+    name: `account ${kind}`,
+    summary: kind === "deposit" ? "pull X of token J into the account (approve + proven deposit)" : "proven withdrawal of X of token J (initial margin of the rest)",
+    options: { ...ASSET, ...AMOUNT, ...PARAMS },
+    examples: [`${EX} ${kind} ${CONN} --asset 0 --amount 200000000000 --params examples/params.json`],
+    async run({ values }) {
+      const state = stateOf(values);
+      const params = readParams(values);
+      const asset = indexOption(values, "asset", M_ASSETS);
+      const amount = bigOption(values, "amount", 1n << 96n);
+      if (amount === 0n) throw new ValidationError("--amount", "must be positive");
+      requireState(state.path);
+      return withTrader(values, state, async (t) => reportSent(t, kind, await (kind === "deposit" ? t.deposit(asset, amount, params) : t.withdraw(asset, amount, params))));
+    },
+  };
+}
+
+const realize: Command = {
+  name: "account realize",
+  summary: "realise market I's PnL into asset 0",
+  options: { market: { type: "string", value: "I", help: `market index, 0..${N_MARKETS - 1}` }, ...PARAMS },
+  examples: [`${EX} realize ${CONN} --market 0 --params examples/params.json`],
+  async run({ values }) {
+    const state = stateOf(values);
+    const params = readParams(values);
+    const market = indexOption(values, "market", N_MARKETS);
+    requireState(state.path);
+    return withTrader(values, state, async (t) => reportSent(t, "realize", await t.realize(market, params)));
+  },
+};
+
+function readFill(path: string): Fill {
+  const raw = readJsonFile(path, "--fill") as Record<string, unknown>;
+  if (raw === null || typeof raw !== "object") throw new ValidationError("--fill", "must be a JSON object {market, size, price, salt}");
+  const market = raw.market;
+  if (typeof market !== "number" || !Number.isInteger(market)) throw new ValidationError("fill.market", "must be an integer");
+  const big = (k: string) => parseInteger(raw[k] as string, `fill.${k}`);
+  const salt = big("salt");
+  if (salt < 0n || salt >= FIELD_MODULUS) throw new ValidationError("fill.salt", "must be a field element");
+  return { market, size: big("size"), price: big("price"), salt };
+}
+
+const tradeLeg: Command = {
+  name: "account trade-leg",
+  summary: "prove one leg of a fill agreed off-chain with a counterparty",
+  description: `F: {market, size, price, salt} (size in lots, price in quote units per lot, salt random). LEG
+holds the proof and the owner's signature of exactly this leg for the counterparty to submit,
+never the portfolio. The counterparty makes its own leg with the other side; either one settles
+both with 'zkmargin account trade'.`,
+  options: {
+    fill: { type: "string", value: "F", help: "the agreed fill {market, size, price, salt}" },
+    side: { type: "string", value: "S", help: "buy | sell" },
+    counterparty: { type: "string", value: "C", help: "the counterparty's account address" },
+    out: { type: "string", value: "LEG", help: "where to write the leg" },
+    ...PARAMS,
+  },
+  examples: [`${EX} trade-leg ${CONN} --fill fill.json --side buy --counterparty 0xBob... --params examples/params.json --out alice.leg`],
+  async run({ values }) {
+    const state = stateOf(values);
+    const params = readParams(values);
+    const fill = readFill(required(values, "fill"));
+    const side = required(values, "side");
+    const counterparty = address(required(values, "counterparty"), "--counterparty");
+    if (side !== "buy" && side !== "sell") throw new ValidationError("--side", "must be buy or sell");
+    const legOut = checkOutPath(required(values, "out"), [state.path]);
+    requireState(state.path);
+    const { writeDurably } = await import("../../state.ts");
+    return withTrader(values, state, async (trader) => {
+      const leg = await trader.tradeLeg(fill, side, params, counterparty);
+      const file = { schema: "zkmargin/trade-leg/v1", account: leg.account, counterparty, side: leg.side, fill: leg.fill, epochId: params.epochId, data: leg.data, signature: leg.signature, pending: leg.pending };
+      try {
+        checkOutPath(legOut, [state.path]);
+        writeDurably(legOut, Buffer.from(`${json(file)}\n`));
+      } catch (e) {
+        trader.store.dropPending(leg.pending);
+        throw e;
+      }
+      out(json({ out: legOut, account: leg.account, side: leg.side, fill: leg.fill }));
+      return EXIT.OK;
+    });
+  },
+};
+
+interface LegFile {
+  account: string;
+  counterparty: string;
+  side: "buy" | "sell";
+  fill: bigint;
+  epochId: bigint;
+  data: TransitionData;
+  signature: string;
+  pending: bigint;
+}
+
+function readLeg(path: string, field: string): LegFile {
+  const raw = readJsonFile(path, field) as Record<string, any>;
+  if (raw?.schema !== "zkmargin/trade-leg/v1") throw new ValidationError(field, "is not a zkmargin trade leg (zkmargin account trade-leg)");
+  address(String(raw.account), `${field}: account`);
+  address(String(raw.counterparty), `${field}: counterparty`);
+  if (raw.side !== "buy" && raw.side !== "sell") throw new ValidationError(`${field}: side`, "must be buy or sell");
+  const d = raw.data ?? {};
+  const big = (v: unknown, name: string) => parseInteger(String(v), `${field}: ${name}`);
+  return {
+    account: raw.account,
+    counterparty: raw.counterparty,
+    side: raw.side,
+    fill: big(raw.fill, "fill"),
+    epochId: big(raw.epochId, "epochId"),
+    signature: String(raw.signature),
+    pending: big(raw.pending, "pending"),
+    data: { newCommitment: big(d.newCommitment, "data.newCommitment"), ephemeralKey: big(d.ephemeralKey, "data.ephemeralKey"), cipher: big(d.cipher, "data.cipher"), flat: d.flat === true, proof: d.proof },
+  };
+}
+
+const trade: Command = {
+  name: "account trade",
+  summary: "settle both legs of a fill in one call",
+  description: "The counterparty's state lives in its own file (it reconciles with 'zkmargin account sync').",
+  options: {
+    leg: { type: "string", value: "MINE", help: "this account's leg (zkmargin account trade-leg)" },
+    counter: { type: "string", value: "THEIRS", help: "the counterparty's leg, signed for this account" },
+  },
+  examples: [`${EX} trade ${CONN} --leg alice.leg --counter bob.leg`],
+  async run({ values }) {
+    const state = stateOf(values);
+    requireState(state.path);
+    const mine = readLeg(required(values, "leg"), "--leg");
+    const theirs = readLeg(required(values, "counter"), "--counter");
+    const { settleTrade } = await import("../../accounts.ts");
+    return withTrader(values, state, async (trader) => {
+      if (mine.account.toLowerCase() !== trader.address.toLowerCase()) throw new ValidationError("--leg", `is account ${mine.account}'s leg, not the signer's (${trader.address})`);
+      if (mine.fill !== theirs.fill) throw new ValidationError("--counter", "commits to another fill than --leg");
+      if (mine.epochId !== theirs.epochId) throw new ValidationError("--counter", "was proven for another epoch than --leg");
+      if (theirs.counterparty.toLowerCase() !== trader.address.toLowerCase()) throw new ValidationError("--counter", `was signed for counterparty ${theirs.counterparty}, not ${trader.address}`);
+      const asLeg = (l: LegFile): TradeLeg => ({ side: l.side, account: l.account, data: l.data, pending: l.pending, fill: l.fill, signature: l.signature });
+      return reportSent(trader, "trade", await settleTrade({ ...asLeg(mine), trader }, asLeg(theirs), mine.epochId));
+    });
+  },
+};
+
+const proveMargin: Command = {
+  name: "account prove-margin",
+  summary: "attest maintenance margin for the latest epoch (as a watchtower with --account)",
+  description: "With --account A, the state file is A's and the signer is A's watchtower (zkmargin account watchtower).",
+  options: { ...PARAMS, account: { type: "string", value: "A", help: "attest for account A as its watchtower" } },
+  examples: [`${EX} prove-margin ${CONN} --params examples/params.json`],
+  async run({ values }) {
+    const state = stateOf(values);
+    const params = readParams(values);
+    const forAccount = str(values, "account");
+    if (forAccount !== undefined) address(forAccount, "--account");
+    requireState(state.path);
+    if (forAccount === undefined) {
+      return withTrader(values, state, async (trader) => {
+        const r = await trader.proveMargin(params);
+        out(json({ account: trader.address, epochId: params.epochId, tx: r.txHash, gasUsed: r.gasUsed }));
+        return EXIT.OK;
+      });
+    }
+    // watchtower mode: the state file is the account's, the signer is the watchtower
+    return connected(values, async ({ provider, accounts }) => {
+      const { StateStore } = await import("../../state.ts");
+      const { bindingOf, MARGIN_DOMAIN } = await import("../../accounts.ts");
+      const { solidityCalldata } = await import("../../../prover/prover.ts");
+      const store = StateStore.open(state.path, state.pass);
+      const a = await accounts.accounts(forAccount);
+      store.recover(BigInt(a.commitment), Number(a.nonce));
+      const prover = await loadMarginProver();
+      const chainId = (await provider.getNetwork()).chainId;
+      const proof = await prover.prove(params, store.state.current.portfolio, "maintenance", bindingOf(MARGIN_DOMAIN, chainId, String(accounts.target), forAccount, BigInt(a.nonce)));
+      const { a: pa, b, c } = await solidityCalldata(proof);
+      const r = await sendTx(accounts, "proveMargin", () => accounts.proveMargin(forAccount, params.epochId, { a: pa, b, c }));
+      out(json({ account: forAccount, epochId: params.epochId, gasUsed: r.gasUsed }));
+      return EXIT.OK;
+    });
+  },
+};
+
+const watchtower: Command = {
+  name: "account watchtower",
+  summary: "allow W to submit margin attestations for this account (never transitions)",
+  options: { address: { type: "string", value: "W", help: "the watchtower's address" } },
+  examples: [`${EX} watchtower ${CONN} --address 0xWatch...`],
+  async run({ values }) {
+    stateOf(values);
+    const watch = address(required(values, "address"), "--address");
+    requireState(required(values, "state"));
+    return connected(values, async ({ accounts }) => {
+      const tx = await sendTx(accounts, "setWatchtower", () => accounts.setWatchtower(watch));
+      out(json({ watchtower: watch, gasUsed: tx.gasUsed }));
+      return EXIT.OK;
+    });
+  },
+};
+
+export const account: Group = {
+  name: "account",
+  summary: "a private margin account: open | show | sync | deposit | withdraw | realize | trade-leg | trade | prove-margin | watchtower",
+  description: `The private state (portfolio and salt) lives in S, encrypted with ZKMARGIN_PASSPHRASE, and is
+never sent anywhere. Pending states are written before a transaction is sent and promoted once it
+is mined; every action first reconciles S with the on-chain commitment. The signer is
+ZKMARGIN_PRIVATE_KEY, else the node's account N (default 0).
+Exit codes: 0 ok, 1 bad input or a contract revert (named), 2 the result would not be healthy
+(nothing is sent), 3 internal error or unreachable node.`,
+  noun: "action",
+  common: { ...CONNECTION, state: { type: "string", value: "S", help: "the encrypted state file (ZKMARGIN_PASSPHRASE)" } },
+  commands: [open, show, sync, transfer("deposit"), transfer("withdraw"), realize, tradeLeg, trade, proveMargin, watchtower],
+};
+
+// ------------------------------------------------------------------------------- keeper and publisher
+
+export const marginCall: Command = {
+  name: "margin-call",
+  summary: "(risk publisher) call margin for the latest epoch",
+  description: "Every account with open exposure must attest margin for the latest epoch within the grace\nperiod. Prints {epochId, deadline, gasUsed}.",
+  options: CONNECTION,
+  examples: ["zkmargin margin-call --deployment d.json"],
+  exits: "0 called, 1 naming the revert, 3 unreachable node.",
+  async run({ values }) {
+    return connected(values, async ({ accounts }) => {
+      const r = await sendTx(accounts, "marginCall", () => accounts.marginCall());
+      out(json({ epochId: BigInt(await accounts.marginCallEpoch()), deadline: BigInt(await accounts.marginCallDeadline()), gasUsed: r.gasUsed }));
+      return EXIT.OK;
+    });
+  },
+};
+
+export const liquidate: Command = {
+  name: "liquidate",
+  summary: "liquidate an account that missed a margin call",
+  description: "Liquidates A if it missed the margin call: frozen, its bond paid to the caller. Prints\n{account, liquidated, bondWei, gasUsed}.",
+  options: { ...CONNECTION, account: { type: "string", value: "A", help: "the account to liquidate" } },
+  examples: ["zkmargin liquidate --deployment d.json --account 0xBob..."],
+  exits: "0 liquidated; 1 naming the revert (GracePeriodRunning, AlreadyAttested, AccountFlat, NotActive, NoMarginCall); 3 unreachable node.",
+  async run({ values }) {
+    const target = address(required(values, "account"), "--account");
+    return connected(values, async ({ accounts }) => {
+      const r = await sendTx(accounts, "liquidate", () => accounts.liquidate(target));
+      out(json({ account: target, liquidated: true, bondWei: BigInt(await accounts.bond()), gasUsed: r.gasUsed }));
+      return EXIT.OK;
+    });
+  },
+};

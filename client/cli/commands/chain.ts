@@ -1,0 +1,114 @@
+// deploy and epoch post: the protocol's contracts and risk epochs over JSON-RPC.
+import { DEFAULT_BOND_WEI, DEFAULT_GRACE_SECONDS, DEFAULT_MAX_AGE_SECONDS, M_ASSETS } from "../../../prover/constants.ts";
+import { ValidationError, validateParams } from "../../../prover/validate.ts";
+import type { Command, Group } from "../command.ts";
+import { address, checkOutPath, EXIT, out, progress, readJsonFile, required, str, writeAtomically, type Values } from "../io.ts";
+import { chainSigner, deployedAddress, deploymentFile } from "./shared.ts";
+import { readLiquidationKey } from "./account.ts";
+
+const DEFAULT_RPC = "http://127.0.0.1:8545";
+const RPC = { rpc: { type: "string", value: "URL", help: `JSON-RPC endpoint (default ${DEFAULT_RPC}, e.g. a local 'npx hardhat node')` } } as const;
+
+function count(values: Values, name: string, dflt: bigint, max: bigint, what: string): bigint {
+  const v = str(values, name) ?? String(dflt);
+  if (!/^[0-9]{1,30}$/.test(v) || BigInt(v) >= max) throw new ValidationError(`--${name}`, `must be ${what}`);
+  return BigInt(v);
+}
+
+export const deploy: Command = {
+  name: "deploy",
+  summary: "deploy the verifiers, the risk epoch registry (and with --accounts the clearinghouse)",
+  description: `Deploys the margin verifier, its wrapper, the Poseidon contracts and the RiskEpochRegistry over
+JSON-RPC. The signer is ZKMARGIN_PRIVATE_KEY if set, else the node's first unlocked account
+(admin and, unless --publisher is given, publisher). Writes the addresses to F (atomically).
+--accounts also deploys the transition verifier and MarginAccounts: KEY is a 'zkmargin keygen'
+file (only its publicKey is read); the collateral tokens default to ${M_ASSETS} test tokens anyone can mint.`,
+  options: {
+    out: { type: "string", value: "F", help: "the deployment file to write" },
+    ...RPC,
+    publisher: { type: "string", value: "ADDRESS", help: "the risk publisher (default: the deployer)" },
+    "max-age": { type: "string", value: "SECONDS", help: `how long an epoch stays fresh (default ${DEFAULT_MAX_AGE_SECONDS})` },
+    accounts: { type: "boolean", help: "also deploy the MarginAccounts clearinghouse" },
+    "liquidation-key": { type: "string", value: "KEY", help: "with --accounts: the liquidation key file (zkmargin keygen)" },
+    tokens: { type: "string", value: "T0,...", help: `with --accounts: ${M_ASSETS} comma-separated ERC-20 addresses` },
+    bond: { type: "string", value: "WEI", help: `with --accounts: the account bond (default ${DEFAULT_BOND_WEI})` },
+    grace: { type: "string", value: "SECONDS", help: `with --accounts: the margin-call grace period (default ${DEFAULT_GRACE_SECONDS})` },
+  },
+  examples: ["zkmargin deploy --out deployment.json", "zkmargin deploy --out d.json --accounts --liquidation-key liquidation-key.json"],
+  exits: "0 deployed, 1 bad input, 3 unreachable node.",
+  async run({ values }) {
+    const outPath = checkOutPath(required(values, "out"), []);
+    const maxAge = count(values, "max-age", DEFAULT_MAX_AGE_SECONDS, 2n ** 64n, "an integer number of seconds below 2^64");
+    const publisher = str(values, "publisher");
+    if (publisher !== undefined) address(publisher, "--publisher");
+    let accounts: import("../../chain.ts").AccountsOptions | undefined;
+    if (values.accounts) {
+      const keyPath = str(values, "liquidation-key");
+      if (!keyPath) throw new ValidationError("--liquidation-key", "is required with --accounts (a 'zkmargin keygen' file or {publicKey: [x, y]})");
+      const liquidationKey = await readLiquidationKey(keyPath);
+      const tokens = str(values, "tokens")?.split(",");
+      if (tokens && (tokens.length !== M_ASSETS || tokens.some((t) => !/^0x[0-9a-fA-F]{40}$/.test(t)))) throw new ValidationError("--tokens", `must be ${M_ASSETS} comma-separated ERC-20 addresses`);
+      const bondWei = count(values, "bond", DEFAULT_BOND_WEI, 10n ** 30n, "a non-negative integer");
+      const gracePeriod = count(values, "grace", DEFAULT_GRACE_SECONDS, 10n ** 30n, "a non-negative integer");
+      if (gracePeriod >= 2n ** 64n) throw new ValidationError("--grace", "must be below 2^64 seconds");
+      accounts = { tokens, bondWei, gracePeriod, liquidationKey };
+    }
+    const rpc = str(values, "rpc") ?? DEFAULT_RPC;
+    const { signer, provider } = await chainSigner(rpc);
+    try {
+      const { deployProtocol } = await import("../../chain.ts");
+      const d = await deployProtocol(signer, { publisher, maxAge, accounts, log: progress });
+      writeAtomically(outPath, `${JSON.stringify({ ...d, rpc }, null, 2)}\n`, "--out");
+      out(JSON.stringify({ out: outPath, chainId: d.chainId, registry: d.contracts.RiskEpochRegistry, wrapper: d.contracts.MarginProofVerifier, accounts: d.contracts.MarginAccounts }));
+      return EXIT.OK;
+    } finally {
+      provider.destroy();
+    }
+  },
+};
+
+const post: Command = {
+  name: "epoch post",
+  summary: "validate a params.json and post it to the deployment's RiskEpochRegistry",
+  description: `Validates P (exit 1 naming the field) and posts it: risk parameters, funding indices and prices
+(--prices-only: prices alone, reusing the posted risk and funding). Checks that the on-chain
+paramsHash equals the locally computed one and prints {epochId, paramsHash, steps: [{step, tx, gasUsed}]}.`,
+  options: {
+    deployment: { type: "string", value: "F", help: "the deployment file (zkmargin deploy)" },
+    params: { type: "string", value: "P", help: "the epoch to post (params.json)" },
+    ...RPC,
+    "prices-only": { type: "boolean", help: "post the prices alone" },
+  },
+  examples: ["zkmargin epoch post --deployment deployment.json --params examples/params.json"],
+  exits: "0 posted; 1 bad input or a registry revert naming the field (e.g. epochId when it does not increase); 3 unreachable node.",
+  async run({ values }) {
+    const params = validateParams(readJsonFile(required(values, "params"), "--params"));
+    const deployment = deploymentFile(required(values, "deployment"));
+    const registryAt = deployedAddress(deployment, "RiskEpochRegistry");
+    const chain = await import("../../chain.ts");
+    const { contractAt } = await import("../../contracts.ts");
+    const { decodeRevert } = await import("../../revert.ts");
+    const rpc = str(values, "rpc") ?? deployment.rpc ?? chain.DEFAULT_RPC;
+    const { signer, provider } = await chainSigner(rpc);
+    try {
+      const registry = await contractAt("RiskEpochRegistry", registryAt, signer);
+      try {
+        out(JSON.stringify(await chain.postEpoch(registry, params, { pricesOnly: values["prices-only"] === true })));
+      } catch (e) {
+        const d = decodeRevert(e, [registry]);
+        if (d) throw new ValidationError(chain.revertField(d.name, d.args), `rejected by the registry: ${d.text}`);
+        throw e;
+      }
+      return EXIT.OK;
+    } finally {
+      provider.destroy();
+    }
+  },
+};
+
+export const epoch: Group = {
+  name: "epoch",
+  summary: "post a risk epoch to a deployed registry (zkmargin epoch post)",
+  noun: "action",
+  commands: [post],
+};

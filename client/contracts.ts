@@ -1,0 +1,104 @@
+// Compiled contract artifacts (ABI, bytecode, library links) by contract name. Read from the
+// Hardhat build in a checkout (compiled on demand), or from dist/contracts/ in an installed
+// package (written by `npm pack`). Nothing here imports Hardhat unless it must compile.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Contract, Interface, type ContractRunner } from "ethers";
+import { PACKAGE_ROOT } from "../prover/artifacts.ts";
+
+export interface ContractArtifact {
+  abi: unknown[];
+  bytecode: string;
+  linkReferences: Record<string, Record<string, Array<{ start: number; length: number }>>>;
+}
+
+/** Where each deployable contract's artifact lives inside the Hardhat build. */
+const BUILD_PATHS: Record<string, string> = {
+  Groth16Verifier: "verifier-contracts/generated/MarginVerifier.sol/Groth16Verifier.json",
+  TransitionVerifier: "verifier-contracts/generated/TransitionVerifier.sol/Groth16Verifier.json",
+  MarginProofVerifier: "verifier-contracts/MarginProofVerifier.sol/MarginProofVerifier.json",
+  RiskEpochRegistry: "verifier-contracts/RiskEpochRegistry.sol/RiskEpochRegistry.json",
+  MarginAccounts: "verifier-contracts/MarginAccounts.sol/MarginAccounts.json",
+  TestToken: "verifier-contracts/test/TestToken.sol/TestToken.json",
+  PoseidonT3: "poseidon-solidity/PoseidonT3.sol/PoseidonT3.json",
+};
+
+/** Every contract the project deploys, including the Poseidon hashers and their data parts. */
+export const DEPLOYABLE = [
+  ...Object.keys(BUILD_PATHS),
+  "PoseidonT6Opt", "PoseidonT6OptData0", "PoseidonT6OptData1",
+  "PoseidonWideT9", "PoseidonWideT9Data0", "PoseidonWideT9Data1",
+  "PoseidonWideT12", "PoseidonWideT12Data0", "PoseidonWideT12Data1", "PoseidonWideT12Data2",
+  "PoseidonWideT17", "PoseidonWideT17Data0", "PoseidonWideT17Data1", "PoseidonWideT17Data2", "PoseidonWideT17Data3", "PoseidonWideT17Data4",
+] as const;
+
+export function buildPath(name: string): string {
+  return (
+    BUILD_PATHS[name] ??
+    (name.startsWith("PoseidonT6Opt")
+      ? `verifier-contracts/generated/PoseidonT6Opt.sol/${name}.json`
+      : `verifier-contracts/generated/PoseidonWide.sol/${name}.json`)
+  );
+}
+
+const BUILD_DIR = join(PACKAGE_ROOT, "build", "hardhat", "artifacts");
+const PACKED_DIR = join(PACKAGE_ROOT, "dist", "contracts");
+const cache = new Map<string, ContractArtifact>();
+let compiled = false;
+
+/** Compile the contracts with Hardhat (a checkout only; cached by Hardhat between runs). */
+export async function compileContracts(): Promise<void> {
+  if (compiled) return;
+  let hre;
+  try {
+    hre = (await import("hardhat")).default;
+  } catch (e) {
+    throw new Error(`the compiled contracts are missing and Hardhat is not installed (${(e as Error).message.split("\n")[0]})`);
+  }
+  await hre.tasks.getTask("build").run({ quiet: true });
+  compiled = true;
+}
+
+/** The artifact of a deployable contract. */
+export async function contractArtifact(name: string): Promise<ContractArtifact> {
+  const hit = cache.get(name);
+  if (hit) return hit;
+  const packed = join(PACKED_DIR, `${name}.json`);
+  const source = join(PACKAGE_ROOT, "verifier-contracts");
+  let file: string;
+  if (existsSync(packed) && !existsSync(join(PACKAGE_ROOT, "hardhat.config.ts"))) file = packed;
+  else {
+    // in a checkout, build first so edited sources are never served from a stale build
+    if (existsSync(source)) await compileContracts();
+    file = join(BUILD_DIR, buildPath(name));
+    if (!existsSync(file) && existsSync(packed)) file = packed;
+  }
+  const a = JSON.parse(readFileSync(file, "utf8")) as ContractArtifact;
+  const artifact = { abi: a.abi, bytecode: a.bytecode, linkReferences: a.linkReferences ?? {} };
+  cache.set(name, artifact);
+  return artifact;
+}
+
+export async function contractInterface(name: string): Promise<Interface> {
+  return new Interface((await contractArtifact(name)).abi as never);
+}
+
+/** A deployed contract by name with its ABI. */
+export async function contractAt(name: string, address: string, runner: ContractRunner): Promise<Contract> {
+  return new Contract(address, (await contractArtifact(name)).abi as never, runner);
+}
+
+/** Replace library placeholders in creation bytecode with deployed addresses. */
+export function linkBytecode(a: ContractArtifact, libraries: Record<string, string>): string {
+  let code = a.bytecode.slice(2);
+  for (const refs of Object.values(a.linkReferences)) {
+    for (const [lib, places] of Object.entries(refs)) {
+      const address = libraries[lib];
+      if (!address) throw new Error(`library ${lib} is not deployed`);
+      for (const { start, length } of places) {
+        code = code.slice(0, start * 2) + address.slice(2).toLowerCase().padStart(length * 2, "0") + code.slice((start + length) * 2);
+      }
+    }
+  }
+  return `0x${code}`;
+}

@@ -1,0 +1,65 @@
+// The embedded local chain: Hardhat 3's in-process EVM (EDR). The only client module that
+// imports Hardhat; the demo, the audit's on-chain checks and the tests start chains here.
+import hre from "hardhat";
+import { DEFAULT_BOND_WEI, DEFAULT_GRACE_SECONDS, DEFAULT_MAX_AGE_SECONDS } from "../prover/constants.ts";
+import type { LiquidationKeyPair } from "../prover/transition/encryption.ts";
+import { deployProtocol, type Deployment } from "./chain.ts";
+import { compileContracts } from "./contracts.ts";
+
+export interface LocalChain {
+  ethers: any;
+  /** the untouched snarkjs Groth16 verifier */
+  verifier: any;
+  /** MarginProofVerifier: field checks and custom-error reverts */
+  wrapper: any;
+  chainId: bigint;
+  close: () => Promise<void>;
+}
+
+/** Compile the contracts (cached), start an in-process chain and deploy the margin verifier. */
+export async function startLocalChain(): Promise<LocalChain> {
+  await compileContracts();
+  const connection = await hre.network.connect();
+  const { ethers } = connection as unknown as { ethers: any };
+  const verifier = await ethers.deployContract("verifier-contracts/generated/MarginVerifier.sol:Groth16Verifier");
+  await verifier.waitForDeployment();
+  const wrapper = await ethers.deployContract("MarginProofVerifier", [await verifier.getAddress()]);
+  await wrapper.waitForDeployment();
+  const chainId = (await ethers.provider.getNetwork()).chainId as bigint;
+  return { ethers, verifier, wrapper, chainId, close: () => connection.close() };
+}
+
+export interface LocalProtocol {
+  ethers: any;
+  chainId: bigint;
+  deployment: Deployment;
+  accounts: any;
+  registry: any;
+  tokens: any[];
+  /** the liquidation key pair (the holder is the insurance process; here: this process) */
+  liquidation: LiquidationKeyPair;
+  close: () => Promise<void>;
+}
+
+/**
+ * An in-process chain with the whole protocol: verifiers, registry, M test tokens and the
+ * MarginAccounts clearinghouse (deployed by the first account, which is also the publisher).
+ */
+export async function startLocalProtocol(opts: { maxAge?: bigint; bondWei?: bigint; gracePeriod?: bigint } = {}): Promise<LocalProtocol> {
+  await compileContracts();
+  const connection = await hre.network.connect();
+  const { ethers } = connection as unknown as { ethers: any };
+  const { liquidationKeyPair } = await import("../prover/transition/encryption.ts");
+  const [admin] = await ethers.getSigners();
+  const liquidation = liquidationKeyPair();
+  const deployment = await deployProtocol(admin, {
+    maxAge: opts.maxAge ?? DEFAULT_MAX_AGE_SECONDS,
+    accounts: { bondWei: opts.bondWei ?? DEFAULT_BOND_WEI, gracePeriod: opts.gracePeriod ?? DEFAULT_GRACE_SECONDS, liquidationKey: liquidation.publicKey },
+  });
+  const c = deployment.contracts;
+  const accounts = await ethers.getContractAt("MarginAccounts", c.MarginAccounts);
+  const registry = await ethers.getContractAt("RiskEpochRegistry", c.RiskEpochRegistry);
+  const tokens = await Promise.all(deployment.accounts!.tokens.map((t: string) => ethers.getContractAt("TestToken", t)));
+  const chainId = (await ethers.provider.getNetwork()).chainId as bigint;
+  return { ethers, chainId, deployment, accounts, registry, tokens, liquidation, close: () => connection.close() };
+}
