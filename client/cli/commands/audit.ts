@@ -1,5 +1,6 @@
 // The auditors' commands: vectors replay, audit, ceremony (tools/ holds their implementation).
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { CIRCUITS, PACKAGE_ROOT, circuitArtifacts, type CircuitName } from "../../../prover/artifacts.ts";
@@ -250,7 +251,9 @@ export const ceremony: Group = {
       },
       async run({ values }) {
         const dir = required(values, "dir");
-        const template = readFileSync(join(PACKAGE_ROOT, "node_modules/snarkjs/templates/verifier_groth16.sol.ejs"), "utf8");
+        // snarkjs's own template, wherever snarkjs is installed (a checkout or beside an installed package)
+        const snarkjsMain = createRequire(import.meta.url).resolve("snarkjs");
+        const template = readFileSync(join(snarkjsMain.slice(0, snarkjsMain.lastIndexOf("/node_modules/snarkjs/") + "/node_modules/snarkjs/".length), "templates/verifier_groth16.sol.ejs"), "utf8");
         const f = await ceremonyStep(async (c) => {
           const t = c.readTranscript(dir);
           return c.ceremonyFinalize({ dir, ptau: required(values, "ptau"), r1cs: r1csFor(values, t.circuit), out: required(values, "out"), solidityTemplate: template });
