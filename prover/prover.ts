@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import * as snarkjs from "snarkjs";
 import { WitnessCalculatorBuilder as witnessCalculatorBuilder } from "circom_runtime";
 import { FIELD_MODULUS } from "./field.ts";
+import { MARGIN_PUBLIC_SIGNALS } from "./constants.ts";
 import { commitment, paramsHash } from "./encoding.ts";
 import { circuitInputs, expectedPublicSignals, type CircuitInputs } from "./inputs.ts";
 import { evaluate } from "./model.ts";
@@ -149,7 +150,7 @@ export class MarginProver extends CircuitProver {
 }
 
 /** Structural check of untrusted proof JSON; returns a reason or null. */
-export function proofShapeError(x: unknown, nPublic = 4): string | null {
+export function proofShapeError(x: unknown, nPublic = MARGIN_PUBLIC_SIGNALS): string | null {
   const isField = (s: unknown) => typeof s === "string" && /^(0|[1-9][0-9]{0,77})$/.test(s);
   if (x === null || typeof x !== "object") return "proof file must be a JSON object";
   const o = x as Record<string, unknown>;

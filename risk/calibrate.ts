@@ -8,6 +8,7 @@
 // the folder is absent, deterministic generated paths (geometric Brownian motion) stand in.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { S_SCENARIOS } from "../prover/constants.ts";
 import { evaluate } from "../prover/model.ts";
 import type { Level, Params, Portfolio, Violation } from "../prover/types.ts";
 
@@ -100,14 +101,14 @@ export interface Calibration {
   horizonHours: number;
   markets: string[];
   assets: Record<string, AssetStats>;
-  /** S = 16 rows of shocks in bps, one column per market (unknown markets: 0) */
+  /** S = S_SCENARIOS rows of shocks in bps, one column per market (unknown markets: 0) */
   scenarios: number[][];
   scenarioNotes: string[];
 }
 
 const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace("T", " ");
 
-export function calibrate(h: History, horizon: number, markets: string[], rows = 16): Calibration {
+export function calibrate(h: History, horizon: number, markets: string[], rows = S_SCENARIOS): Calibration {
   const assets: Record<string, AssetStats> = {};
   const windows: Record<string, Array<{ t: number; r: number }>> = {};
   for (const [a, s] of Object.entries(h.series)) {

@@ -12,6 +12,10 @@ uint256 constant N_MARKETS = 8;
 uint256 constant M_ASSETS = 4;
 /// @dev stress scenarios per risk epoch
 uint256 constant S_SCENARIOS = 16;
+/// @dev public signals of a margin proof
+uint256 constant MARGIN_PUBLIC_SIGNALS = 4;
+/// @dev public signals of a transition proof
+uint256 constant TRANSITION_PUBLIC_SIGNALS = 8;
 /// @dev |size| < 2^40 lots
 uint256 constant SIZE_BITS = 40;
 /// @dev |costBasis| < 2^100 quote units
