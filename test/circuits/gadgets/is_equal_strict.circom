@@ -1,0 +1,8 @@
+pragma circom 2.2.0;
+
+// Gadget test (test/gadgets.test.ts): IsEqualStrict, out = 1 iff a == b.
+// Every input is public so that --O2 keeps it as a wire of the R1CS (a private input that
+// only enters linearly would be substituted away, and the R1CS would no longer bind it).
+include "../../../circuits/lib/range.circom";
+
+component main {public [a, b]} = IsEqualStrict();
