@@ -4,53 +4,38 @@ pragma solidity ^0.8.24;
 import {PoseidonT3} from "poseidon-solidity/PoseidonT3.sol";
 import {PoseidonWideT9, PoseidonWideT12, PoseidonWideT17} from "./generated/PoseidonWide.sol";
 import {PoseidonT6Opt} from "./generated/PoseidonT6Opt.sol";
+import {
+    FIELD_MODULUS, N_MARKETS, M_ASSETS, S_SCENARIOS, BPS_ONE, MAX_SHOCK_BPS, SHOCK_BITS, BPS_BITS, LEVERAGE_BITS,
+    EPOCH_BITS, MARK_BITS, PRICE_E18_BITS, WORD_BITS
+} from "./generated/Constants.sol";
+import {IRiskEpochRegistry} from "./interfaces/IRiskEpochRegistry.sol";
 
-/// Risk epochs for the margin circuit MarginProof(8, 4, 16): a publisher posts risk parameters
-/// (rarely), funding indices (periodically) and prices (often). The registry validates every
-/// bound of the model (docs/SPEC.md §1) — the circuit relies on it (its NOTE) — and computes
-/// the circuit's paramsHash on-chain (docs/SPEC.md §3):
+/// @title RiskEpochRegistry
+/// @author zkmargin
+/// @notice Risk epochs for the margin circuit MarginProof(8, 4, 16): a publisher posts risk
+/// parameters (rarely), funding indices (periodically) and prices (often). The registry validates
+/// every bound of the model (docs/SPEC.md §1) — the circuit relies on it (its NOTE) — and computes
+/// the circuit's paramsHash on-chain (docs/SPEC.md §3).
+/// @dev
 ///   riskHash    = H(depth[8], positionCap[8], riskWords[10])     (PoseidonWideT17 then T12)
 ///   fundingHash = H(fundingIndex[8] mod r)                         (PoseidonWideT9)
 ///   slowHash    = Poseidon2(fundingHash, riskHash)                 (PoseidonT3)
 ///   paramsHash  = Poseidon5(priceWords[4], slowHash)               (PoseidonT6Opt, per price post)
 /// Risk and funding posts take effect with the next price post, which opens a new epoch.
 /// Epochs live in a ring of RING slots; a proof for an epoch older than maxAge is rejected.
-contract RiskEpochRegistry {
-    uint256 public constant N = 8;
-    uint256 public constant M = 4;
-    uint256 public constant S = 16;
+contract RiskEpochRegistry is IRiskEpochRegistry {
+    /// @inheritdoc IRiskEpochRegistry
+    uint256 public constant N = N_MARKETS;
+    /// @inheritdoc IRiskEpochRegistry
+    uint256 public constant M = M_ASSETS;
+    /// @inheritdoc IRiskEpochRegistry
+    uint256 public constant S = S_SCENARIOS;
+    /// @inheritdoc IRiskEpochRegistry
     uint256 public constant RING = 256;
-    uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
-    uint256 internal constant BPS = 10000;
-
-    enum Field {
-        MaxLeverageBps,
-        MaintenanceRateBps,
-        InitialRateBps,
-        ImpactBps,
-        Depth,
-        PositionCap,
-        HaircutBps,
-        Shock,
-        FundingIndex,
-        EpochId,
-        PriceE18
-    }
-
-    struct MarketRisk {
-        uint16 maintenanceRateBps; // 0 <= maintenance <= initial <= 10000
-        uint16 initialRateBps;
-        uint16 impactBps; // <= 10000
-        uint96 depth; // 1 <= depth < 2^96
-        uint40 positionCap; // < 2^40
-    }
-
-    struct RiskParams {
-        uint32 maxLeverageBps; // < 2^32
-        MarketRisk[8] markets;
-        uint16[4] haircutBps; // <= 10000
-        int16[8][16] shocks; // shocks[k][i], |x| <= 10000
-    }
+    /// @dev |shock| <= MAX_SHOCK_BPS, as a signed bound
+    int256 internal constant MAX_SHOCK = int256(MAX_SHOCK_BPS);
+    /// @dev riskWords encode each shock as shock + 2^SHOCK_BITS in SHOCK_BITS + 1 bits
+    int256 internal constant SHOCK_OFFSET = int256(1 << SHOCK_BITS);
 
     struct EpochSlot {
         uint256 paramsHash;
@@ -58,33 +43,28 @@ contract RiskEpochRegistry {
         uint64 postedAt;
     }
 
-    error InvalidParameter(Field field, uint256 index);
-    error NotAdmin(address caller);
-    error NotPublisher(address caller);
-    error RiskNotPosted();
-    error FundingNotPosted();
-    error EpochNotIncreasing(uint64 epochId, uint64 latestEpochId);
-    error UnknownEpoch(uint64 epochId);
-    error StaleEpoch(uint64 epochId, uint256 age, uint256 maxAge);
-    error PoseidonSelfTest(uint256 inputs);
-
-    event PublisherSet(address indexed publisher, bool allowed);
-    event MaxAgeSet(uint256 maxAge);
-    event RiskPosted(uint256 riskHash, uint256 slowHash);
-    event FundingPosted(uint256 fundingHash, uint256 slowHash);
-    event EpochPosted(uint64 indexed epochId, uint256 paramsHash);
-
+    /// @inheritdoc IRiskEpochRegistry
     address public immutable admin;
+    /// @inheritdoc IRiskEpochRegistry
     PoseidonT6Opt public immutable poseidon5;
+    /// @inheritdoc IRiskEpochRegistry
     PoseidonWideT9 public immutable poseidon8;
+    /// @inheritdoc IRiskEpochRegistry
     PoseidonWideT12 public immutable poseidon11;
+    /// @inheritdoc IRiskEpochRegistry
     PoseidonWideT17 public immutable poseidon16;
 
+    /// @inheritdoc IRiskEpochRegistry
     mapping(address => bool) public isPublisher;
+    /// @inheritdoc IRiskEpochRegistry
     uint256 public riskHash;
+    /// @inheritdoc IRiskEpochRegistry
     uint256 public fundingHash;
+    /// @inheritdoc IRiskEpochRegistry
     uint256 public slowHash;
+    /// @inheritdoc IRiskEpochRegistry
     uint64 public latestEpochId;
+    /// @inheritdoc IRiskEpochRegistry
     uint64 public maxAge;
     EpochSlot[RING] internal ring;
 
@@ -133,11 +113,13 @@ contract RiskEpochRegistry {
 
     // ------------------------------------------------------------------ administration
 
+    /// @inheritdoc IRiskEpochRegistry
     function setPublisher(address publisher, bool allowed) external onlyAdmin {
         isPublisher[publisher] = allowed;
         emit PublisherSet(publisher, allowed);
     }
 
+    /// @inheritdoc IRiskEpochRegistry
     function setMaxAge(uint64 maxAge_) external onlyAdmin {
         maxAge = maxAge_;
         emit MaxAgeSet(maxAge_);
@@ -145,27 +127,30 @@ contract RiskEpochRegistry {
 
     // ------------------------------------------------------------------ posting
 
-    /// Validate and hash the slow risk parameters.
+    /// @inheritdoc IRiskEpochRegistry
     function postRisk(RiskParams calldata p) external onlyPublisher returns (uint256 h) {
-        uint256[16] memory wide;
+        uint256[2 * N_MARKETS] memory wide; // depth[N], positionCap[N]
         for (uint256 i = 0; i < N; i++) {
             MarketRisk calldata m = p.markets[i];
             if (m.maintenanceRateBps > m.initialRateBps) revert InvalidParameter(Field.MaintenanceRateBps, i);
-            if (m.initialRateBps > BPS) revert InvalidParameter(Field.InitialRateBps, i);
-            if (m.impactBps > BPS) revert InvalidParameter(Field.ImpactBps, i);
+            if (m.initialRateBps > BPS_ONE) revert InvalidParameter(Field.InitialRateBps, i);
+            if (m.impactBps > BPS_ONE) revert InvalidParameter(Field.ImpactBps, i);
             if (m.depth == 0) revert InvalidParameter(Field.Depth, i);
             wide[i] = m.depth;
             wide[N + i] = m.positionCap;
         }
         for (uint256 j = 0; j < M; j++) {
-            if (p.haircutBps[j] > BPS) revert InvalidParameter(Field.HaircutBps, j);
+            if (p.haircutBps[j] > BPS_ONE) revert InvalidParameter(Field.HaircutBps, j);
         }
         // asset 0 is the settlement asset: realised PnL is credited in its units at par
         if (p.haircutBps[0] != 0) revert InvalidParameter(Field.HaircutBps, 0);
         for (uint256 k = 0; k < S; k++) {
             for (uint256 i = 0; i < N; i++) {
                 int16 x = p.shocks[k][i];
-                if (x > 10000 || x < -10000) revert InvalidParameter(Field.Shock, k * N + i);
+                // constant bounds and indices below N * S: nothing to check at runtime
+                unchecked {
+                    if (x > MAX_SHOCK || x < -MAX_SHOCK) revert InvalidParameter(Field.Shock, k * N + i);
+                }
             }
         }
         uint256[11] memory tail;
@@ -178,13 +163,13 @@ contract RiskEpochRegistry {
         emit RiskPosted(h, slowHash);
     }
 
-    /// Validate and hash the cumulative funding indices (|x| < 2^63).
-    function postFunding(int64[8] calldata fundingIndex) external onlyPublisher returns (uint256 h) {
-        uint256[8] memory f;
+    /// @inheritdoc IRiskEpochRegistry
+    function postFunding(int64[N_MARKETS] calldata fundingIndex) external onlyPublisher returns (uint256 h) {
+        uint256[N_MARKETS] memory f;
         for (uint256 i = 0; i < N; i++) {
             int64 x = fundingIndex[i];
             if (x == type(int64).min) revert InvalidParameter(Field.FundingIndex, i);
-            f[i] = x >= 0 ? uint256(uint64(x)) : R - uint256(uint64(-x));
+            f[i] = x >= 0 ? uint256(uint64(x)) : FIELD_MODULUS - uint256(uint64(-x));
         }
         h = poseidon8.hash(f);
         fundingHash = h;
@@ -192,8 +177,8 @@ contract RiskEpochRegistry {
         emit FundingPosted(h, slowHash);
     }
 
-    /// Open a new epoch with fresh prices (the cheap, frequent post).
-    function postPrices(uint64 epochId, uint48[8] calldata markPrice, uint96[4] calldata priceE18)
+    /// @inheritdoc IRiskEpochRegistry
+    function postPrices(uint64 epochId, uint48[N_MARKETS] calldata markPrice, uint96[M_ASSETS] calldata priceE18)
         external
         onlyPublisher
         returns (uint256 paramsHash)
@@ -206,12 +191,19 @@ contract RiskEpochRegistry {
         // asset 0 is the settlement asset: 1 unit = 1 quote unit
         if (priceE18[0] != 1e18) revert InvalidParameter(Field.PriceE18, 0);
         // priceWords: greedy 253-bit packing of [epochId:64, markPrice:48 x 8, priceE18:96 x 4]
-        uint256 w0 = uint256(epochId) | (uint256(markPrice[0]) << 64) | (uint256(markPrice[1]) << 112)
-            | (uint256(markPrice[2]) << 160);
-        uint256 w1 = uint256(markPrice[3]) | (uint256(markPrice[4]) << 48) | (uint256(markPrice[5]) << 96)
-            | (uint256(markPrice[6]) << 144) | (uint256(markPrice[7]) << 192);
-        uint256 w2 = uint256(priceE18[0]) | (uint256(priceE18[1]) << 96);
-        uint256 w3 = uint256(priceE18[2]) | (uint256(priceE18[3]) << 96);
+        uint256 w0;
+        uint256 w1;
+        uint256 w2;
+        uint256 w3;
+        // shift amounts are constant sums of widths: nothing to check at runtime
+        unchecked {
+            w0 = uint256(epochId) | (uint256(markPrice[0]) << EPOCH_BITS)
+                | (uint256(markPrice[1]) << (EPOCH_BITS + MARK_BITS)) | (uint256(markPrice[2]) << (EPOCH_BITS + 2 * MARK_BITS));
+            w1 = uint256(markPrice[3]) | (uint256(markPrice[4]) << MARK_BITS) | (uint256(markPrice[5]) << (2 * MARK_BITS))
+                | (uint256(markPrice[6]) << (3 * MARK_BITS)) | (uint256(markPrice[7]) << (4 * MARK_BITS));
+            w2 = uint256(priceE18[0]) | (uint256(priceE18[1]) << PRICE_E18_BITS);
+            w3 = uint256(priceE18[2]) | (uint256(priceE18[3]) << PRICE_E18_BITS);
+        }
         paramsHash = poseidon5.hash([w0, w1, w2, w3, slow]);
         EpochSlot storage s = ring[epochId % RING];
         s.paramsHash = paramsHash;
@@ -223,14 +215,14 @@ contract RiskEpochRegistry {
 
     // ------------------------------------------------------------------ reading
 
-    /// paramsHash of an epoch still in the ring (reverts UnknownEpoch otherwise).
+    /// @inheritdoc IRiskEpochRegistry
     function paramsHashOf(uint64 epochId) public view returns (uint256) {
         EpochSlot storage s = ring[epochId % RING];
         if (s.epochId != epochId || s.paramsHash == 0) revert UnknownEpoch(epochId);
         return s.paramsHash;
     }
 
-    /// paramsHash of an epoch no older than maxAge (reverts UnknownEpoch or StaleEpoch).
+    /// @inheritdoc IRiskEpochRegistry
     function freshParamsHash(uint64 epochId) external view returns (uint256) {
         uint256 h = paramsHashOf(epochId);
         uint256 age = block.timestamp - ring[epochId % RING].postedAt;
@@ -238,8 +230,7 @@ contract RiskEpochRegistry {
         return h;
     }
 
-    /// The latest epoch and its paramsHash, if no older than maxAge (reverts StaleEpoch, or
-    /// UnknownEpoch before the first post). One call for verifiers that accept only the latest.
+    /// @inheritdoc IRiskEpochRegistry
     function latestFresh() external view returns (uint64 epochId, uint256 paramsHash) {
         epochId = latestEpochId;
         EpochSlot storage s = ring[epochId % RING];
@@ -249,6 +240,7 @@ contract RiskEpochRegistry {
         if (age > maxAge) revert StaleEpoch(epochId, age, maxAge);
     }
 
+    /// @inheritdoc IRiskEpochRegistry
     function postedAt(uint64 epochId) external view returns (uint64) {
         paramsHashOf(epochId);
         return ring[epochId % RING].postedAt;
@@ -265,16 +257,20 @@ contract RiskEpochRegistry {
     function _riskWords(RiskParams calldata p) internal pure returns (uint256[10] memory words) {
         uint256 w;
         uint256 shift;
-        (words, w, shift) = _push(words, w, shift, p.maxLeverageBps, 32);
+        (words, w, shift) = _push(words, w, shift, p.maxLeverageBps, LEVERAGE_BITS);
         for (uint256 i = 0; i < N; i++) {
-            (words, w, shift) = _push(words, w, shift, p.markets[i].maintenanceRateBps, 14);
-            (words, w, shift) = _push(words, w, shift, p.markets[i].initialRateBps, 14);
-            (words, w, shift) = _push(words, w, shift, p.markets[i].impactBps, 14);
+            (words, w, shift) = _push(words, w, shift, p.markets[i].maintenanceRateBps, BPS_BITS);
+            (words, w, shift) = _push(words, w, shift, p.markets[i].initialRateBps, BPS_BITS);
+            (words, w, shift) = _push(words, w, shift, p.markets[i].impactBps, BPS_BITS);
         }
-        for (uint256 j = 0; j < M; j++) (words, w, shift) = _push(words, w, shift, p.haircutBps[j], 14);
+        for (uint256 j = 0; j < M; j++) (words, w, shift) = _push(words, w, shift, p.haircutBps[j], BPS_BITS);
         for (uint256 k = 0; k < S; k++) {
             for (uint256 i = 0; i < N; i++) {
-                (words, w, shift) = _push(words, w, shift, uint256(int256(p.shocks[k][i]) + 16384), 15);
+                // |shock| <= MAX_SHOCK_BPS was validated: the offset value and the width cannot overflow
+                unchecked {
+                    (words, w, shift) =
+                        _push(words, w, shift, uint256(int256(p.shocks[k][i]) + SHOCK_OFFSET), SHOCK_BITS + 1);
+                }
             }
         }
     }
@@ -284,7 +280,7 @@ contract RiskEpochRegistry {
         pure
         returns (uint256[10] memory, uint256, uint256)
     {
-        if (shift + width > 253) {
+        if (shift + width > WORD_BITS) {
             w++;
             shift = 0;
         }

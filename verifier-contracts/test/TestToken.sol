@@ -3,7 +3,9 @@ pragma solidity ^0.8.24;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
-/// Collateral token for tests and the demo: an OpenZeppelin ERC-20 anyone can mint.
+/// @title TestToken
+/// @author zkmargin
+/// @notice Collateral token for tests and the demo: an OpenZeppelin ERC-20 anyone can mint.
 contract TestToken is ERC20 {
     uint8 private immutable _decimals;
 
@@ -11,10 +13,15 @@ contract TestToken is ERC20 {
         _decimals = decimals_;
     }
 
+    /// @notice Decimals of the token, set at construction.
+    /// @return the decimals
     function decimals() public view override returns (uint8) {
         return _decimals;
     }
 
+    /// @notice Mints `amount` to `to`; anyone may call.
+    /// @param to the recipient
+    /// @param amount the amount
     function mint(address to, uint256 amount) external {
         _mint(to, amount);
     }

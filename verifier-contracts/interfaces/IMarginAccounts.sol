@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IRiskEpochRegistry} from "./IRiskEpochRegistry.sol";
+import {IMarginGroth16} from "./IMarginGroth16.sol";
+import {ITransitionGroth16} from "./ITransitionGroth16.sol";
+
+/// @title IMarginAccounts
+/// @author zkmargin
+/// @notice Private margin accounts (docs/PROTOCOL.md): the clearinghouse. An account is its
+/// owner's address with a hidden portfolio commitment, a nonce and a status. The commitment
+/// changes only through a proof of the Transition circuit (deposit, withdraw, trade legs, PnL
+/// realisation); margin is attested with a maintenance-level MarginProof for a fresh epoch.
+/// After a margin call, an account with open exposure that does not attest within the grace
+/// period can be liquidated by anyone.
+/// @dev Op word of a transition: op = kind + 2^3 * asset + 2^8 * flat + 2^9 * amount
+/// (OP_* in generated/Constants.sol); context = op + 2^105 * binding.
+interface IMarginAccounts {
+    /// @notice Lifecycle of an account: never opened, open, or frozen by a liquidation.
+    enum Status {
+        None,
+        Active,
+        Frozen
+    }
+
+    /// @notice A Groth16 proof as snarkjs exports it for Solidity.
+    /// @param a proof element A (G1 point)
+    /// @param b proof element B (G2 point)
+    /// @param c proof element C (G1 point)
+    struct Proof {
+        uint256[2] a;
+        uint256[2][2] b;
+        uint256[2] c;
+    }
+
+    /// @notice What a transition publishes besides the values the contract derives itself.
+    /// @param newCommitment commitment of the portfolio after the transition (< r)
+    /// @param ephemeralKey the transition log's ephemeral public key x-coordinate (< r)
+    /// @param cipher the transition log's ciphertext element (< r)
+    /// @param flat whether the new portfolio has no size and no cost basis in any market
+    /// @param proof the Transition proof
+    struct TransitionData {
+        uint256 newCommitment;
+        uint256 ephemeralKey;
+        uint256 cipher;
+        bool flat;
+        Proof proof;
+    }
+
+    /// @notice One side of a trade: the account and its transition.
+    /// @param account owner of the leg
+    /// @param t the leg's transition
+    struct TradeLeg {
+        address account;
+        TransitionData t;
+    }
+
+    /// @notice The caller does not own the account.
+    /// @param caller msg.sender
+    error NotOwner(address caller);
+    /// @notice The account is not Active (never opened, or frozen).
+    /// @param account the account
+    error NotActive(address account);
+    /// @notice open() was called for an account that already exists.
+    /// @param account the account
+    error AlreadyOpen(address account);
+    /// @notice open() was sent a value other than the bond.
+    /// @param sent msg.value
+    /// @param required the bond
+    error WrongBond(uint256 sent, uint256 required);
+    /// @notice The asset index is not one of the M collateral assets.
+    /// @param asset the asset index
+    error InvalidAsset(uint256 asset);
+    /// @notice The amount is 0 or does not fit the op word (>= 2^96).
+    /// @param amount the amount
+    error InvalidAmount(uint256 amount);
+    /// @notice The call needs the latest epoch.
+    /// @param epochId the epoch given
+    /// @param latestEpochId the registry's latest epoch
+    error NotLatestEpoch(uint64 epochId, uint64 latestEpochId);
+    /// @notice A caller-supplied public input is not below the field modulus r.
+    /// @param index position of the input among the circuit's public signals
+    /// @param value the input
+    error PublicInputNotInField(uint256 index, uint256 value);
+    /// @notice The proof does not verify against the stored and derived public inputs.
+    error InvalidProof();
+    /// @notice The fill was settled before (fills are nullifiers).
+    /// @param fill the fill commitment
+    error FillAlreadySettled(uint256 fill);
+    /// @notice The fill commitment is 0 or not below r.
+    error InvalidFill();
+    /// @notice Both legs of a trade name the same account.
+    error SameAccount();
+    /// @notice The caller may not submit this call for the account.
+    /// @param caller msg.sender
+    error NotAuthorized(address caller);
+    /// @notice The counterparty's signature is malformed or not by the other leg's owner.
+    error InvalidSignature();
+    /// @notice Only a risk publisher of the registry may call margin.
+    /// @param caller msg.sender
+    error NotPublisher(address caller);
+    /// @notice No margin call is in force.
+    error NoMarginCall();
+    /// @notice The margin call's grace period has not ended.
+    /// @param deadline end of the grace period (unix seconds)
+    error GracePeriodRunning(uint256 deadline);
+    /// @notice The account attested for the margin call's epoch or later.
+    /// @param account the account
+    /// @param epochId its latest attested epoch
+    error AlreadyAttested(address account, uint64 epochId);
+    /// @notice A flat account has no exposure and cannot be liquidated.
+    /// @param account the account
+    error AccountFlat(address account);
+    /// @notice The token did not move exactly the amount (fee-on-transfer tokens are refused).
+    /// @param expected the amount
+    /// @param received the balance change of the contract
+    error TransferMismatch(uint256 expected, uint256 received);
+    /// @notice The bond could not be paid to the keeper.
+    error BondTransferFailed();
+    /// @notice The liquidation key is not a point of Baby Jubjub with x != 0.
+    error InvalidLiquidationKey();
+
+    /// @notice An account was opened with the empty portfolio.
+    /// @param account the owner
+    /// @param bond the bond paid (wei)
+    event AccountOpened(address indexed account, uint256 bond);
+    /// @notice The account's watchtower changed.
+    /// @param account the owner
+    /// @param watchtower the new watchtower (address(0): none)
+    event WatchtowerSet(address indexed account, address watchtower);
+    /// @notice A transition was applied to the account.
+    /// @param account the owner
+    /// @param nonce the account's nonce before the transition
+    /// @param epochId the epoch the proof used
+    /// @param op the op word: kind + 2^3 * asset + 2^8 * flat + 2^9 * amount
+    /// @param fill the fill commitment of a trade leg, 0 otherwise
+    /// @param newCommitment the account's new commitment
+    /// @param ephemeralKey the transition log's ephemeral public key x-coordinate
+    /// @param cipher the transition log's ciphertext element
+    event Transition(
+        address indexed account, uint64 nonce, uint64 epochId, uint256 op, uint256 fill,
+        uint256 newCommitment, uint256 ephemeralKey, uint256 cipher
+    );
+    /// @notice The account proved maintenance margin for the epoch.
+    /// @param account the owner
+    /// @param epochId the epoch
+    event MarginAttested(address indexed account, uint64 epochId);
+    /// @notice A risk publisher called margin for the epoch.
+    /// @param epochId the latest fresh epoch at the call
+    /// @param deadline end of the grace period (unix seconds)
+    event MarginCall(uint64 indexed epochId, uint256 deadline);
+    /// @notice The account was frozen and its bond paid to the keeper.
+    /// @param account the owner
+    /// @param keeper the caller, who receives the bond
+    /// @param commitment the frozen commitment
+    /// @param nonce the frozen nonce
+    /// @param bond the bond paid (wei)
+    event Liquidated(address indexed account, address indexed keeper, uint256 commitment, uint64 nonce, uint256 bond);
+
+    /// @notice Number of collateral assets.
+    /// @return M_ASSETS
+    function M() external view returns (uint256);
+
+    /// @notice Commitment of the empty portfolio with salt 0 (prover/transition.ts emptyPortfolio).
+    /// @return the commitment every account starts from
+    function EMPTY_COMMITMENT() external view returns (uint256);
+
+    /// @notice Domain of the binding carried by transition proofs.
+    /// @return keccak256("zkmargin.transition.v1")
+    function TRANSITION_DOMAIN() external view returns (bytes32);
+
+    /// @notice Domain of the binding carried by margin proofs.
+    /// @return keccak256("zkmargin.margin.v1")
+    function MARGIN_DOMAIN() external view returns (bytes32);
+
+    /// @notice The risk epoch registry whose paramsHash every proof uses.
+    /// @return the registry
+    function registry() external view returns (IRiskEpochRegistry);
+
+    /// @notice The generated margin circuit verifier.
+    /// @return the verifier
+    function marginVerifier() external view returns (IMarginGroth16);
+
+    /// @notice The generated Transition circuit verifier.
+    /// @return the verifier
+    function transitionVerifier() external view returns (ITransitionGroth16);
+
+    /// @notice The bond (wei) each account deposits at open() and a liquidation pays the keeper.
+    /// @return the bond
+    function bond() external view returns (uint256);
+
+    /// @notice Seconds between a margin call and the first possible liquidation.
+    /// @return the grace period
+    function gracePeriod() external view returns (uint64);
+
+    /// @notice x-coordinate of the liquidation key K (Baby Jubjub).
+    /// @return K.x
+    function liquidationKeyX() external view returns (uint256);
+
+    /// @notice y-coordinate of the liquidation key K (Baby Jubjub).
+    /// @return K.y
+    function liquidationKeyY() external view returns (uint256);
+
+    /// @notice Poseidon(K.x, K.y): the Transition circuit's keyHash public input.
+    /// @return the key hash
+    function liquidationKeyHash() external view returns (uint256);
+
+    /// @notice The public state of an account.
+    /// @param account the owner
+    /// @return commitment the portfolio commitment
+    /// @return nonce the number of transitions so far
+    /// @return lastAttestedEpoch the latest epoch for which health was proven
+    /// @return status None, Active or Frozen
+    /// @return isFlat whether the last transition proved every size and cost basis 0
+    function accounts(address account)
+        external
+        view
+        returns (uint256 commitment, uint64 nonce, uint64 lastAttestedEpoch, Status status, bool isFlat);
+
+    /// @notice The address allowed to attest margin for the account (never to transition it).
+    /// @param account the owner
+    /// @return the watchtower, or address(0)
+    function watchtower(address account) external view returns (address);
+
+    /// @notice Whether a fill commitment has been settled.
+    /// @param fill the fill commitment
+    /// @return true once the fill settled
+    function fillSettled(uint256 fill) external view returns (bool);
+
+    /// @notice Epoch of the latest margin call (0 before the first).
+    /// @return the epoch
+    function marginCallEpoch() external view returns (uint64);
+
+    /// @notice End of the latest margin call's grace period (0 before the first).
+    /// @return unix seconds
+    function marginCallDeadline() external view returns (uint64);
+
+    /// @notice The ERC-20 token of a collateral asset.
+    /// @param asset the asset index (< M)
+    /// @return the token (reverts InvalidAsset otherwise)
+    function token(uint256 asset) external view returns (IERC20);
+
+    /// @notice Opens msg.sender's account with the empty portfolio; msg.value must equal the bond.
+    function open() external payable;
+
+    /// @notice Sets msg.sender's watchtower: it may submit margin attestations, never transitions.
+    /// @param watchtower_ the watchtower (address(0) removes it)
+    function setWatchtower(address watchtower_) external;
+
+    /// @notice The binding every proof for (account, nonce) must carry: keccak256(abi.encode(
+    /// domain, chainId, this, account, nonce)). Margin proofs carry it mod r; transition proofs
+    /// carry its top 106 bits inside `context`.
+    /// @param domain MARGIN_DOMAIN or TRANSITION_DOMAIN
+    /// @param account the owner
+    /// @param nonce the account's nonce
+    /// @return the hash mod r
+    function bindingOf(bytes32 domain, address account, uint64 nonce) external view returns (uint256);
+
+    /// @notice The Transition circuit's context input:
+    /// op + 2^105 * (keccak256(abi.encode(TRANSITION_DOMAIN, chainId, this, account, nonce)) >> 150).
+    /// @param op the op word
+    /// @param account the owner
+    /// @param nonce the account's nonce
+    /// @return the context
+    function contextOf(uint256 op, address account, uint64 nonce) external view returns (uint256);
+
+    /// @notice Deposits `amount` of `asset`, pulled from msg.sender; any known epoch (no margin check).
+    /// @param asset the asset index (< M)
+    /// @param amount the amount (0 < amount < 2^96)
+    /// @param epochId an epoch still in the registry's ring
+    /// @param t the transition
+    function deposit(uint256 asset, uint256 amount, uint64 epochId, TransitionData calldata t) external;
+
+    /// @notice Withdraws `amount` of `asset` to msg.sender; the proof shows the rest healthy at
+    /// the initial level for the latest epoch.
+    /// @param asset the asset index (< M)
+    /// @param amount the amount (0 < amount < 2^96)
+    /// @param epochId the latest fresh epoch
+    /// @param t the transition
+    function withdraw(uint256 asset, uint256 amount, uint64 epochId, TransitionData calldata t) external;
+
+    /// @notice Realises the PnL of one hidden market into asset 0 (initial level, latest epoch).
+    /// @param epochId the latest fresh epoch
+    /// @param t the transition
+    function realize(uint64 epochId, TransitionData calldata t) external;
+
+    /// @notice Settles a privately agreed fill: both legs in one call. msg.sender owns one leg;
+    /// the other owner authorises its own leg with an EIP-191 signature of tradeDigest(fill,
+    /// account, nonce, msg.sender, side, epochId, legHash(leg)).
+    /// @param buyer the buying leg
+    /// @param seller the selling leg
+    /// @param fill the fill commitment Poseidon(market, size, price, salt) (0 < fill < r)
+    /// @param epochId the latest fresh epoch
+    /// @param signature the other leg owner's signature
+    function trade(
+        TradeLeg calldata buyer,
+        TradeLeg calldata seller,
+        uint256 fill,
+        uint64 epochId,
+        bytes calldata signature
+    ) external;
+
+    /// @notice What the leg that does not send the call signs (as an EIP-191 personal message):
+    /// the fill, its own account and nonce, the counterparty that may submit, its side, the epoch
+    /// and its own leg (so nobody can pair the signature with another leg or counterparty).
+    /// @param fill the fill commitment
+    /// @param account the signing leg's owner
+    /// @param nonce the signing account's current nonce
+    /// @param counterparty the account that submits the trade
+    /// @param isBuyer whether the signing leg buys
+    /// @param epochId the epoch of the trade
+    /// @param leg legHash of the signing leg's transition
+    /// @return the digest
+    function tradeDigest(
+        uint256 fill,
+        address account,
+        uint64 nonce,
+        address counterparty,
+        bool isBuyer,
+        uint64 epochId,
+        bytes32 leg
+    ) external view returns (bytes32);
+
+    /// @notice keccak256 of what a leg publishes (its proof included).
+    /// @param t the leg's transition
+    /// @return the hash
+    function legHash(TransitionData calldata t) external pure returns (bytes32);
+
+    /// @notice Records a maintenance-level margin proof of the account's current commitment for
+    /// a fresh epoch (normally the latest; any epoch within maxAge). Only attestations for the
+    /// margin call's epoch or later count against liquidation. The owner or its watchtower may
+    /// submit it.
+    /// @param account the owner
+    /// @param epochId a fresh epoch
+    /// @param p the margin proof
+    function proveMargin(address account, uint64 epochId, Proof calldata p) external;
+
+    /// @notice A risk publisher calls margin: every account with open exposure must attest for
+    /// the latest fresh epoch (or later) within the grace period.
+    function marginCall() external;
+
+    /// @notice Liquidates an account that has open exposure and did not attest for the margin
+    /// call's epoch before its deadline: the account is frozen (its commitment and custody stay
+    /// for the insurance hand-over) and its bond pays the caller.
+    /// @param account the owner
+    function liquidate(address account) external;
+
+    /// @notice Whether liquidate(account) would succeed now.
+    /// @param account the owner
+    /// @return true iff the account can be liquidated
+    function isLiquidatable(address account) external view returns (bool);
+}
