@@ -286,8 +286,8 @@ template ParamsHash(N, M, S) {
 // MarginProof(N, M, S): a hidden portfolio of N perpetual positions and M collateral assets is
 // healthy at `level` (0 = maintenance, 1 = initial) under the risk epoch hashed in `paramsHash`,
 // against S stress scenarios. The TypeScript reference of the same model is prover/model.ts;
-// docs/SPEC.md states every formula, encoding and bit width, and docs/AUDIT-MAP in SPEC.md maps
-// each to the lines below.
+// docs/SPEC.md states every formula, encoding and bit width, and docs/AUDIT.md maps each to
+// the templates and sections of this file.
 //
 // Public signals, in order: [commitment, paramsHash, level, binding].
 //
@@ -303,6 +303,16 @@ template ParamsHash(N, M, S) {
 // A verifier must only accept a paramsHash computed from parameters validated against every
 // bound of docs/SPEC.md (the on-chain epoch registry does this when an epoch is posted).
 // The width analysis that makes the arithmetic wrap-free relies on depth and fundingIndex.
+//
+// Audit tags (read by `zkmargin audit`; grammar in docs/AUDIT.md, "Audit tags"): the bound
+// after each dash is validated with the epoch, outside the circuit.
+// @audit caller-obligation: depth — 1 <= depth_i < 2^96; hashed into paramsHash, never checked
+// @audit caller-obligation: fundingIndex — |fundingIndex_i| < 2^63; hashed, never checked
+// @audit caller-obligation: positionCap — positionCap_i < 2^40; checked only against |s_i|
+// @audit caller-obligation: maintenanceRateBps — <= initialRateBps; checked to < 2^14 only
+// @audit caller-obligation: initialRateBps — <= 10000; checked to < 2^14 only
+// @audit caller-obligation: impactBps, haircutBps — <= 10000; checked to < 2^14 only
+// @audit caller-obligation: shocks — |shock| <= 10000; checked to -2^14 <= x < 2^14 only
 template MarginProof(N, M, S) {
     // ---------------------------------------------------------------- public
     signal input level;             // 0 = maintenance, 1 = initial

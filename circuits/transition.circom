@@ -8,8 +8,9 @@ include "circomlib/circuits/poseidon.circom";
 include "margin.circom";
 
 // Transition(N, M, S): one proven change of a private account, old commitment -> new
-// commitment. The TypeScript reference is prover/transition.ts (applyTransition); docs/SPEC.md
-// ("Transitions") and docs/PROTOCOL.md state the same rules.
+// commitment. The TypeScript reference is prover/transition/, one file per section below (each
+// section header names its twin; applyTransition is in rule.ts); docs/SPEC.md ("Transitions")
+// and docs/PROTOCOL.md state the same rules.
 //
 // Public signals, in order (8; each costs ~6.3k gas to verify, so context data is packed):
 //   [oldCommitment, newCommitment, paramsHash, context, fill, keyHash, ephemeralKey, cipher]
@@ -47,7 +48,22 @@ include "margin.circom";
 // FIELD ELEMENTS BY DESIGN: fillSalt liquidationKey fillMarket
 //   fillSalt is hashed into fill (any field element); liquidationKey is curve-checked and hashed
 //   into keyHash; fillMarket is pinned to 0..N-1 by the one-hot selector (marketCount === 1).
+//
+// Audit tags (read by `zkmargin audit`; grammar in docs/AUDIT.md, "Audit tags"); the epoch
+// parameters carry MarginProof's caller obligations (the bound after the dash is validated with
+// the epoch, outside the circuit):
+// @audit by-design: fillSalt — hashed into fill; any field element is fine
+// @audit by-design: liquidationKey — on the curve (BabyCheck), K.x != 0, hashed into keyHash
+// @audit by-design: fillMarket — pinned to 0..N-1 by the one-hot selector (marketCount === 1)
+// @audit caller-obligation: depth — 1 <= depth_i < 2^96; hashed into paramsHash, never checked
+// @audit caller-obligation: fundingIndex — |fundingIndex_i| < 2^63; hashed, never checked
+// @audit caller-obligation: positionCap — positionCap_i < 2^40; checked only against |s_i|
+// @audit caller-obligation: maintenanceRateBps — <= initialRateBps; checked to < 2^14 only
+// @audit caller-obligation: initialRateBps — <= 10000; checked to < 2^14 only
+// @audit caller-obligation: impactBps, haircutBps — <= 10000; checked to < 2^14 only
+// @audit caller-obligation: shocks — |shock| <= 10000; checked to -2^14 <= x < 2^14 only
 template Transition(N, M, S) {
+    // the inputs, in the order of their TypeScript twin prover/transition/inputs.ts
     // ---------------------------------------------------------------- public
     signal input oldCommitment;
     signal input newCommitment;
@@ -88,6 +104,7 @@ template Transition(N, M, S) {
     signal input liquidationKey[2];
 
     // ================================================================ context = op + 2^105 * binding
+    // TypeScript twin: prover/transition/op.ts
     component opBits = Num2Bits(OP_BITS() + BINDING_BITS());
     opBits.in <== context;
     var kind = 0;
@@ -129,6 +146,7 @@ template Transition(N, M, S) {
     signal transferDelta <== (isDeposit - isWithdraw) * amount;
 
     // ================================================================ fill
+    // TypeScript twin: prover/transition/op.ts
     // market m < N (exactly one selector) for BUY/SELL/REALIZE, m = 0 otherwise;
     // 0 < q < 2^40 and px < 2^48 for BUY/SELL, q = px = fillSalt = 0 otherwise
     component marketSel[N];
@@ -155,6 +173,7 @@ template Transition(N, M, S) {
     fill === isTrade * fillHash.out;
 
     // ================================================================ new portfolio
+    // TypeScript twin: prover/transition/rule.ts
     signal settleFunding[N];    // s_i * (F_i - f_i)
     signal settled[N];          // c_i after funding settlement
     signal selectedSize[N];     // sel_i * q
@@ -222,6 +241,7 @@ template Transition(N, M, S) {
     flat === 1 - anyOpen.out;
 
     // ================================================================ initial margin
+    // TypeScript twin: prover/transition/rule.ts
     // WITHDRAW, BUY, SELL and REALIZE leave the account healthy at the initial level. DEPOSIT
     // is never refused: it checks the empty portfolio instead (always healthy).
     signal enforce <== 1 - isDeposit;
@@ -272,6 +292,7 @@ template Transition(N, M, S) {
     paramsHash === params.out;
 
     // ================================================================ encryption
+    // TypeScript twin: prover/transition/encryption.ts (replay: prover/transition/replay.ts)
     component keyHasher = Poseidon(2);
     keyHasher.inputs <== liquidationKey;
     keyHash === keyHasher.out;
@@ -298,6 +319,7 @@ template Transition(N, M, S) {
     cipher === fillMarket + fillSize * 2 ** PAYLOAD_SIZE_SHIFT() + fillPrice * 2 ** PAYLOAD_PRICE_SHIFT() + padHash.out;
 
     // ================================================================ commitments
+    // TypeScript twin: prover/transition/inputs.ts
     component oldCommit = PortfolioCommitment(N, M);
     oldCommit.sizes <== sizes;
     oldCommit.costBasis <== costBasis;
