@@ -35,7 +35,7 @@ export const LEVERAGE_BITS = 32; // maxLeverageBps < 2^32
 export const DEPTH_BITS = 96; // 1 <= depth < 2^96 (validated, not checked in-circuit)
 export const CAP_BITS = 40; // positionCap < 2^40 (validated; compared against |size| < 2^40)
 export const BPS_BITS = 14; // in-circuit bound of each bps field when packed (< 16384)
-export const SHOCK_BITS = 14; // in-circuit bound |shock| <= 2^14 (shock + 2^14 packed in 15 bits)
+export const SHOCK_BITS = 14; // in-circuit bound -2^14 <= shock < 2^14 (shock + 2^14 packed in 15 bits)
 export const WORD_BITS = 253; // packed words carry at most 253 bits, so every word is < r
 export const EPHEMERAL_BITS = 251; // ephemeral encryption scalar e < 2^251 (l ~ 2^250.6)
 
@@ -110,7 +110,7 @@ export const SHARED: ReadonlyArray<{ name: string; value: bigint; doc: string; c
   { name: "DEPTH_BITS", value: BigInt(DEPTH_BITS), doc: "depth < 2^96 (validated, NOT checked in-circuit)" },
   { name: "CAP_BITS", value: BigInt(CAP_BITS), doc: "positionCap < 2^40" },
   { name: "BPS_BITS", value: BigInt(BPS_BITS), doc: "in-circuit bound of every bps field (< 16384)" },
-  { name: "SHOCK_BITS", value: BigInt(SHOCK_BITS), doc: "in-circuit bound |shock| <= 2^14 (encoded shock + 2^14)" },
+  { name: "SHOCK_BITS", value: BigInt(SHOCK_BITS), doc: "in-circuit bound -2^14 <= shock < 2^14 (encoded shock + 2^14)" },
   { name: "WORD_BITS", value: BigInt(WORD_BITS), doc: "packed words carry at most 253 bits (< r)" },
   { name: "EPHEMERAL_BITS", value: BigInt(EPHEMERAL_BITS), doc: "ephemeral scalar e < 2^251" },
   { name: "BPS_ONE", value: BPS_ONE, doc: "1 in basis points" },

@@ -1,5 +1,5 @@
 // Derived bit widths of the zkmargin v1 model: the TypeScript twin of circuits/lib/widths.circom
-// (test/constants.test.ts compiles the circom functions and compares every value). Input widths
+// (test/gadgets.test.ts compiles the circom functions and compares every value). Input widths
 // are shared constants (prover/constants.ts, generated into circom and Solidity); docs/SPEC.md
 // derives each width.
 import { LEVERAGE_BITS, MARK_BITS, SHOCK_BITS, SIZE_BITS } from "./constants.ts";

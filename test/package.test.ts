@@ -70,6 +70,17 @@ describe("installed package (npm pack, install into an empty folder)", function 
     expect(bad.stderr).to.contain("--params").and.not.contain("    at ");
   });
 
+  it("the library imports as zkmargin/prover and evaluates the example", () => {
+    const code = `import { report, validateParams, validatePortfolio } from "zkmargin/prover";
+import { readFileSync } from "node:fs";
+const r = report(validateParams(JSON.parse(readFileSync("params.json", "utf8"))), validatePortfolio(JSON.parse(readFileSync("portfolio.json", "utf8"))), "initial");
+console.log(JSON.stringify({ healthy: r.healthy }));`;
+    writeFileSync(join(work, "use.mjs"), code);
+    const r = spawnSync(process.execPath, ["use.mjs"], { cwd: work, encoding: "utf8" });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(JSON.parse(r.stdout)).to.deep.equal({ healthy: true });
+  });
+
   it("vectors replay of the published vectors shipped in the package", () => {
     const r = run("vectors", "replay", join("node_modules", "zkmargin", "test", "vectors", "margin"));
     expect(r.code, r.stderr).to.equal(0);

@@ -17,7 +17,7 @@ function LEVERAGE_BITS() { return 32; }       // maxLeverageBps < 2^32
 function DEPTH_BITS() { return 96; }          // depth < 2^96 (validated, NOT checked in-circuit)
 function CAP_BITS() { return 40; }            // positionCap < 2^40
 function BPS_BITS() { return 14; }            // in-circuit bound of every bps field (< 16384)
-function SHOCK_BITS() { return 14; }          // in-circuit bound |shock| <= 2^14 (encoded shock + 2^14)
+function SHOCK_BITS() { return 14; }          // in-circuit bound -2^14 <= shock < 2^14 (encoded shock + 2^14)
 function WORD_BITS() { return 253; }          // packed words carry at most 253 bits (< r)
 function EPHEMERAL_BITS() { return 251; }     // ephemeral scalar e < 2^251
 function BPS_ONE() { return 10000; }          // 1 in basis points

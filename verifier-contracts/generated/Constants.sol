@@ -38,7 +38,7 @@ uint256 constant DEPTH_BITS = 96;
 uint256 constant CAP_BITS = 40;
 /// @dev in-circuit bound of every bps field (< 16384)
 uint256 constant BPS_BITS = 14;
-/// @dev in-circuit bound |shock| <= 2^14 (encoded shock + 2^14)
+/// @dev in-circuit bound -2^14 <= shock < 2^14 (encoded shock + 2^14)
 uint256 constant SHOCK_BITS = 14;
 /// @dev packed words carry at most 253 bits (< r)
 uint256 constant WORD_BITS = 253;
