@@ -64,13 +64,15 @@ async function proofArg(p: MarginProof): Promise<ProofArg> {
   return { a, b, c };
 }
 
-async function send(contract: Contract, what: string, f: () => Promise<any>): Promise<Sent> {
+async function send(contract: Contract, what: string, f: () => Promise<any>, progress: (s: string) => void = () => {}, decoders: Contract[] = []): Promise<Sent> {
   let tx;
+  progress(`sending ${what}`);
   try {
     tx = await f();
   } catch (e) {
-    throw new ContractRevert(what, revertMessage(e, [contract]));
+    throw new ContractRevert(what, revertMessage(e, [contract, ...decoders]));
   }
+  progress(`sent ${what} ${tx.hash}, waiting for inclusion`);
   const r = await tx.wait();
   if (!r || r.status !== 1) throw new ContractRevert(what, "transaction failed");
   return { txHash: tx.hash, gasUsed: r.gasUsed as bigint, calldata: tx.data as string, logs: r.logs.map((l: { data: string; topics: string[] }) => l.data + l.topics.join("")) };
@@ -85,6 +87,10 @@ export class Trader {
   readonly store: StateStore;
   readonly liquidationKey: Point;
   readonly chainId: bigint;
+  /** progress lines of the slow steps (proving, sending, waiting for inclusion); silent by default */
+  progress: (s: string) => void = () => {};
+  /** contracts whose errors a revert may carry besides MarginAccounts' (tokens, registry) */
+  decoders: Contract[] = [];
 
   private constructor(signer: Signer, address: string, accounts: Contract, provers: Provers, store: StateStore, key: Point, chainId: bigint) {
     this.signer = signer;
@@ -151,7 +157,10 @@ export class Trader {
     await this.checkEpoch(params);
     const nonce = await this.nonce();
     const binding = transitionBinding(this.chainId, await this.accounts.getAddress(), this.address, nonce);
+    this.progress(`proving ${describeOp(op)} (transition circuit, a few seconds)`);
+    const started = Date.now();
     const { proof, prepared } = await this.provers.transition.prove({ params, old: this.portfolio, op, binding, liquidationKey: this.liquidationKey });
+    this.progress(`proved in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const pending = this.store.addPending(prepared.next, Number(nonce) + 1, describeOp(op));
     const data: TransitionData = {
       newCommitment: pending.commitment,
@@ -166,7 +175,7 @@ export class Trader {
   private async finish(pending: bigint, what: string, f: () => Promise<any>): Promise<Sent> {
     let sent: Sent;
     try {
-      sent = await send(this.accounts, what, f);
+      sent = await send(this.accounts, what, f, this.progress, this.decoders);
     } catch (e) {
       this.store.dropPending(pending);
       throw e;
@@ -177,6 +186,7 @@ export class Trader {
 
   async deposit(asset: number, amount: bigint, params: Params): Promise<Sent> {
     const token = new Contract(await this.accounts.token(asset), ["function approve(address,uint256) returns (bool)"], this.signer);
+    this.progress(`approving ${amount} of asset ${asset} for the clearinghouse`);
     await (await token.approve(await this.accounts.getAddress(), amount)).wait();
     const { data, pending } = await this.prepare({ kind: "deposit", asset, amount }, params);
     return this.finish(pending, "deposit", () => this.accounts.deposit(asset, amount, params.epochId, data));
@@ -219,13 +229,14 @@ export class Trader {
     await this.sync();
     const nonce = await this.nonce();
     const binding = bindingOf(MARGIN_DOMAIN, this.chainId, await this.accounts.getAddress(), this.address, nonce);
+    this.progress(`proving maintenance margin for epoch ${params.epochId} (a few seconds)`);
     return this.provers.margin.prove(params, this.portfolio, "maintenance", binding);
   }
 
   async proveMargin(params: Params, sender: Signer = this.signer): Promise<Sent> {
     const proof = await proofArg(await this.marginProof(params));
     const c = this.accounts.connect(sender) as Contract;
-    return send(c, "proveMargin", () => c.proveMargin(this.address, params.epochId, proof));
+    return send(c, "proveMargin", () => c.proveMargin(this.address, params.epochId, proof), this.progress, this.decoders);
   }
 }
 
@@ -252,8 +263,12 @@ export async function settleTrade(sender: TradeLeg & { trader: Trader }, other: 
   const c = sender.trader.accounts;
   let sent: Sent;
   try {
-    sent = await send(c, "trade", () =>
-      c.trade({ account: buy.account, t: buy.data }, { account: sell.account, t: sell.data }, sender.fill, epochId, other.signature),
+    sent = await send(
+      c,
+      "trade",
+      () => c.trade({ account: buy.account, t: buy.data }, { account: sell.account, t: sell.data }, sender.fill, epochId, other.signature),
+      sender.trader.progress,
+      sender.trader.decoders,
     );
   } catch (e) {
     sender.trader.store.dropPending(sender.pending);

@@ -12,9 +12,9 @@ import {
   DEFAULT_BOND_WEI,
   DEFAULT_GRACE_SECONDS,
   DEFAULT_MAX_AGE_SECONDS,
-  M_ASSETS,
   N_MARKETS,
 } from "../prover/constants.ts";
+import { ASSETS } from "../prover/markets.ts";
 import { paramsHash } from "../prover/encoding.ts";
 import { toField } from "../prover/field.ts";
 import type { SolidityCalldata } from "../prover/prover.ts";
@@ -71,13 +71,7 @@ export interface AccountsOptions {
 }
 
 /** The test tokens deployed for the M collateral assets when none are given: name, symbol, decimals. */
-export const TEST_TOKENS = [
-  ["zkmargin test USD", "zUSD", 6],
-  ["zkmargin test ETH", "zETH", 18],
-  ["zkmargin test BTC", "zBTC", 8],
-  ["zkmargin test SOL", "zSOL", 9],
-] as const;
-if (TEST_TOKENS.length !== M_ASSETS) throw new Error("TEST_TOKENS must list one token per collateral asset");
+export const TEST_TOKENS = ASSETS.map((a) => [a.token.name, a.token.symbol, a.decimals] as const);
 
 type Deploy = (name: string, args?: unknown[], libraries?: Record<string, string>) => Promise<string>;
 

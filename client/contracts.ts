@@ -1,7 +1,7 @@
 // Compiled contract artifacts (ABI, bytecode, library links) by contract name. Read from the
 // Hardhat build in a checkout (compiled on demand), or from dist/contracts/ in an installed
 // package (written by `npm pack`). Nothing here imports Hardhat unless it must compile.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Contract, Interface, type ContractRunner } from "ethers";
 import { PACKAGE_ROOT } from "../prover/artifacts.ts";
@@ -43,20 +43,45 @@ export function buildPath(name: string): string {
 
 const BUILD_DIR = join(PACKAGE_ROOT, "build", "hardhat", "artifacts");
 const PACKED_DIR = join(PACKAGE_ROOT, "dist", "contracts");
+/** written after every build: sources newer than this need a build */
+const STAMP = join(PACKAGE_ROOT, "build", "hardhat", "zkmargin-built");
 const cache = new Map<string, ContractArtifact>();
 let compiled = false;
+
+/**
+ * Hardhat's runtime environment for the package's own config, whatever the working directory
+ * (Hardhat reads the config of the folder it is imported from: import it from the package root,
+ * then return to the caller's folder so relative paths keep their meaning).
+ */
+export async function loadHardhat(): Promise<typeof import("hardhat").default> {
+  const cwd = process.cwd();
+  try {
+    process.chdir(PACKAGE_ROOT);
+    return (await import("hardhat")).default;
+  } catch (e) {
+    throw new Error(`Hardhat is not available here (${(e as Error).message.split("\n")[0]}); it comes with a development checkout`);
+  } finally {
+    process.chdir(cwd);
+  }
+}
 
 /** Compile the contracts with Hardhat (a checkout only; cached by Hardhat between runs). */
 export async function compileContracts(): Promise<void> {
   if (compiled) return;
-  let hre;
-  try {
-    hre = (await import("hardhat")).default;
-  } catch (e) {
-    throw new Error(`the compiled contracts are missing and Hardhat is not installed (${(e as Error).message.split("\n")[0]})`);
-  }
+  const hre = await loadHardhat();
   await hre.tasks.getTask("build").run({ quiet: true });
+  writeFileSync(STAMP, `${new Date().toISOString()}\n`); // the build is current as of now
   compiled = true;
+}
+
+let newest: number | undefined;
+/** The latest modification time of the contract sources (.sol) below `dir`. */
+function newestSource(dir: string): number {
+  if (newest !== undefined) return newest;
+  const walk = (d: string): number =>
+    Math.max(0, ...readdirSync(d, { withFileTypes: true }).map((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith(".sol") ? statSync(join(d, e.name)).mtimeMs : 0)));
+  newest = walk(dir);
+  return newest;
 }
 
 /** The artifact of a deployable contract. */
@@ -68,9 +93,9 @@ export async function contractArtifact(name: string): Promise<ContractArtifact> 
   let file: string;
   if (existsSync(packed) && !existsSync(join(PACKAGE_ROOT, "hardhat.config.ts"))) file = packed;
   else {
-    // in a checkout, build first so edited sources are never served from a stale build
-    if (existsSync(source)) await compileContracts();
+    // in a checkout, build first when a source is newer than the build (never serve a stale one)
     file = join(BUILD_DIR, buildPath(name));
+    if (existsSync(source) && (!existsSync(file) || !existsSync(STAMP) || newestSource(source) > statSync(STAMP).mtimeMs)) await compileContracts();
     if (!existsSync(file) && existsSync(packed)) file = packed;
   }
   const a = JSON.parse(readFileSync(file, "utf8")) as ContractArtifact;

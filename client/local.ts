@@ -1,10 +1,10 @@
-// The embedded local chain: Hardhat 3's in-process EVM (EDR). The only client module that
-// imports Hardhat; the demo, the audit's on-chain checks and the tests start chains here.
-import hre from "hardhat";
+// The embedded local chain: Hardhat 3's in-process EVM (EDR), loaded through
+// client/contracts.ts (the only place that imports Hardhat); the demo, the audit's on-chain
+// checks and the tests start chains here.
 import { DEFAULT_BOND_WEI, DEFAULT_GRACE_SECONDS, DEFAULT_MAX_AGE_SECONDS } from "../prover/constants.ts";
 import type { LiquidationKeyPair } from "../prover/transition/encryption.ts";
 import { deployProtocol, type Deployment } from "./chain.ts";
-import { compileContracts } from "./contracts.ts";
+import { compileContracts, loadHardhat } from "./contracts.ts";
 
 export interface LocalChain {
   ethers: any;
@@ -19,7 +19,7 @@ export interface LocalChain {
 /** Compile the contracts (cached), start an in-process chain and deploy the margin verifier. */
 export async function startLocalChain(): Promise<LocalChain> {
   await compileContracts();
-  const connection = await hre.network.connect();
+  const connection = await (await loadHardhat()).network.connect();
   const { ethers } = connection as unknown as { ethers: any };
   const verifier = await ethers.deployContract("verifier-contracts/generated/MarginVerifier.sol:Groth16Verifier");
   await verifier.waitForDeployment();
@@ -47,7 +47,7 @@ export interface LocalProtocol {
  */
 export async function startLocalProtocol(opts: { maxAge?: bigint; bondWei?: bigint; gracePeriod?: bigint } = {}): Promise<LocalProtocol> {
   await compileContracts();
-  const connection = await hre.network.connect();
+  const connection = await (await loadHardhat()).network.connect();
   const { ethers } = connection as unknown as { ethers: any };
   const { liquidationKeyPair } = await import("../prover/transition/encryption.ts");
   const [admin] = await ethers.getSigners();

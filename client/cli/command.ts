@@ -10,6 +10,8 @@ export interface OptionSpec {
   /** the value's placeholder in help, e.g. FILE */
   value?: string;
   help: string;
+  /** an environment variable that supplies the value when the option is not given */
+  env?: string;
 }
 
 export interface Context {
@@ -56,7 +58,7 @@ export const isGroup = (e: Entry): e is Group => "commands" in e;
 export const actionOf = (c: Command): string => c.name.split(" ").at(-1)!;
 
 function optionLines(options: Record<string, OptionSpec>): string[] {
-  const cells = Object.entries(options).map(([name, o]) => [`--${name}${o.type === "string" ? ` ${o.value ?? "X"}` : ""}`, o.help] as const);
+  const cells = Object.entries(options).map(([name, o]) => [`--${name}${o.type === "string" ? ` ${o.value ?? "X"}` : ""}`, o.env ? `${o.help} [env ${o.env}]` : o.help] as const);
   const width = Math.min(30, Math.max(0, ...cells.map(([l]) => l.length)));
   return cells.map(([l, h]) => (l.length > width ? `  ${l}\n  ${" ".repeat(width)}  ${h}` : `  ${l.padEnd(width)}  ${h}`));
 }
@@ -96,10 +98,15 @@ export async function runCommand(c: Command, argv: string[], group?: Group): Pro
     out(commandHelp(c, group));
     return EXIT.OK;
   }
+  // options left out come from their environment variables
+  const values = parsed.values as Values;
+  for (const [name, o] of Object.entries({ ...(group?.common ?? {}), ...c.options })) {
+    if (o.env && values[name] === undefined && process.env[o.env]) values[name] = process.env[o.env];
+  }
   if (parsed.positionals.length > (c.maxArgs ?? 0)) {
     throw new CliError(EXIT.BAD_INPUT, `${c.name}: unexpected argument '${parsed.positionals[c.maxArgs ?? 0]}'`);
   }
-  return c.run({ values: parsed.values as Values, positionals: parsed.positionals });
+  return c.run({ values, positionals: parsed.positionals });
 }
 
 /** Run `zkmargin <group> <action> ...`: the group's help when no action is given. */

@@ -114,3 +114,13 @@ export function writeAtomically(path: string, text: string, field: string): void
     throw new ValidationError(field, `cannot write ${path} (${(e as Error).message})`);
   }
 }
+
+/** A unix time (seconds) as ISO 8601. */
+export const iso = (unix: bigint): string => new Date(Number(unix) * 1000).toISOString();
+
+/** A deadline relative to now, as "in N min" or "N min ago". */
+export function relative(deadline: bigint, now: bigint): string {
+  const d = Number(deadline - now);
+  const m = Math.ceil(Math.abs(d) / 60);
+  return d >= 0 ? `in ${m} min` : `${m} min ago`;
+}

@@ -8,9 +8,13 @@ import type { Params } from "../../../prover/types.ts";
 import { ValidationError, parseInteger, validateParams } from "../../../prover/validate.ts";
 import type { Fill, Point } from "../../../prover/transition/index.ts";
 import type { Trader, TransitionData, TradeLeg } from "../../accounts.ts";
+import type { ChainStatus } from "../../preflight.ts";
 import type { Command, Group } from "../command.ts";
-import { EXIT, address, bigOption, checkOutPath, indexOption, json, out, readJsonFile, required, str, type Values } from "../io.ts";
-import { chainSigner, deployedAddress, deploymentFile, loadMarginProver, loadTransitionProver } from "./shared.ts";
+import { EXIT, address, bigOption, checkOutPath, indexOption, iso, json, out, progress, readJsonFile, relative, required, str, type Values } from "../io.ts";
+
+/** the on-chain checks, loaded with ethers when an action connects */
+const preflight = () => import("../../preflight.ts");
+import { DEPLOYMENT_OPTION, RPC_OPTION, chainSigner, deployedAddress, deploymentFile, loadMarginProver, loadTransitionProver } from "./shared.ts";
 
 // ------------------------------------------------------------------------------- keys
 
@@ -49,8 +53,8 @@ export async function readLiquidationKey(path: string): Promise<Point> {
 // ------------------------------------------------------------------------------- connection
 
 const CONNECTION = {
-  deployment: { type: "string", value: "D", help: "the deployment file (zkmargin deploy --accounts)" },
-  rpc: { type: "string", value: "URL", help: "JSON-RPC endpoint (default: the deployment's)" },
+  ...DEPLOYMENT_OPTION,
+  ...RPC_OPTION,
   "account-index": { type: "string", value: "N", help: "the node's account N signs (default 0), unless ZKMARGIN_PRIVATE_KEY is set" },
 } as const;
 
@@ -112,12 +116,44 @@ function requireState(path: string): void {
 
 const readParams = (values: Values): Params => validateParams(readJsonFile(required(values, "params"), "--params"));
 
-/** Attach the trader of the signer to its state file (reconciled with the chain) and run. */
-async function withTrader(values: Values, state: { path: string; pass: string }, f: (t: Trader, opened?: { gasUsed: bigint }) => Promise<number>): Promise<number> {
+interface Preflight {
+  status: ChainStatus;
+  registry: Contract;
+  accounts: Contract;
+  signer: Signer;
+}
+
+/** Print a pending or missed margin call: every account action shows it first. */
+function announceMarginCall(s: ChainStatus): void {
+  const call = s.marginCall;
+  if (!call || call.attested || s.state !== "active" || s.isFlat) return;
+  if (!call.expired) progress(`margin call: epoch ${call.epochId}, deadline ${relative(call.deadline, s.now)} (${iso(call.deadline)}); attest with 'zkmargin account prove-margin'`);
+  else progress(`margin call of epoch ${call.epochId} missed at ${iso(call.deadline)}: the account can be liquidated; attest for epoch ${call.epochId} or later now`);
+}
+
+/**
+ * Connect; check what can be checked on-chain in a few calls (status, epoch, fill, balance —
+ * `check`) before any proof is made; then attach the signer's trader to its state file
+ * (reconciled with the chain) and run.
+ */
+async function withTrader(
+  values: Values,
+  state: { path: string; pass: string },
+  opts: { action: string; check?: (p: Preflight) => Promise<void> },
+  f: (t: Trader, opened?: { gasUsed: bigint }) => Promise<number>,
+): Promise<number> {
   return connected(values, async ({ signer, accounts }) => {
+    const registry = await (await preflight()).registryOf(accounts, signer);
+    const status = await (await preflight()).chainStatus(accounts, registry, await signer.getAddress());
+    if (!["open", "sync"].includes(opts.action)) (await preflight()).requireActive(status);
+    announceMarginCall(status);
+    await opts.check?.({ status, registry, accounts, signer });
     const provers = { margin: await loadMarginProver(), transition: await loadTransitionProver() };
     const { Trader } = await import("../../accounts.ts");
+    const { contractAt } = await import("../../contracts.ts");
     const { trader, opened } = await Trader.attach(signer, accounts, provers, state.path, state.pass);
+    trader.progress = progress;
+    trader.decoders = [registry, await contractAt("TestToken", String(await accounts.token(0)), signer)];
     return f(trader, opened);
   });
 }
@@ -141,7 +177,7 @@ const open: Command = {
   examples: [`${EX} open ${CONN}`],
   async run({ values }) {
     const state = stateOf(values);
-    return withTrader(values, state, async (trader, opened) => {
+    return withTrader(values, state, { action: "open" }, async (trader, opened) => {
       out(json({ account: trader.address, opened: opened !== undefined, gasUsed: opened?.gasUsed ?? 0n, state: state.path }));
       return EXIT.OK;
     });
@@ -162,6 +198,61 @@ const show: Command = {
   },
 };
 
+const status: Command = {
+  name: "account status",
+  summary: "active or liquidated, health in dollars at the latest epoch, a pending margin call",
+  description: `Reads the account on-chain and the portfolio from S (reconciled with the on-chain commitment, never
+sent anywhere) and prints one JSON document: status (active, liquidated, not open), equity,
+requirement and headroom in USD at the maintenance and initial levels for the epoch of --params
+(which must be the latest fresh epoch's), the margin call (epoch, deadline as ISO time and "in N
+min", attested or not) and whether the account can be liquidated now.`,
+  options: { ...PARAMS },
+  examples: [`${EX} status ${CONN} --params examples/params.json`],
+  async run({ values }) {
+    const state = stateOf(values);
+    requireState(state.path);
+    const params = values.params === undefined ? undefined : readParams(values);
+    return connected(values, async ({ signer, accounts }) => {
+      const pf = await preflight();
+      const { StateStore } = await import("../../state.ts");
+      const { evaluate } = await import("../../../prover/model.ts");
+      const { formatUsd } = await import("../../../prover/markets.ts");
+      const registry = await pf.registryOf(accounts, signer);
+      const store = StateStore.open(state.path, state.pass);
+      const s = await pf.chainStatus(accounts, registry, store.state.account);
+      if (s.state !== "none") store.recover(BigInt((await accounts.accounts(s.account)).commitment), Number(s.nonce));
+      const latest = "epochId" in s.latest ? s.latest : null;
+      let health: Record<string, unknown> | undefined;
+      if (params) {
+        if (latest && params.epochId !== latest.epochId) progress(`--params is epoch ${params.epochId}; the latest fresh epoch is ${latest.epochId}`);
+        health = { epochId: params.epochId };
+        for (const level of ["maintenance", "initial"] as const) {
+          const ev = evaluate(params, store.state.current.portfolio, level);
+          health[level] = { healthy: ev.healthy, violations: ev.violations, equity: formatUsd(ev.equity), requirement: formatUsd(ev.requirement), headroom: formatUsd(ev.equity - ev.requirement) };
+        }
+      }
+      const call = s.marginCall;
+      out(
+        json(
+          {
+            account: s.account,
+            status: s.state === "frozen" ? "liquidated" : s.state === "none" ? "not open" : "active",
+            nonce: s.nonce,
+            flat: s.isFlat,
+            lastAttestedEpoch: s.lastAttestedEpoch,
+            latestFreshEpoch: latest ? { epochId: latest.epochId, freshUntil: iso(latest.freshUntil), freshFor: relative(latest.freshUntil, s.now) } : { error: (s.latest as { error: string }).error },
+            health: health ?? "pass --params (the latest epoch's params.json) for equity, requirement and headroom",
+            marginCall: call ? { epochId: call.epochId, deadline: iso(call.deadline), deadlineIn: relative(call.deadline, s.now), attested: call.attested, missed: call.expired && !call.attested } : null,
+            liquidatable: s.liquidatable,
+          },
+          2,
+        ),
+      );
+      return EXIT.OK;
+    });
+  },
+};
+
 const sync: Command = {
   name: "account sync",
   summary: "reconcile the state file with the on-chain commitment",
@@ -170,7 +261,7 @@ const sync: Command = {
   async run({ values }) {
     const state = stateOf(values);
     requireState(state.path);
-    return withTrader(values, state, async (trader) => {
+    return withTrader(values, state, { action: "sync" }, async (trader) => {
       out(json({ account: trader.address, nonce: trader.store.state.current.nonce, commitment: trader.store.state.current.commitment }));
       return EXIT.OK;
     });
@@ -190,7 +281,11 @@ function transfer(kind: "deposit" | "withdraw"): Command {
       const amount = bigOption(values, "amount", 1n << 96n);
       if (amount === 0n) throw new ValidationError("--amount", "must be positive");
       requireState(state.path);
-      return withTrader(values, state, async (t) => reportSent(t, kind, await (kind === "deposit" ? t.deposit(asset, amount, params) : t.withdraw(asset, amount, params))));
+      const check = async ({ status, registry, accounts, signer }: Preflight) => {
+        await (await preflight()).checkEpoch(status, registry, params, kind);
+        if (kind === "deposit") await (await preflight()).checkBalance(accounts, asset, status.account, amount, signer);
+      };
+      return withTrader(values, state, { action: kind, check }, async (t) => reportSent(t, kind, await (kind === "deposit" ? t.deposit(asset, amount, params) : t.withdraw(asset, amount, params))));
     },
   };
 }
@@ -205,7 +300,8 @@ const realize: Command = {
     const params = readParams(values);
     const market = indexOption(values, "market", N_MARKETS);
     requireState(state.path);
-    return withTrader(values, state, async (t) => reportSent(t, "realize", await t.realize(market, params)));
+    const check = async ({ status, registry }: Preflight) => (await preflight()).checkEpoch(status, registry, params, "realize");
+    return withTrader(values, state, { action: "realize", check }, async (t) => reportSent(t, "realize", await t.realize(market, params)));
   },
 };
 
@@ -245,7 +341,12 @@ both with 'zkmargin account trade'.`,
     const legOut = checkOutPath(required(values, "out"), [state.path]);
     requireState(state.path);
     const { writeDurably } = await import("../../state.ts");
-    return withTrader(values, state, async (trader) => {
+    const { fillCommitment } = await import("../../../prover/transition/op.ts");
+    const check = async ({ status, registry, accounts }: Preflight) => {
+      await (await preflight()).checkEpoch(status, registry, params, "trade");
+      await (await preflight()).checkFillFresh(accounts, fillCommitment(fill));
+    };
+    return withTrader(values, state, { action: "trade-leg", check }, async (trader) => {
       const leg = await trader.tradeLeg(fill, side, params, counterparty);
       const file = { schema: "zkmargin/trade-leg/v1", account: leg.account, counterparty, side: leg.side, fill: leg.fill, epochId: params.epochId, data: leg.data, signature: leg.signature, pending: leg.pending };
       try {
@@ -307,7 +408,8 @@ const trade: Command = {
     const mine = readLeg(required(values, "leg"), "--leg");
     const theirs = readLeg(required(values, "counter"), "--counter");
     const { settleTrade } = await import("../../accounts.ts");
-    return withTrader(values, state, async (trader) => {
+    const check = async ({ accounts }: Preflight) => (await preflight()).checkFillFresh(accounts, mine.fill);
+    return withTrader(values, state, { action: "trade", check }, async (trader) => {
       if (mine.account.toLowerCase() !== trader.address.toLowerCase()) throw new ValidationError("--leg", `is account ${mine.account}'s leg, not the signer's (${trader.address})`);
       if (mine.fill !== theirs.fill) throw new ValidationError("--counter", "commits to another fill than --leg");
       if (mine.epochId !== theirs.epochId) throw new ValidationError("--counter", "was proven for another epoch than --leg");
@@ -331,14 +433,20 @@ const proveMargin: Command = {
     if (forAccount !== undefined) address(forAccount, "--account");
     requireState(state.path);
     if (forAccount === undefined) {
-      return withTrader(values, state, async (trader) => {
+      const check = async ({ status, registry }: Preflight) => (await preflight()).checkEpoch(status, registry, params, "prove-margin");
+      return withTrader(values, state, { action: "prove-margin", check }, async (trader) => {
         const r = await trader.proveMargin(params);
         out(json({ account: trader.address, epochId: params.epochId, tx: r.txHash, gasUsed: r.gasUsed }));
         return EXIT.OK;
       });
     }
     // watchtower mode: the state file is the account's, the signer is the watchtower
-    return connected(values, async ({ provider, accounts }) => {
+    return connected(values, async ({ provider, accounts, signer }) => {
+      const registry = await (await preflight()).registryOf(accounts, signer);
+      const status = await (await preflight()).chainStatus(accounts, registry, forAccount);
+      (await preflight()).requireActive(status);
+      announceMarginCall(status);
+      await (await preflight()).checkEpoch(status, registry, params, "prove-margin");
       const { StateStore } = await import("../../state.ts");
       const { bindingOf, MARGIN_DOMAIN } = await import("../../accounts.ts");
       const { solidityCalldata } = await import("../../../prover/prover.ts");
@@ -346,6 +454,7 @@ const proveMargin: Command = {
       const a = await accounts.accounts(forAccount);
       store.recover(BigInt(a.commitment), Number(a.nonce));
       const prover = await loadMarginProver();
+      progress(`proving maintenance margin for ${forAccount}, epoch ${params.epochId} (a few seconds)`);
       const chainId = (await provider.getNetwork()).chainId;
       const proof = await prover.prove(params, store.state.current.portfolio, "maintenance", bindingOf(MARGIN_DOMAIN, chainId, String(accounts.target), forAccount, BigInt(a.nonce)));
       const { a: pa, b, c } = await solidityCalldata(proof);
@@ -375,7 +484,7 @@ const watchtower: Command = {
 
 export const account: Group = {
   name: "account",
-  summary: "a private margin account: open | show | sync | deposit | withdraw | realize | trade-leg | trade | prove-margin | watchtower",
+  summary: "a private margin account: open | show | status | sync | deposit | withdraw | realize | trade-leg | trade | prove-margin | watchtower",
   description: `The private state (portfolio and salt) lives in S, encrypted with ZKMARGIN_PASSPHRASE, and is
 never sent anywhere. Pending states are written before a transaction is sent and promoted once it
 is mined; every action first reconciles S with the on-chain commitment. The signer is
@@ -383,8 +492,8 @@ ZKMARGIN_PRIVATE_KEY, else the node's account N (default 0).
 Exit codes: 0 ok, 1 bad input or a contract revert (named), 2 the result would not be healthy
 (nothing is sent), 3 internal error or unreachable node.`,
   noun: "action",
-  common: { ...CONNECTION, state: { type: "string", value: "S", help: "the encrypted state file (ZKMARGIN_PASSPHRASE)" } },
-  commands: [open, show, sync, transfer("deposit"), transfer("withdraw"), realize, tradeLeg, trade, proveMargin, watchtower],
+  common: { ...CONNECTION, state: { type: "string", value: "S", help: "the encrypted state file (ZKMARGIN_PASSPHRASE)", env: "ZKMARGIN_STATE" } },
+  commands: [open, show, status, sync, transfer("deposit"), transfer("withdraw"), realize, tradeLeg, trade, proveMargin, watchtower],
 };
 
 // ------------------------------------------------------------------------------- keeper and publisher
@@ -399,7 +508,9 @@ export const marginCall: Command = {
   async run({ values }) {
     return connected(values, async ({ accounts }) => {
       const r = await sendTx(accounts, "marginCall", () => accounts.marginCall());
-      out(json({ epochId: BigInt(await accounts.marginCallEpoch()), deadline: BigInt(await accounts.marginCallDeadline()), gasUsed: r.gasUsed }));
+      const deadline = BigInt(await accounts.marginCallDeadline());
+      const now = BigInt((await accounts.runner!.provider!.getBlock("latest"))!.timestamp);
+      out(json({ epochId: BigInt(await accounts.marginCallEpoch()), deadline, deadlineIso: iso(deadline), deadlineIn: relative(deadline, now), gasUsed: r.gasUsed }));
       return EXIT.OK;
     });
   },

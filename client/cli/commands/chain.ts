@@ -7,7 +7,7 @@ import { chainSigner, deployedAddress, deploymentFile } from "./shared.ts";
 import { readLiquidationKey } from "./account.ts";
 
 const DEFAULT_RPC = "http://127.0.0.1:8545";
-const RPC = { rpc: { type: "string", value: "URL", help: `JSON-RPC endpoint (default ${DEFAULT_RPC}, e.g. a local 'npx hardhat node')` } } as const;
+const RPC = { rpc: { type: "string", value: "URL", help: `JSON-RPC endpoint (default ${DEFAULT_RPC}, e.g. a local 'npx hardhat node')`, env: "ZKMARGIN_RPC" } } as const;
 
 function count(values: Values, name: string, dflt: bigint, max: bigint, what: string): bigint {
   const v = str(values, name) ?? String(dflt);
@@ -74,7 +74,7 @@ const post: Command = {
 (--prices-only: prices alone, reusing the posted risk and funding). Checks that the on-chain
 paramsHash equals the locally computed one and prints {epochId, paramsHash, steps: [{step, tx, gasUsed}]}.`,
   options: {
-    deployment: { type: "string", value: "F", help: "the deployment file (zkmargin deploy)" },
+    deployment: { type: "string", value: "F", help: "the deployment file (zkmargin deploy)", env: "ZKMARGIN_DEPLOYMENT" },
     params: { type: "string", value: "P", help: "the epoch to post (params.json)" },
     ...RPC,
     "prices-only": { type: "boolean", help: "post the prices alone" },

@@ -4,6 +4,7 @@ import type { Entry } from "../command.ts";
 import { account, keygen, liquidate, marginCall } from "./account.ts";
 import { audit, ceremony, vectors } from "./audit.ts";
 import { deploy, epoch } from "./chain.ts";
+import { advance, faucet, fill } from "./dev.ts";
 import { check, prove, verify, vkey } from "./proof.ts";
 import { calibrate } from "./risk.ts";
 
@@ -14,4 +15,6 @@ export const ENTRIES: readonly Entry[] = [
   vectors, audit, ceremony,
   // the protocol on a chain
   deploy, epoch, calibrate, keygen, account, marginCall, liquidate,
+  // local development and a trader's helpers
+  fill, faucet, advance,
 ];

@@ -51,3 +51,13 @@ export function deployedAddress(d: DeploymentFile, name: string, hint = ""): str
   if (typeof a !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(a)) throw new ValidationError("--deployment", `contracts.${name} must be an address${hint}`);
   return a;
 }
+
+/** --deployment, defaulting to ZKMARGIN_DEPLOYMENT */
+export const DEPLOYMENT_OPTION = {
+  deployment: { type: "string", value: "D", help: "the deployment file (zkmargin deploy)", env: "ZKMARGIN_DEPLOYMENT" },
+} as const;
+
+/** --rpc, defaulting to ZKMARGIN_RPC, else the deployment's */
+export const RPC_OPTION = {
+  rpc: { type: "string", value: "URL", help: "JSON-RPC endpoint (default: the deployment's, else http://127.0.0.1:8545)", env: "ZKMARGIN_RPC" },
+} as const;
