@@ -21,4 +21,4 @@ export {
 } from "./prover.ts";
 export { circuitArtifacts, CIRCUITS, ARTIFACTS_DIR, type CircuitArtifacts, type CircuitName } from "./artifacts.ts";
 export { CircuitProver } from "./prover.ts";
-export * from "./transition.ts";
+export * from "./transition/index.ts";

@@ -1,5 +1,5 @@
 // npm run vectors:generate (second half) — (re)writes test/vectors/transition/*.json.
-// Expected values come from the TypeScript reference (prover/transition.ts); the test suite,
+// Expected values come from the TypeScript reference (prover/transition/); the test suite,
 // `zkmargin vectors replay` and `zkmargin audit` check them against the circuit.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -7,7 +7,9 @@ import fc from "fast-check";
 import { REPO_ROOT } from "../prover/artifacts.ts";
 import { FIELD_MODULUS, pow2 } from "../prover/field.ts";
 import { subOrder } from "@zk-kit/baby-jubjub";
-import { liquidationKeyPair, opToJson, type TransitionOp } from "../prover/transition.ts";
+import { liquidationKeyPair } from "../prover/transition/encryption.ts";
+import { opToJson } from "../prover/transition/json.ts";
+import type { TransitionOp } from "../prover/transition/op.ts";
 import { TRANSITION_VECTOR_SCHEMA, prepareTransitionVector, type TransitionVector } from "../tools/vectors.ts";
 import type { Params, Portfolio } from "../prover/types.ts";
 import { arbTransitionOp, clone, example, paramsToJson, portfolioToJson } from "../tools/fixtures.ts";

@@ -1,7 +1,7 @@
 // Shared test helpers: one loaded prover (artifacts read once) and circuit predicates.
 import type { ChildProcess } from "node:child_process";
 import { MarginProver } from "../prover/prover.ts";
-import { TransitionProver } from "../prover/transition.ts";
+import { TransitionProver } from "../prover/transition/prover.ts";
 import { readR1cs, type R1cs } from "../tools/r1cs.ts";
 import { circuitArtifacts } from "../prover/artifacts.ts";
 import type { CircuitInputs } from "../prover/inputs.ts";

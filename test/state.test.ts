@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { commitment } from "../prover/encoding.ts";
-import { emptyPortfolio } from "../prover/transition.ts";
+import { emptyPortfolio } from "../prover/transition/rule.ts";
 import { ValidationError } from "../prover/validate.ts";
 import { StateStore, decryptState } from "../client/state.ts";
 import { example } from "../tools/fixtures.ts";

@@ -1,4 +1,4 @@
-// The Transition circuit against its TypeScript reference (prover/transition.ts): every op,
+// The Transition circuit against its TypeScript reference (prover/transition/): every op,
 // refusals, raw inputs that go around the TypeScript checks, edited witnesses, encryption and
 // the key holder's replay.
 import { expect } from "chai";
@@ -11,7 +11,7 @@ import { circuitArtifacts } from "../prover/artifacts.ts";
 import {
   applyTransition, contextOf, decryptTransition, emptyPortfolio, encryptTransition, liquidationKeyPair, opWord, payloadOf, prepareTransition,
   replayTransition, TransitionRefused, type TransitionOp,
-} from "../prover/transition.ts";
+} from "../prover/transition/index.ts";
 import { evaluate } from "../prover/model.ts";
 import type { Params, Portfolio } from "../prover/types.ts";
 import { ValidationError } from "../prover/validate.ts";

@@ -20,7 +20,7 @@ export { readSym, type SymEntry } from "./r1cs.ts";
 import { circuitArtifacts, REPO_ROOT, type CircuitName } from "../prover/artifacts.ts";
 import type { CircuitProver, MarginProof } from "../prover/prover.ts";
 import { verifyProof } from "../prover/prover.ts";
-import { TRANSITION_SIGNALS } from "../prover/transition.ts";
+import { TRANSITION_SIGNALS } from "../prover/transition/inputs.ts";
 import { prepareTransitionVector, type TransitionVector } from "./vectors.ts";
 import { circuitInputs, type CircuitInputs } from "../prover/inputs.ts";
 import { parseBinding, parseLevel, validateParams, validatePortfolio } from "../prover/validate.ts";

@@ -9,7 +9,7 @@ import { validateParams, validatePortfolio } from "../prover/validate.ts";
 import type { Dims, Level, Params, Portfolio } from "../prover/types.ts";
 import { DEFAULT_DIMS } from "../prover/types.ts";
 import { FIELD_MODULUS, pow2 } from "../prover/field.ts";
-import type { TransitionOp } from "../prover/transition.ts";
+import type { TransitionOp } from "../prover/transition/op.ts";
 
 export const DIMS: Dims = DEFAULT_DIMS;
 export const E18 = 10n ** 18n;

@@ -9,7 +9,7 @@ import type { MarginProver } from "../prover/prover.ts";
 import { verifyProof } from "../prover/prover.ts";
 import type { Report } from "../prover/types.ts";
 import { ValidationError, parseBinding, parseInteger, parseLevel, portfolioToJson, validateParams, validatePortfolio } from "../prover/validate.ts";
-import { checkLiquidationKey, parseOp, prepareTransition, type Point, type PreparedTransition, type TransitionProver } from "../prover/transition.ts";
+import { checkLiquidationKey, parseOp, prepareTransition, type Point, type PreparedTransition, type TransitionProver } from "../prover/transition/index.ts";
 
 export const VECTOR_SCHEMA = "zkmargin/vector/v1";
 
