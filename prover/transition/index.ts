@@ -10,13 +10,29 @@
 //   prover.ts      TransitionProver
 //   json.ts        ops as JSON
 export {
-  TRANSITION_KINDS, KIND_CODE, opWord, decodeOpWord, contextOf, fillCommitment, payloadOf, describeOp,
-  type TransitionKind, type Fill, type TransitionOp,
+  TRANSITION_KINDS,
+  KIND_CODE,
+  opWord,
+  decodeOpWord,
+  contextOf,
+  fillCommitment,
+  payloadOf,
+  describeOp,
+  type TransitionKind,
+  type Fill,
+  type TransitionOp,
 } from "./op.ts";
 export { TransitionRefused, checkOp, applyTransition, emptyPortfolio, type Applied } from "./rule.ts";
 export {
-  randomScalar, liquidationKeyPair, checkLiquidationKey, liquidationKeyHash, encryptTransition, decryptTransition,
-  type Point, type LiquidationKeyPair, type Encrypted,
+  randomScalar,
+  liquidationKeyPair,
+  checkLiquidationKey,
+  liquidationKeyHash,
+  encryptTransition,
+  decryptTransition,
+  type Point,
+  type LiquidationKeyPair,
+  type Encrypted,
 } from "./encryption.ts";
 export { replayTransition, type TransitionRecord } from "./replay.ts";
 export { TRANSITION_SIGNALS, prepareTransition, type TransitionRequest, type PreparedTransition } from "./inputs.ts";

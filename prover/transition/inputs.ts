@@ -36,7 +36,14 @@ export interface PreparedTransition {
 
 /** Public signal indices of the Transition circuit. */
 export const TRANSITION_SIGNALS = [
-  "oldCommitment", "newCommitment", "paramsHash", "context", "fill", "keyHash", "ephemeralKey", "cipher",
+  "oldCommitment",
+  "newCommitment",
+  "paramsHash",
+  "context",
+  "fill",
+  "keyHash",
+  "ephemeralKey",
+  "cipher",
 ] as const;
 
 export function prepareTransition(req: TransitionRequest): PreparedTransition {
@@ -45,7 +52,8 @@ export function prepareTransition(req: TransitionRequest): PreparedTransition {
   const applied = applyTransition(params, old, op);
   const e = req.ephemeralSecret ?? randomScalar();
   // e in [1, l): a multiple of l would make E the identity and publish the salt and payload
-  if (e <= 0n || e >= BABYJUB_SUBGROUP_ORDER) throw new ValidationError("ephemeralSecret", "must be in [1, l) (l: the Baby Jubjub prime subgroup order)");
+  if (e <= 0n || e >= BABYJUB_SUBGROUP_ORDER)
+    throw new ValidationError("ephemeralSecret", "must be in [1, l) (l: the Baby Jubjub prime subgroup order)");
   const encrypted = encryptTransition(liquidationKey, e, payloadOf(op));
   const next: Portfolio = {
     sizes: applied.sizes,
@@ -59,12 +67,23 @@ export function prepareTransition(req: TransitionRequest): PreparedTransition {
   const trade = op.kind === "buy" || op.kind === "sell";
   const fill = trade ? fillCommitment(op.fill) : 0n;
   const fillInputs = trade
-    ? { fillMarket: String(op.fill.market), fillSize: op.fill.size.toString(), fillPrice: op.fill.price.toString(), fillSalt: toField(op.fill.salt).toString() }
+    ? {
+        fillMarket: String(op.fill.market),
+        fillSize: op.fill.size.toString(),
+        fillPrice: op.fill.price.toString(),
+        fillSalt: toField(op.fill.salt).toString(),
+      }
     : { fillMarket: String(op.kind === "realize" ? op.market : 0), fillSize: "0", fillPrice: "0", fillSalt: "0" };
   // "commitments": oldCommitment = commit(old, salt), newCommitment = commit(new, newSalt)
   const publics = [
-    commitment(old), commitment(next), paramsHash(params), contextOf(word, binding), fill,
-    liquidationKeyHash(liquidationKey), encrypted.ephemeralKey, encrypted.cipher,
+    commitment(old),
+    commitment(next),
+    paramsHash(params),
+    contextOf(word, binding),
+    fill,
+    liquidationKeyHash(liquidationKey),
+    encrypted.ephemeralKey,
+    encrypted.cipher,
   ].map((x) => x.toString());
   const inputs: CircuitInputs = {
     oldCommitment: publics[0],

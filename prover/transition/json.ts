@@ -10,7 +10,8 @@ export function parseOp(x: unknown): TransitionOp {
   if (x === null || typeof x !== "object" || Array.isArray(x)) throw new ValidationError("op", "must be a JSON object");
   const o = x as Record<string, unknown>;
   const kind = o.kind;
-  if (typeof kind !== "string" || !(TRANSITION_KINDS as readonly string[]).includes(kind)) throw new ValidationError("kind", `must be one of ${TRANSITION_KINDS.join(", ")}`);
+  if (typeof kind !== "string" || !(TRANSITION_KINDS as readonly string[]).includes(kind))
+    throw new ValidationError("kind", `must be one of ${TRANSITION_KINDS.join(", ")}`);
   const int = (v: unknown, field: string): number => {
     if (typeof v !== "number" || !Number.isInteger(v)) throw new ValidationError(field, "must be an integer");
     return v;
@@ -33,12 +34,25 @@ export function parseOp(x: unknown): TransitionOp {
   only(["kind", "fill"]);
   const f = o.fill as Record<string, unknown> | undefined;
   if (f === null || typeof f !== "object") throw new ValidationError("fill", "must be an object {market, size, price, salt}");
-  for (const k of Object.keys(f)) if (!["market", "size", "price", "salt"].includes(k)) throw new ValidationError(`fill.${k}`, "unexpected key");
-  return { kind: kind as "buy" | "sell", fill: { market: int(f.market, "fill.market"), size: big(f.size, "fill.size"), price: big(f.price, "fill.price"), salt: big(f.salt, "fill.salt") } };
+  for (const k of Object.keys(f))
+    if (!["market", "size", "price", "salt"].includes(k)) throw new ValidationError(`fill.${k}`, "unexpected key");
+  return {
+    kind: kind as "buy" | "sell",
+    fill: {
+      market: int(f.market, "fill.market"),
+      size: big(f.size, "fill.size"),
+      price: big(f.price, "fill.price"),
+      salt: big(f.salt, "fill.salt"),
+    },
+  };
 }
 
 export function opToJson(op: TransitionOp): Record<string, unknown> {
-  if ("fill" in op) return { kind: op.kind, fill: { market: op.fill.market, size: String(op.fill.size), price: String(op.fill.price), salt: String(op.fill.salt) } };
+  if ("fill" in op)
+    return {
+      kind: op.kind,
+      fill: { market: op.fill.market, size: String(op.fill.size), price: String(op.fill.price), salt: String(op.fill.salt) },
+    };
   if ("market" in op) return { kind: op.kind, market: op.market };
   return { kind: op.kind, asset: op.asset, amount: String(op.amount) };
 }

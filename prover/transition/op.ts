@@ -8,8 +8,16 @@
 //   fill    = Poseidon(market, size, price, fillSalt)
 //   payload = market + 2^PAYLOAD_SIZE_SHIFT * size + 2^PAYLOAD_PRICE_SHIFT * price
 import {
-  KIND, KIND_COUNT, OP_AMOUNT_SHIFT, OP_ASSET_BITS, OP_ASSET_SHIFT, OP_BITS, OP_FLAT_SHIFT, OP_KIND_BITS,
-  PAYLOAD_PRICE_SHIFT, PAYLOAD_SIZE_SHIFT,
+  KIND,
+  KIND_COUNT,
+  OP_AMOUNT_SHIFT,
+  OP_ASSET_BITS,
+  OP_ASSET_SHIFT,
+  OP_BITS,
+  OP_FLAT_SHIFT,
+  OP_KIND_BITS,
+  PAYLOAD_PRICE_SHIFT,
+  PAYLOAD_SIZE_SHIFT,
 } from "../constants.ts";
 import { pow2, toField } from "../field.ts";
 import { poseidon } from "../hash.ts";

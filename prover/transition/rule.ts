@@ -39,7 +39,8 @@ export class TransitionRefused extends Error {
 export function checkOp(params: Params, old: Portfolio, op: TransitionOp): void {
   const N = params.markets.length;
   const M = params.collateral.length;
-  if (!(TRANSITION_KINDS as readonly string[]).includes(op.kind)) throw new ValidationError("kind", `must be one of ${TRANSITION_KINDS.join(", ")}`);
+  if (!(TRANSITION_KINDS as readonly string[]).includes(op.kind))
+    throw new ValidationError("kind", `must be one of ${TRANSITION_KINDS.join(", ")}`);
   if (op.kind === "deposit" || op.kind === "withdraw") {
     if (!Number.isInteger(op.asset) || op.asset < 0 || op.asset >= M) throw new ValidationError("asset", `must be an integer in [0, ${M})`);
     if (op.amount <= 0n || op.amount >= pow2(AMOUNT_BITS)) throw new ValidationError("amount", `must be in [1, 2^${AMOUNT_BITS})`);
@@ -47,7 +48,8 @@ export function checkOp(params: Params, old: Portfolio, op: TransitionOp): void 
       throw new ValidationError("amount", `exceeds the account's balance of asset ${op.asset} (${old.collateral[op.asset]})`);
     }
   } else if (op.kind === "realize") {
-    if (!Number.isInteger(op.market) || op.market < 0 || op.market >= N) throw new ValidationError("market", `must be an integer in [0, ${N})`);
+    if (!Number.isInteger(op.market) || op.market < 0 || op.market >= N)
+      throw new ValidationError("market", `must be an integer in [0, ${N})`);
   } else if (op.kind === "buy" || op.kind === "sell") {
     const { market, size, price, salt } = op.fill;
     if (!Number.isInteger(market) || market < 0 || market >= N) throw new ValidationError("fill.market", `must be an integer in [0, ${N})`);
@@ -88,10 +90,15 @@ export function applyTransition(params: Params, old: Portfolio, op: TransitionOp
     if (abs(s) >= pow2(SIZE_BITS)) throw new ValidationError(`sizes[${i}]`, `the new size ${s} leaves (-2^${SIZE_BITS}, 2^${SIZE_BITS})`);
   });
   costBasis.forEach((c, i) => {
-    if (abs(c) >= pow2(COST_BITS)) throw new ValidationError(`costBasis[${i}]`, `the new cost basis ${c} leaves (-2^${COST_BITS}, 2^${COST_BITS})`);
+    if (abs(c) >= pow2(COST_BITS))
+      throw new ValidationError(`costBasis[${i}]`, `the new cost basis ${c} leaves (-2^${COST_BITS}, 2^${COST_BITS})`);
   });
   collateral.forEach((a, j) => {
-    if (a < 0n) throw new ValidationError(`collateral[${j}]`, `the new balance ${a} is negative (a realised loss larger than the balance of asset 0)`);
+    if (a < 0n)
+      throw new ValidationError(
+        `collateral[${j}]`,
+        `the new balance ${a} is negative (a realised loss larger than the balance of asset 0)`,
+      );
     if (a >= pow2(AMOUNT_BITS)) throw new ValidationError(`collateral[${j}]`, `the new balance ${a} is not below 2^${AMOUNT_BITS}`);
   });
   // "initial margin": DEPOSIT is never refused (the circuit checks the empty portfolio instead)
