@@ -4,47 +4,82 @@
 //     co-movement); plus simultaneous 99.9% quantile moves and a market-wide worst move
 //   - back-test: replay a portfolio through history, marks and collateral prices following the
 //     real paths (scaled so the latest common hour equals the epoch's prices)
-// Data: the merged hourly CSVs of ../shared/data/prices (timestamp_ms, ..., close, ...); when
-// the folder is absent, deterministic generated paths (geometric Brownian motion) stand in.
+// Data: the merged hourly CSVs of ../shared/data/prices (DIR/merged/<ASSET>USDT_1h_*.csv with
+// timestamp_ms, ..., close, ...). Without it, deterministic generated paths (geometric Brownian
+// motion) can stand in: they are marked synthetic and their hours carry no calendar dates
+// ("synthetic hour 123"), so they cannot pass for real history.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { S_SCENARIOS } from "../prover/constants.ts";
 import { evaluate } from "../prover/model.ts";
 import type { Level, Params, Portfolio, Violation } from "../prover/types.ts";
 
-export type Series = Map<number, number>; // hour (timestamp_ms) -> close
+export type Series = Map<number, number>; // hour (timestamp_ms; synthetic: hour index * 1h) -> close
 
 export interface History {
   source: string;
+  /** true for generated paths: their times are hour indices from 0, not dates */
+  synthetic: boolean;
+  /** the price folder read (real data only) */
+  dir?: string;
+  /** the generator's seed (synthetic only) */
+  seed?: number;
   series: Record<string, Series>;
 }
 
+/** Where a calibration's prices came from: printed with every result so generated paths cannot pass for real ones. */
+export type DataInfo =
+  | { source: "real"; dir: string; first: string; last: string; hours: number; assets: string[] }
+  | { source: "synthetic"; generator: string; seed: number; hours: number; assets: string[] };
+
+const HOUR = 3_600_000;
+
 export const ASSETS = ["BTC", "ETH", "SOL", "BNB", "XRP", "DOGE"] as const;
 
-export function loadHistory(dir: string | undefined, seed = 42): History {
-  if (dir && existsSync(join(dir, "merged"))) {
-    const series: Record<string, Series> = {};
-    for (const f of readdirSync(join(dir, "merged"))) {
-      const m = /^([A-Z]+)USDT_1h_.*\.csv$/.exec(f);
-      if (!m) continue;
-      const s: Series = new Map();
-      const lines = readFileSync(join(dir, "merged", f), "utf8").split("\n");
-      const header = lines[0].split(",");
-      const ti = header.indexOf("timestamp_ms");
-      const ci = header.indexOf("close");
-      for (let i = 1; i < lines.length; i++) {
-        const cols = lines[i].split(",");
-        const close = Number(cols[ci]);
-        if (cols.length > ci && Number.isFinite(close) && close > 0) s.set(Number(cols[ti]), close);
-      }
-      series[m[1]] = s;
+const PRICE_FILE = /^([A-Z]+)USDT_1h_.*\.csv$/;
+
+/** The real hourly history in DIR/merged, or undefined when the folder is absent or holds no usable prices. */
+export function readPriceFolder(dir: string): History | undefined {
+  const merged = join(dir, "merged");
+  if (!existsSync(merged)) return undefined;
+  const series: Record<string, Series> = {};
+  for (const f of readdirSync(merged)) {
+    const m = PRICE_FILE.exec(f);
+    if (!m) continue;
+    const s: Series = new Map();
+    const lines = readFileSync(join(merged, f), "utf8").split("\n");
+    const header = lines[0].split(",");
+    const ti = header.indexOf("timestamp_ms");
+    const ci = header.indexOf("close");
+    if (ti < 0 || ci < 0) continue;
+    for (let i = 1; i < lines.length; i++) {
+      const cols = lines[i].split(",");
+      const t = Number(cols[ti]);
+      const close = Number(cols[ci]);
+      if (cols.length > ci && Number.isFinite(t) && Number.isFinite(close) && close > 0) s.set(t, close);
     }
-    return { source: `hourly closes from ${dir}/merged`, series };
+    if (s.size > 0) series[m[1]] = s;
   }
-  return { source: `generated paths (geometric Brownian motion, seed ${seed}; no price folder found)`, series: generatedHistory(seed) };
+  if (Object.keys(series).length === 0) return undefined;
+  return { source: `hourly closes from ${dir}/merged`, synthetic: false, dir, series };
 }
 
-/** Deterministic hourly GBM paths for the six assets (fallback when no data folder is given). */
+/** Deterministic generated paths, marked synthetic. */
+export function syntheticHistory(seed = 42): History {
+  return {
+    source: `synthetic generated paths (geometric Brownian motion, seed ${seed}; not real prices)`,
+    synthetic: true,
+    seed,
+    series: generatedHistory(seed),
+  };
+}
+
+/** The real history in DIR when it has data, else the synthetic paths (check `synthetic`). */
+export function loadHistory(dir: string | undefined, seed = 42): History {
+  return (dir !== undefined ? readPriceFolder(dir) : undefined) ?? syntheticHistory(seed);
+}
+
+/** Deterministic hourly GBM paths for the six assets, at hours 0, 1, 2, ... (no calendar dates). */
 export function generatedHistory(seed: number, hours = 20_000): Record<string, Series> {
   let state = seed >>> 0 || 1;
   const uniform = () => {
@@ -57,7 +92,6 @@ export function generatedHistory(seed: number, hours = 20_000): Record<string, S
   const vol: Record<string, number> = { BTC: 0.007, ETH: 0.009, SOL: 0.013, BNB: 0.009, XRP: 0.011, DOGE: 0.014 };
   const start: Record<string, number> = { BTC: 60000, ETH: 3000, SOL: 150, BNB: 600, XRP: 0.6, DOGE: 0.15 };
   const out: Record<string, Series> = {};
-  const t0 = 1_700_000_000_000;
   const common = Array.from({ length: hours }, () => normal());
   for (const a of ASSETS) {
     const s: Series = new Map();
@@ -65,14 +99,13 @@ export function generatedHistory(seed: number, hours = 20_000): Record<string, S
     for (let h = 0; h < hours; h++) {
       const z = 0.6 * common[h] + 0.8 * normal();
       p *= Math.exp(vol[a] * z - (vol[a] * vol[a]) / 2);
-      s.set(t0 + h * 3_600_000, p);
+      s.set(h * HOUR, p);
     }
     out[a] = s;
   }
   return out;
 }
 
-const HOUR = 3_600_000;
 const bps = (r: number) => Math.max(-10000, Math.min(10000, Math.round(r * 10000)));
 
 function windowReturns(s: Series, horizon: number): Array<{ t: number; r: number }> {
@@ -108,7 +141,28 @@ export interface Calibration {
 
 const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace("T", " ");
 
+/** A time as shown in results: a UTC date for real data, "synthetic hour N" for generated paths. */
+export function timeLabel(h: History): (t: number) => string {
+  return h.synthetic ? (t) => `synthetic hour ${Math.round(t / HOUR)}` : iso;
+}
+
+/** Where the prices came from, with the span they cover. */
+export function dataInfo(h: History): DataInfo {
+  const all = new Set<number>();
+  for (const s of Object.values(h.series)) for (const t of s.keys()) all.add(t);
+  const assets = Object.keys(h.series).sort();
+  if (h.synthetic) return { source: "synthetic", generator: "geometric Brownian motion", seed: h.seed ?? 42, hours: all.size, assets };
+  let first = Infinity;
+  let last = -Infinity;
+  for (const t of all) {
+    if (t < first) first = t;
+    if (t > last) last = t;
+  }
+  return { source: "real", dir: h.dir ?? "", first: all.size ? iso(first) : "", last: all.size ? iso(last) : "", hours: all.size, assets };
+}
+
 export function calibrate(h: History, horizon: number, markets: string[], rows = S_SCENARIOS): Calibration {
+  const when = timeLabel(h);
   const assets: Record<string, AssetStats> = {};
   const windows: Record<string, Array<{ t: number; r: number }>> = {};
   for (const [a, s] of Object.entries(h.series)) {
@@ -120,12 +174,12 @@ export function calibrate(h: History, horizon: number, markets: string[], rows =
     const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(p * (sorted.length - 1))))].r;
     assets[a] = {
       hours: s.size,
-      from: iso(Math.min(...ts)),
-      to: iso(Math.max(...ts)),
+      from: when(Math.min(...ts)),
+      to: when(Math.max(...ts)),
       worstDropBps: bps(sorted[0].r),
-      worstDropAt: iso(sorted[0].t),
+      worstDropAt: when(sorted[0].t),
       worstRiseBps: bps(sorted[sorted.length - 1].r),
-      worstRiseAt: iso(sorted[sorted.length - 1].t),
+      worstRiseAt: when(sorted[sorted.length - 1].t),
       p999DropBps: bps(q(0.001)),
       p999RiseBps: bps(q(0.999)),
     };
@@ -146,7 +200,7 @@ export function calibrate(h: History, horizon: number, markets: string[], rows =
       const w = windows[a];
       const pick = w.reduce((best, x) => ((dir === "drop" ? x.r < best.r : x.r > best.r) ? x : best), w[0]);
       scenarios.push(markets.map((m) => (assets[m] ? moveAt(m, pick.t, dir) : 0)));
-      notes.push(`${a} worst ${horizon}h ${dir} from ${iso(pick.t)}, every asset's move over that window`);
+      notes.push(`${a} worst ${horizon}h ${dir} from ${when(pick.t)}, every asset's move over that window`);
     }
   }
   scenarios.push(markets.map((m) => assets[m]?.p999DropBps ?? 0));
@@ -185,6 +239,7 @@ export function backtest(h: History, params: Params, portfolio: Portfolio, marke
     violations: { MARGIN: 0, STRESS: 0, POSITION_CAP: 0, LEVERAGE: 0 }, firstBreach: null, minMarginRatio: null,
   };
   if (hours.length === 0) return res;
+  const when = timeLabel(h);
   const ref = hours[hours.length - 1];
   const SCALE = 1_000_000n;
   const factor = (a: string, t: number) => BigInt(Math.round((h.series[a].get(t)! / h.series[a].get(ref)!) * 1e6));
@@ -205,7 +260,7 @@ export function backtest(h: History, params: Params, portfolio: Portfolio, marke
     if (!ev.healthy) {
       res.unhealthyHours++;
       for (const v of ev.violations) res.violations[v]++;
-      res.firstBreach ??= iso(t);
+      res.firstBreach ??= when(t);
     }
   }
   return res;

@@ -1,12 +1,12 @@
 // Calibration and back-testing on crafted and generated price histories.
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { backtest, calibrate, loadHistory } from "../risk/calibrate.ts";
+import { backtest, calibrate, dataInfo, loadHistory, readPriceFolder } from "../risk/calibrate.ts";
 import { validateParams } from "../prover/validate.ts";
-import { REPO_ROOT } from "../prover/artifacts.ts";
+import { PACKAGE_ROOT, REPO_ROOT } from "../prover/artifacts.ts";
 import { example, paramsToJson } from "../tools/fixtures.ts";
 
 const MARKETS = ["BTC", "ETH", "SOL", "BNB", "XRP", "DOGE", "-", "-"];
@@ -84,5 +84,103 @@ describe("calibration and back-testing", () => {
     const bad = spawnSync(process.execPath, [join(REPO_ROOT, "client/zkmargin.js"), "calibrate", "--prices", dir, "--horizon", "0"], { encoding: "utf8" });
     expect(bad.status).to.equal(1);
     expect(bad.stderr).to.contain("--horizon");
+  });
+
+  const BIN = join(REPO_ROOT, "client/zkmargin.js");
+  const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, "calibrate", ...args], { encoding: "utf8" });
+  const DATE = /\b(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}\b/;
+
+  it("generated paths are marked synthetic and carry no calendar dates", () => {
+    const h = loadHistory(undefined, 7);
+    expect(h.synthetic).to.equal(true);
+    expect(h.source).to.contain("synthetic");
+    expect(Math.min(...h.series.BTC.keys())).to.equal(0); // hour indices from 0, not timestamps
+    const c = calibrate(h, 24, MARKETS);
+    expect(JSON.stringify(c)).not.to.match(DATE);
+    expect(c.assets.BTC.from).to.equal("synthetic hour 0");
+    expect(c.scenarioNotes[0]).to.match(/from synthetic hour [0-9]+,/);
+    const { params, portfolio } = example();
+    const levered = structuredClone(portfolio);
+    levered.collateral = [1_000_000n, 0n, 0n, 0n];
+    const b = backtest(h, params, levered, MARKETS, ["USD", "ETH", "BTC", "-"], "maintenance");
+    expect(b.firstBreach).to.match(/^synthetic hour [0-9]+$/);
+    expect(dataInfo(h)).to.deep.include({ source: "synthetic", seed: 7, hours: 20_000 });
+    // a real folder is never synthetic, and names its span
+    const real = readPriceFolder(dir)!;
+    expect(real.synthetic).to.equal(false);
+    expect(dataInfo(real)).to.deep.include({ source: "real", dir, first: "2020-09-13 12:26", last: "2020-09-21 19:26", hours: 200 });
+    expect(readPriceFolder(join(tmpdir(), "no-such-folder"))).to.equal(undefined);
+  });
+
+  it("zkmargin calibrate refuses without real price data, naming --prices and --synthetic", () => {
+    const empty = mkdtempSync(join(tmpdir(), "zkmargin-noprices-"));
+    const out = join(empty, "p.json");
+    const r = cli("--prices", empty, "--params", join(REPO_ROOT, "examples/params.json"), "--out", out);
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.match(/zkmargin: error: --prices: /);
+    expect(r.stderr).to.contain("--synthetic");
+    expect(r.stderr).not.to.contain("    at "); // no stack trace
+    expect(existsSync(out)).to.equal(false);
+    mkdirSync(join(empty, "merged")); // the folder without its data
+    const r2 = cli("--prices", empty);
+    expect(r2.status).to.equal(1);
+    expect(r2.stderr).to.contain("--prices");
+    expect(cli("--synthetic", "--prices", dir).status).to.equal(1);
+  });
+
+  it("zkmargin calibrate without --prices uses the default folder only when it holds data", function () {
+    const dflt = join(PACKAGE_ROOT, "..", "shared", "data", "prices");
+    const r = cli("--horizon", "24");
+    if (readPriceFolder(dflt) === undefined) {
+      expect(r.status).to.equal(1);
+      expect(r.stderr).to.contain("--prices");
+      expect(r.stderr).to.contain("--synthetic");
+    } else {
+      expect(r.status, r.stderr).to.equal(0);
+      const j = JSON.parse(r.stdout);
+      expect(j.data.source).to.equal("real");
+      expect(j.data.dir).to.equal(dflt);
+      expect(j.data.first).to.match(DATE);
+      expect(j.data.hours).to.be.greaterThan(0);
+    }
+  });
+
+  it("zkmargin calibrate --synthetic says so on stderr and in its output", () => {
+    const r = cli("--synthetic", "--params", join(REPO_ROOT, "examples/params.json"), "--portfolio", join(REPO_ROOT, "examples/portfolio.json"));
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stderr).to.match(/--synthetic: .*not real prices/);
+    const j = JSON.parse(r.stdout);
+    expect(j.data).to.deep.include({ source: "synthetic", generator: "geometric Brownian motion", seed: 42 });
+    expect(j.calibration.source).to.contain("synthetic");
+    expect(r.stdout).not.to.match(DATE);
+    expect(j.calibration.scenarios).to.have.length(16);
+    expect(j.backtest.hoursEvaluated).to.be.greaterThan(0);
+  });
+
+  it("zkmargin calibrate --out writes the input's epochId + 1, or --epoch-id", () => {
+    const params = join(REPO_ROOT, "examples/params.json");
+    const inputId = BigInt(JSON.parse(readFileSync(params, "utf8")).epochId);
+    const next = join(dir, "next.json");
+    const r = cli("--prices", dir, "--params", params, "--out", next);
+    expect(r.status, r.stderr).to.equal(0);
+    expect(JSON.parse(readFileSync(next, "utf8")).epochId).to.equal(String(inputId + 1n));
+    expect(r.stderr).to.contain(`epochId ${inputId + 1n} (the input's ${inputId} + 1`);
+    const j = JSON.parse(r.stdout);
+    expect(j.epochId).to.equal(String(inputId + 1n));
+    expect(j.data).to.deep.include({ source: "real", dir, hours: 200 });
+    expect(j.backtest).to.equal(undefined); // --params alone serves --out
+    const chosen = join(dir, "chosen.json");
+    const c = cli("--prices", dir, "--params", params, "--out", chosen, "--epoch-id", "1000");
+    expect(c.status, c.stderr).to.equal(0);
+    const written = JSON.parse(readFileSync(chosen, "utf8"));
+    expect(written.epochId).to.equal("1000");
+    expect(() => validateParams(written)).not.to.throw();
+    for (const bad of ["-1", "x", String(2n ** 64n)]) {
+      const b = cli("--prices", dir, "--params", params, "--out", join(dir, "bad.json"), "--epoch-id", bad);
+      expect(b.status, bad).to.equal(1);
+      expect(b.stderr).to.contain("--epoch-id");
+    }
+    expect(cli("--prices", dir, "--epoch-id", "5").stderr).to.contain("--epoch-id"); // only with --out
+    expect(existsSync(join(dir, "bad.json"))).to.equal(false);
   });
 });

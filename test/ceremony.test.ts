@@ -85,6 +85,76 @@ describe("zkmargin ceremony (phase 2)", function () {
     expect(zk("frobnicate", "--dir", d2).code).to.equal(1);
   });
 
+  it("names the ceremony after the r1cs file, or --circuit-name", () => {
+    const d4 = join(work, "named-by-file");
+    const i4 = zk("init", "--ptau", ptau, "--dir", d4, "--r1cs", r1cs);
+    expect(i4.code, i4.stderr).to.equal(0);
+    expect(JSON.parse(i4.stdout).circuit).to.equal("tiny");
+    expect(i4.stderr).to.contain("ceremony 'tiny' started");
+    const t4 = JSON.parse(readFileSync(join(d4, "transcript.json"), "utf8"));
+    expect(t4.circuit).to.equal("tiny");
+    expect(t4.steps[0].file).to.equal("tiny_0000.zkey");
+    expect(existsSync(join(d4, "tiny_0000.zkey"))).to.equal(true);
+    expect(zk("contribute", "--dir", d4, "--name", "erin").code).to.equal(0);
+    expect(existsSync(join(d4, "tiny_0001.zkey"))).to.equal(true);
+    // verify / finalize of a circuit that is not shipped need its r1cs, and say so
+    const noR1cs = zk("verify", "--dir", d4, "--ptau", ptau);
+    expect(noR1cs.code).to.equal(1);
+    expect(noR1cs.stderr).to.contain("--r1cs").and.to.contain("tiny.r1cs");
+
+    const d5 = join(work, "named-by-option");
+    expect(zk("init", "--ptau", ptau, "--dir", d5, "--r1cs", r1cs, "--circuit-name", "demo").code).to.equal(0);
+    expect(JSON.parse(readFileSync(join(d5, "transcript.json"), "utf8")).circuit).to.equal("demo");
+    expect(zk("contribute", "--dir", d5, "--name", "frank").code).to.equal(0);
+    const hash = "0x" + "89ABCDEF01234567".repeat(4);
+    const b = zk("beacon", "--dir", d5, "--hash", hash);
+    expect(b.code, b.stderr).to.equal(0);
+    const t5 = JSON.parse(readFileSync(join(d5, "transcript.json"), "utf8"));
+    expect(t5.steps[2].beacon.hash).to.equal("89abcdef01234567".repeat(4)); // the prefix dropped, lower case
+    expect(t5.steps.map((s: { file: string }) => s.file)).to.deep.equal(["demo_0000.zkey", "demo_0001.zkey", "demo_0002.zkey"]);
+    expect(zk("verify", "--dir", d5, "--ptau", ptau, "--r1cs", r1cs).code).to.equal(0);
+    const out = join(work, "final-demo");
+    const f = zk("finalize", "--dir", d5, "--ptau", ptau, "--r1cs", r1cs, "--out", out);
+    expect(f.code, f.stderr).to.equal(0);
+    for (const file of ["demo.zkey", "verification_key.json", "Verifier.sol"]) expect(existsSync(join(out, file)), file).to.equal(true);
+
+    for (const bad of ["a b", "../x", "-x", "x".repeat(65)]) {
+      const r = zk("init", "--ptau", ptau, "--dir", join(work, "bad-name"), "--r1cs", r1cs, "--circuit-name", bad);
+      expect(r.code, bad).to.equal(1);
+      expect(r.stderr, bad).to.contain("--circuit-name");
+    }
+    expect(existsSync(join(work, "bad-name", "transcript.json"))).to.equal(false);
+    const unknown = zk("init", "--ptau", ptau, "--dir", join(work, "unknown"), "--circuit", "tiny");
+    expect(unknown.code).to.equal(1);
+    expect(unknown.stderr).to.contain("--circuit").and.to.contain("--r1cs");
+  });
+
+  it("--hash is exactly 32 bytes: 64 hex digits, 0x prefix optional, named when wrong", () => {
+    const d6 = join(work, "hashes");
+    expect(zk("init", "--ptau", ptau, "--dir", d6, "--r1cs", r1cs).code).to.equal(0);
+    expect(zk("contribute", "--dir", d6, "--name", "grace").code).to.equal(0);
+    const cases: Array<[string, RegExp]> = [
+      ["00ff", /got 4 hex digits/],
+      ["0x" + "a".repeat(63), /got 63 hex digits/],
+      ["a".repeat(66), /got 66 hex digits/],
+      ["0x" + "a".repeat(128), /got 128 hex digits/],
+      ["0x", /got 0 hex digits/],
+      ["0x" + "g".repeat(64), /hex/],
+      ["0x0x" + "a".repeat(62), /hex/],
+    ];
+    for (const [hash, why] of cases) {
+      const r = zk("beacon", "--dir", d6, "--hash", hash);
+      expect(r.code, hash).to.equal(1);
+      expect(r.stderr, hash).to.contain("zkmargin: error: --hash: must be a 32-byte hash");
+      expect(r.stderr, hash).to.match(why);
+      expect(r.stderr, hash).not.to.contain("64-byte");
+    }
+    expect(JSON.parse(readFileSync(join(d6, "transcript.json"), "utf8")).steps).to.have.length(2); // nothing applied
+    const ok = zk("beacon", "--dir", d6, "--hash", "F".repeat(64)); // no prefix works too
+    expect(ok.code, ok.stderr).to.equal(0);
+    expect(zk("beacon", "--help").stdout).to.contain("32-byte");
+  });
+
   it("verification catches a tampered zkey, an edited transcript and the wrong powers of tau", () => {
     const d3 = join(work, "third");
     expect(zk("init", "--ptau", ptau, "--dir", d3, "--r1cs", r1cs, "--circuit", "tiny").code).to.equal(0);

@@ -76,7 +76,22 @@ async function produce(dir: string, file: string, f: (tmp: string) => Promise<un
   }
 }
 
-export async function ceremonyInit(opts: { dir: string; ptau: string; r1cs: string; circuit: string; logger?: Logger }): Promise<Transcript> {
+/** A ceremony's name (transcript, zkey files, the final NAME.zkey): letters, digits, _ . - (at most 64). */
+export const CIRCUIT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+
+/** The name a ceremony on an r1cs file takes by default: its file name without .r1cs. */
+export function circuitNameOf(r1cs: string): string {
+  return basename(r1cs).replace(/\.r1cs$/i, "");
+}
+
+/** Start a ceremony; `circuit` names it (default: the r1cs file's name without .r1cs). */
+export async function ceremonyInit(opts: { dir: string; ptau: string; r1cs: string; circuit?: string; logger?: Logger }): Promise<Transcript> {
+  const circuit = opts.circuit ?? circuitNameOf(opts.r1cs);
+  if (!CIRCUIT_NAME.test(circuit)) {
+    throw opts.circuit === undefined
+      ? new CeremonyError("--r1cs", `the file name '${circuit}' cannot name the ceremony (letters, digits, _ . - only); pass --circuit-name NAME`)
+      : new CeremonyError("--circuit-name", `'${circuit}' must be letters, digits, _ . - (at most 64, not starting with . or -)`);
+  }
   if (!existsSync(opts.ptau)) throw new CeremonyError("--ptau", `${opts.ptau} not found`);
   if (!existsSync(opts.r1cs)) throw new CeremonyError("--r1cs", `${opts.r1cs} not found`);
   mkdirSync(opts.dir, { recursive: true });
@@ -84,7 +99,7 @@ export async function ceremonyInit(opts: { dir: string; ptau: string; r1cs: stri
   const info = (await snarkjs.r1cs.info(opts.r1cs)) as { nConstraints: number };
   const t: Transcript = {
     schema: TRANSCRIPT_SCHEMA,
-    circuit: opts.circuit,
+    circuit,
     r1cs: { file: basename(opts.r1cs), sha256: sha256(opts.r1cs), constraints: info.nConstraints },
     ptau: { file: basename(opts.ptau), sha256: sha256(opts.ptau) },
     steps: [],
@@ -125,22 +140,34 @@ export async function ceremonyContribute(opts: { dir: string; name: string; entr
   return step;
 }
 
-export async function ceremonyBeacon(opts: { dir: string; hash: string; iterationsExp?: number; name?: string; logger?: Logger }): Promise<CeremonyStep> {
-  if (!/^[0-9a-fA-F]{2,128}$/.test(opts.hash) || opts.hash.length % 2 !== 0) {
-    throw new CeremonyError("--hash", "must be an even number of hex digits (e.g. a future block hash)");
+/**
+ * A beacon hash: exactly 32 bytes as 64 hex digits, with or without a 0x prefix (a block hash
+ * copied from an explorer works as is). Returns the 64 lowercase digits, without the prefix.
+ */
+export function parseBeaconHash(text: string): string {
+  const digits = text.replace(/^0[xX]/, "");
+  if (!/^[0-9a-fA-F]*$/.test(digits)) throw new CeremonyError("--hash", "must be a 32-byte hash in hex: 64 hex digits, 0x prefix optional (e.g. a future block hash)");
+  if (digits.length !== 64) {
+    throw new CeremonyError("--hash", `must be a 32-byte hash: 64 hex digits, 0x prefix optional (got ${digits.length} hex digit${digits.length === 1 ? "" : "s"})`);
   }
-  const iterationsExp = opts.iterationsExp ?? 10;
-  if (!Number.isInteger(iterationsExp) || iterationsExp < 10 || iterationsExp > 63) throw new CeremonyError("--iterations", "must be an integer in [10, 63]");
+  return digits.toLowerCase();
+}
+
+export async function ceremonyBeacon(opts: { dir: string; hash: string; iterationsExp?: number; name?: string; logger?: Logger }): Promise<CeremonyStep> {
+  // the order of the steps first: a beacon too early is refused whatever its hash
   const t = readTranscript(opts.dir);
   if (!t.steps.some((s) => s.kind === "contribution")) throw new CeremonyError("--dir", "a beacon needs at least one contribution before it");
   if (t.steps.some((s) => s.kind === "beacon")) throw new CeremonyError("--dir", "the beacon has already been applied");
+  const beaconHash = parseBeaconHash(opts.hash);
+  const iterationsExp = opts.iterationsExp ?? 10;
+  if (!Number.isInteger(iterationsExp) || iterationsExp < 10 || iterationsExp > 63) throw new CeremonyError("--iterations", "must be an integer in [10, 63]");
   const prev = last(opts.dir, t);
   const file = nextFile(t);
   const name = opts.name ?? "beacon";
-  const hash = (await produce(opts.dir, file, (tmp) => snarkjs.zKey.beacon(prev, tmp, name, opts.hash, iterationsExp, opts.logger ?? quiet))) as Uint8Array;
+  const hash = (await produce(opts.dir, file, (tmp) => snarkjs.zKey.beacon(prev, tmp, name, beaconHash, iterationsExp, opts.logger ?? quiet))) as Uint8Array;
   const step: CeremonyStep = {
     index: t.steps.length, kind: "beacon", name, file, sha256: sha256(join(opts.dir, file)), contributionHash: hex(hash),
-    beacon: { hash: opts.hash.toLowerCase(), iterationsExp }, at: new Date().toISOString(),
+    beacon: { hash: beaconHash, iterationsExp }, at: new Date().toISOString(),
   };
   t.steps.push(step);
   writeJsonAtomically(transcriptPath(opts.dir), t);

@@ -146,10 +146,23 @@ async function onChainCheck(chain: Awaited<ReturnType<typeof startChain>>, name:
 
 const CEREMONY_DIR = { dir: { type: "string", value: "D", help: "the ceremony folder (transcript.json and zkeys)" } } as const;
 
-function r1csFor(values: Record<string, unknown>, circuit: string): string {
+/** The r1cs of `init`: --r1cs, or the shipped --circuit's (default margin). */
+function initR1cs(values: Record<string, unknown>): string {
   if (typeof values.r1cs === "string") return values.r1cs;
-  if (!(CIRCUITS as readonly string[]).includes(circuit)) throw new ValidationError("--circuit", `unknown circuit '${circuit}' (shipped: ${CIRCUITS.join(", ")})`);
+  const circuit = typeof values.circuit === "string" ? values.circuit : "margin";
+  if (!(CIRCUITS as readonly string[]).includes(circuit)) {
+    throw new ValidationError("--circuit", `unknown circuit '${circuit}' (shipped: ${CIRCUITS.join(", ")}); for another circuit pass --r1cs FILE (and --circuit-name NAME to name it)`);
+  }
   return circuitArtifacts(circuit as CircuitName).r1cs;
+}
+
+/** The r1cs of `verify` / `finalize`: --r1cs, or the shipped circuit the transcript names. */
+function r1csFor(values: Record<string, unknown>, transcript: { circuit: string; r1cs: { file: string } }): string {
+  if (typeof values.r1cs === "string") return values.r1cs;
+  if (!(CIRCUITS as readonly string[]).includes(transcript.circuit)) {
+    throw new ValidationError("--r1cs", `required: '${transcript.circuit}' is not a shipped circuit (pass the r1cs the ceremony started from, ${transcript.r1cs.file})`);
+  }
+  return circuitArtifacts(transcript.circuit as CircuitName).r1cs;
 }
 
 /** Run a ceremony step, naming the field of a CeremonyError. */
@@ -166,7 +179,10 @@ async function ceremonyStep<T>(f: (c: typeof import("../../../tools/ceremony.ts"
 export const ceremony: Group = {
   name: "ceremony",
   summary: "phase-2 trusted-setup ceremony: init | contribute | beacon | verify | finalize",
-  description: "A production phase 2 from a public powers of tau, with a transcript anyone can re-verify\n(docs/CEREMONY.md). Every step is recorded in D/transcript.json.",
+  description: `A production phase 2 from a public powers of tau, with a transcript anyone can re-verify
+(docs/CEREMONY.md, which also has a one-minute local example). Every step is recorded in
+D/transcript.json; the ceremony is named after the shipped circuit, the r1cs file (without
+.r1cs) or --circuit-name, and its zkeys and final NAME.zkey carry that name.`,
   noun: "step",
   common: CEREMONY_DIR,
   commands: [
@@ -175,15 +191,21 @@ export const ceremony: Group = {
       summary: "start a phase-2 ceremony from a public powers-of-tau file",
       options: {
         ptau: { type: "string", value: "PHASE1.ptau", help: "the phase-1 powers of tau" },
-        circuit: { type: "string", value: "C", help: `a shipped circuit (${CIRCUITS.join(", ")}; default margin)` },
-        r1cs: { type: "string", value: "FILE", help: "any circuit's r1cs instead of a shipped one" },
+        circuit: { type: "string", value: "C", help: `a shipped circuit (${CIRCUITS.join(", ")}; default margin); with --r1cs it only names the ceremony` },
+        r1cs: { type: "string", value: "FILE", help: "any circuit's r1cs instead of a shipped one; the ceremony is named after the file (without .r1cs)" },
+        "circuit-name": { type: "string", value: "NAME", help: "name the ceremony (transcript, zkeys, NAME.zkey) instead: letters, digits, _ . -" },
       },
-      examples: ["zkmargin ceremony init --ptau pot14_final.ptau --dir ceremony --circuit margin"],
+      examples: [
+        "zkmargin ceremony init --ptau powersOfTau28_hez_final_14.ptau --dir ceremony --circuit margin",
+        "zkmargin ceremony init --ptau pot8_final.ptau --dir ceremony --r1cs build/tiny.r1cs   # named tiny",
+      ],
       async run({ values }) {
         const dir = required(values, "dir");
-        const circuit = str(values, "circuit") ?? "margin";
-        const r1cs = r1csFor(values, circuit);
-        const t = await ceremonyStep((c) => c.ceremonyInit({ dir, ptau: required(values, "ptau"), r1cs, circuit }));
+        const r1cs = initR1cs(values);
+        // the name: --circuit-name, else --circuit (a shipped circuit, or with --r1cs the name as before), else the r1cs file's
+        const name = str(values, "circuit-name") ?? str(values, "circuit") ?? (typeof values.r1cs === "string" ? undefined : "margin");
+        const t = await ceremonyStep((c) => c.ceremonyInit({ dir, ptau: required(values, "ptau"), r1cs, circuit: name }));
+        progress(`ceremony '${t.circuit}' started in ${dir} (${t.steps[0].file}); next: zkmargin ceremony contribute --dir ${dir} --name NAME`);
         out(JSON.stringify({ dir, circuit: t.circuit, step: t.steps[0] }));
         return EXIT.OK;
       },
@@ -208,11 +230,11 @@ export const ceremony: Group = {
       name: "ceremony beacon",
       summary: "apply a public random beacon (e.g. a future block hash) after the contributions",
       options: {
-        hash: { type: "string", value: "HEX", help: "the beacon: a 32-byte hash in hex" },
+        hash: { type: "string", value: "HEX", help: "the beacon: a 32-byte hash, 64 hex digits, 0x prefix optional" },
         iterations: { type: "string", value: "E", help: "2^E hash iterations, E in [10, 63] (default 10)" },
         name: { type: "string", value: "NAME", help: "the beacon's name in the transcript" },
       },
-      examples: ["zkmargin ceremony beacon --dir ceremony --hash 0123...cdef --iterations 10"],
+      examples: ["zkmargin ceremony beacon --dir ceremony --hash 0x<64 hex digits of a pre-announced block hash> --iterations 10"],
       async run({ values }) {
         const dir = required(values, "dir");
         const it = str(values, "iterations");
@@ -227,14 +249,14 @@ export const ceremony: Group = {
       summary: "re-run every check: file hashes, the zkey against r1cs + ptau, contribution hashes",
       options: {
         ptau: { type: "string", value: "PHASE1.ptau", help: "the phase-1 powers of tau" },
-        r1cs: { type: "string", value: "FILE", help: "the circuit's r1cs (default: the transcript's shipped circuit)" },
+        r1cs: { type: "string", value: "FILE", help: "the circuit's r1cs (default: the transcript's shipped circuit; required for any other)" },
       },
       exits: "0 iff the ceremony verifies, 1 otherwise.",
       async run({ values }) {
         const dir = required(values, "dir");
         const v = await ceremonyStep(async (c) => {
           const t = c.readTranscript(dir);
-          return c.ceremonyVerify({ dir, ptau: required(values, "ptau"), r1cs: r1csFor(values, t.circuit) });
+          return c.ceremonyVerify({ dir, ptau: required(values, "ptau"), r1cs: r1csFor(values, t) });
         });
         out(JSON.stringify(v, null, 2));
         if (!v.ok) process.stderr.write(`zkmargin: error: ceremony does not verify: ${v.problems.join("; ")}\n`);
@@ -246,8 +268,8 @@ export const ceremony: Group = {
       summary: "verify, then write the final zkey, verification_key.json and Verifier.sol",
       options: {
         ptau: { type: "string", value: "PHASE1.ptau", help: "the phase-1 powers of tau" },
-        r1cs: { type: "string", value: "FILE", help: "the circuit's r1cs (default: the transcript's shipped circuit)" },
-        out: { type: "string", value: "OUTDIR", help: "where the final files go" },
+        r1cs: { type: "string", value: "FILE", help: "the circuit's r1cs (default: the transcript's shipped circuit; required for any other)" },
+        out: { type: "string", value: "OUTDIR", help: "where the final files go: NAME.zkey, verification_key.json, Verifier.sol" },
       },
       async run({ values }) {
         const dir = required(values, "dir");
@@ -256,7 +278,7 @@ export const ceremony: Group = {
         const template = readFileSync(join(snarkjsMain.slice(0, snarkjsMain.lastIndexOf("/node_modules/snarkjs/") + "/node_modules/snarkjs/".length), "templates/verifier_groth16.sol.ejs"), "utf8");
         const f = await ceremonyStep(async (c) => {
           const t = c.readTranscript(dir);
-          return c.ceremonyFinalize({ dir, ptau: required(values, "ptau"), r1cs: r1csFor(values, t.circuit), out: required(values, "out"), solidityTemplate: template });
+          return c.ceremonyFinalize({ dir, ptau: required(values, "ptau"), r1cs: r1csFor(values, t), out: required(values, "out"), solidityTemplate: template });
         });
         out(JSON.stringify(f.finalized));
         return EXIT.OK;
