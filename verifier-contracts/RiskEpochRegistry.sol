@@ -37,10 +37,14 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     /// @dev riskWords encode each shock as shock + 2^SHOCK_BITS in SHOCK_BITS + 1 bits
     int256 internal constant SHOCK_OFFSET = int256(1 << SHOCK_BITS);
 
+    /// @dev Block numbers are stored in 40 bits (10^12 blocks), which packs the second word.
     struct EpochSlot {
         uint256 paramsHash;
         uint64 epochId;
         uint64 postedAt;
+        uint40 pricesBlock;
+        uint40 riskBlock;
+        uint40 fundingBlock;
     }
 
     /// @inheritdoc IRiskEpochRegistry
@@ -66,6 +70,10 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     uint64 public latestEpochId;
     /// @inheritdoc IRiskEpochRegistry
     uint64 public maxAge;
+    /// @dev block of the latest risk post (shares latestEpochId's slot, read by every price post)
+    uint40 internal riskBlock;
+    /// @dev block of the latest funding post (same slot)
+    uint40 internal fundingBlock;
     EpochSlot[RING] internal ring;
 
     modifier onlyAdmin() {
@@ -159,8 +167,9 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
         for (uint256 w = 0; w < 10; w++) tail[1 + w] = words[w];
         h = poseidon11.hash(tail);
         riskHash = h;
+        riskBlock = uint40(block.number);
         _updateSlow();
-        emit RiskPosted(h, slowHash);
+        emit RiskPosted(h, slowHash, wide, words);
     }
 
     /// @inheritdoc IRiskEpochRegistry
@@ -173,8 +182,9 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
         }
         h = poseidon8.hash(f);
         fundingHash = h;
+        fundingBlock = uint40(block.number);
         _updateSlow();
-        emit FundingPosted(h, slowHash);
+        emit FundingPosted(h, slowHash, fundingIndex);
     }
 
     /// @inheritdoc IRiskEpochRegistry
@@ -184,8 +194,12 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
         returns (uint256 paramsHash)
     {
         uint256 slow = slowHash;
-        if (riskHash == 0) revert RiskNotPosted();
-        if (fundingHash == 0) revert FundingNotPosted();
+        // slowHash is set once both risk and funding were posted: the two cold reads of
+        // riskHash and fundingHash happen on the error path only
+        if (slow == 0) {
+            if (riskHash == 0) revert RiskNotPosted();
+            revert FundingNotPosted();
+        }
         uint64 latest = latestEpochId;
         if (epochId <= latest) revert EpochNotIncreasing(epochId, latest);
         // asset 0 is the settlement asset: 1 unit = 1 quote unit
@@ -205,12 +219,10 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
             w3 = uint256(priceE18[2]) | (uint256(priceE18[3]) << PRICE_E18_BITS);
         }
         paramsHash = poseidon5.hash([w0, w1, w2, w3, slow]);
-        EpochSlot storage s = ring[epochId % RING];
-        s.paramsHash = paramsHash;
-        s.epochId = epochId;
-        s.postedAt = uint64(block.timestamp);
+        ring[epochId % RING] =
+            EpochSlot(paramsHash, epochId, uint64(block.timestamp), uint40(block.number), riskBlock, fundingBlock);
         latestEpochId = epochId;
-        emit EpochPosted(epochId, paramsHash);
+        emit EpochPosted(epochId, paramsHash, [w0, w1, w2, w3]);
     }
 
     // ------------------------------------------------------------------ reading
@@ -244,6 +256,17 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     function postedAt(uint64 epochId) external view returns (uint64) {
         paramsHashOf(epochId);
         return ring[epochId % RING].postedAt;
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function epochBlocks(uint64 epochId)
+        external
+        view
+        returns (uint256 pricesBlock, uint256 riskBlock_, uint256 fundingBlock_)
+    {
+        paramsHashOf(epochId);
+        EpochSlot storage s = ring[epochId % RING];
+        return (s.pricesBlock, s.riskBlock, s.fundingBlock);
     }
 
     // ------------------------------------------------------------------ internals

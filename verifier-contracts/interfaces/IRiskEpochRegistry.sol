@@ -92,18 +92,26 @@ interface IRiskEpochRegistry {
     /// @notice The freshness bound changed.
     /// @param maxAge the new bound (seconds)
     event MaxAgeSet(uint256 maxAge);
-    /// @notice Risk parameters were posted.
+    /// @notice Risk parameters were posted. The event carries exactly what was hashed,
+    /// riskHash = Poseidon11(Poseidon16(depthAndCap), riskWords), so an epoch can be rebuilt from
+    /// the chain's logs alone (client/epochs.ts).
     /// @param riskHash their hash
     /// @param slowHash the new Poseidon2(fundingHash, riskHash) (0 until funding is posted)
-    event RiskPosted(uint256 riskHash, uint256 slowHash);
+    /// @param depthAndCap depth per market, then positionCap per market
+    /// @param riskWords the greedy 253-bit packing of [maxLeverageBps:32, (maintenance, initial,
+    /// impact):14 per market, haircut:14 per asset, shock + 2^14:15 row by row] (docs/SPEC.md §3)
+    event RiskPosted(uint256 riskHash, uint256 slowHash, uint256[2 * N_MARKETS] depthAndCap, uint256[10] riskWords);
     /// @notice Funding indices were posted.
     /// @param fundingHash their hash
     /// @param slowHash the new Poseidon2(fundingHash, riskHash) (0 until risk is posted)
-    event FundingPosted(uint256 fundingHash, uint256 slowHash);
+    /// @param fundingIndex the cumulative funding index per market, exactly as posted and hashed
+    event FundingPosted(uint256 fundingHash, uint256 slowHash, int64[N_MARKETS] fundingIndex);
     /// @notice An epoch was opened by a price post.
     /// @param epochId the epoch
     /// @param paramsHash the margin circuit's paramsHash for the epoch
-    event EpochPosted(uint64 indexed epochId, uint256 paramsHash);
+    /// @param priceWords the hashed price words: the greedy 253-bit packing of [epochId:64,
+    /// markPrice:48 x N, priceE18:96 x M] (docs/SPEC.md §3), paramsHash = Poseidon5(priceWords, slowHash)
+    event EpochPosted(uint64 indexed epochId, uint256 paramsHash, uint256[4] priceWords);
 
     /// @notice Number of markets.
     /// @return N_MARKETS
@@ -216,4 +224,17 @@ interface IRiskEpochRegistry {
     /// @param epochId the epoch
     /// @return unix seconds
     function postedAt(uint64 epochId) external view returns (uint64);
+
+    /// @notice Where the logs that define an epoch still in the ring are (reverts UnknownEpoch
+    /// otherwise): the block of its price post (EpochPosted) and the blocks of the risk and
+    /// funding posts in effect at that moment (the last RiskPosted and FundingPosted before it).
+    /// Block numbers are the chain's block.number.
+    /// @param epochId the epoch
+    /// @return pricesBlock block of the epoch's EpochPosted log
+    /// @return riskBlock block of the RiskPosted log the epoch uses
+    /// @return fundingBlock block of the FundingPosted log the epoch uses
+    function epochBlocks(uint64 epochId)
+        external
+        view
+        returns (uint256 pricesBlock, uint256 riskBlock, uint256 fundingBlock);
 }
