@@ -140,7 +140,7 @@ export async function checkEpoch(s: ChainStatus, registry: Contract, params: Par
 
 /** A fill commitment already settled can never settle again. */
 export async function checkFillFresh(accounts: Contract, fill: bigint): Promise<void> {
-  if (await accounts.fillSettled(fill)) throw new ValidationError("--fill", "this fill was already settled; agree on a new one (zkmargin fill new makes a fresh salt)");
+  if (await accounts.fillSettled(fill)) throw new ValidationError("--fill", "this fill was already settled on-chain (the contract would revert FillAlreadySettled); agree on a new one (zkmargin fill new makes a fresh salt)");
 }
 
 /** The owner holds `amount` of the asset's token (a deposit pulls it). */

@@ -162,7 +162,7 @@ interface IMarginAccounts {
     /// @return M_ASSETS
     function M() external view returns (uint256);
 
-    /// @notice Commitment of the empty portfolio with salt 0 (prover/transition.ts emptyPortfolio).
+    /// @notice Commitment of the empty portfolio with salt 0 (prover/transition/rule.ts emptyPortfolio).
     /// @return the commitment every account starts from
     function EMPTY_COMMITMENT() external view returns (uint256);
 

@@ -114,7 +114,21 @@ function requireState(path: string): void {
   if (!existsSync(path)) throw new ValidationError("--state", `${path} does not exist (run 'zkmargin account open' first)`);
 }
 
-const readParams = (values: Values): Params => validateParams(readJsonFile(required(values, "params"), "--params"));
+/** --params when given (validated before anything connects), else undefined: the chain's latest fresh epoch is used. */
+const readParams = (values: Values): Params | undefined => (values.params === undefined ? undefined : validateParams(readJsonFile(required(values, "params"), "--params")));
+
+/** The epoch to act on: --params, or the latest fresh epoch rebuilt from the registry's logs (paramsHash checked). */
+async function epochOf(file: Params | undefined, registry: Contract): Promise<Params> {
+  if (file) return file;
+  const { latestFreshEpoch } = await import("../../epochs.ts");
+  try {
+    const e = await latestFreshEpoch(registry);
+    progress(`epoch ${e.params.epochId} from the chain (fresh until ${iso(e.freshUntil)})`);
+    return e.params;
+  } catch (e) {
+    throw new ValidationError("--params", `${(e as Error).message}; pass the epoch's params.json with --params`);
+  }
+}
 
 interface Preflight {
   status: ChainStatus;
@@ -164,7 +178,7 @@ function reportSent(trader: Trader, action: string, x: { txHash: string; gasUsed
   return EXIT.OK;
 }
 
-const PARAMS = { params: { type: "string", value: "P", help: "the latest epoch's params.json (its paramsHash is checked against the registry)" } } as const;
+const PARAMS = { params: { type: "string", value: "P", help: "an epoch's params.json (default: the latest fresh epoch, rebuilt from the chain; either way checked against the registry)" } } as const;
 const ASSET = { asset: { type: "string", value: "J", help: `collateral asset index, 0..${M_ASSETS - 1} (0 settles)` } } as const;
 const AMOUNT = { amount: { type: "string", value: "X", help: "amount in the token's smallest unit" } } as const;
 const EX = "zkmargin account";
@@ -203,15 +217,15 @@ const status: Command = {
   summary: "active or liquidated, health in dollars at the latest epoch, a pending margin call",
   description: `Reads the account on-chain and the portfolio from S (reconciled with the on-chain commitment, never
 sent anywhere) and prints one JSON document: status (active, liquidated, not open), equity,
-requirement and headroom in USD at the maintenance and initial levels for the epoch of --params
-(which must be the latest fresh epoch's), the margin call (epoch, deadline as ISO time and "in N
+requirement and headroom in USD at the maintenance and initial levels for the latest fresh epoch
+(rebuilt from the chain; or --params), the margin call (epoch, deadline as ISO time and "in N
 min", attested or not) and whether the account can be liquidated now.`,
   options: { ...PARAMS },
-  examples: [`${EX} status ${CONN} --params examples/params.json`],
+  examples: [`${EX} status ${CONN}`],
   async run({ values }) {
     const state = stateOf(values);
     requireState(state.path);
-    const params = values.params === undefined ? undefined : readParams(values);
+    const file = readParams(values);
     return connected(values, async ({ signer, accounts }) => {
       const pf = await preflight();
       const { StateStore } = await import("../../state.ts");
@@ -223,6 +237,7 @@ min", attested or not) and whether the account can be liquidated now.`,
       if (s.state !== "none") store.recover(BigInt((await accounts.accounts(s.account)).commitment), Number(s.nonce));
       const latest = "epochId" in s.latest ? s.latest : null;
       let health: Record<string, unknown> | undefined;
+      const params = file ?? (latest ? await epochOf(undefined, registry) : undefined);
       if (params) {
         if (latest && params.epochId !== latest.epochId) progress(`--params is epoch ${params.epochId}; the latest fresh epoch is ${latest.epochId}`);
         health = { epochId: params.epochId };
@@ -241,7 +256,7 @@ min", attested or not) and whether the account can be liquidated now.`,
             flat: s.isFlat,
             lastAttestedEpoch: s.lastAttestedEpoch,
             latestFreshEpoch: latest ? { epochId: latest.epochId, freshUntil: iso(latest.freshUntil), freshFor: relative(latest.freshUntil, s.now) } : { error: (s.latest as { error: string }).error },
-            health: health ?? "pass --params (the latest epoch's params.json) for equity, requirement and headroom",
+            health: health ?? "no fresh epoch: pass an epoch's params.json with --params for equity, requirement and headroom",
             marginCall: call ? { epochId: call.epochId, deadline: iso(call.deadline), deadlineIn: relative(call.deadline, s.now), attested: call.attested, missed: call.expired && !call.attested } : null,
             liquidatable: s.liquidatable,
           },
@@ -273,15 +288,17 @@ function transfer(kind: "deposit" | "withdraw"): Command {
     name: `account ${kind}`,
     summary: kind === "deposit" ? "pull X of token J into the account (approve + proven deposit)" : "proven withdrawal of X of token J (initial margin of the rest)",
     options: { ...ASSET, ...AMOUNT, ...PARAMS },
-    examples: [`${EX} ${kind} ${CONN} --asset 0 --amount 200000000000 --params examples/params.json`],
+    examples: [`${EX} ${kind} ${CONN} --asset 0 --amount 200000000000`],
     async run({ values }) {
       const state = stateOf(values);
-      const params = readParams(values);
+      const file = readParams(values);
+      let params!: Params;
       const asset = indexOption(values, "asset", M_ASSETS);
       const amount = bigOption(values, "amount", 1n << 96n);
       if (amount === 0n) throw new ValidationError("--amount", "must be positive");
       requireState(state.path);
       const check = async ({ status, registry, accounts, signer }: Preflight) => {
+        params = await epochOf(file, registry);
         await (await preflight()).checkEpoch(status, registry, params, kind);
         if (kind === "deposit") await (await preflight()).checkBalance(accounts, asset, status.account, amount, signer);
       };
@@ -294,13 +311,17 @@ const realize: Command = {
   name: "account realize",
   summary: "realise market I's PnL into asset 0",
   options: { market: { type: "string", value: "I", help: `market index, 0..${N_MARKETS - 1}` }, ...PARAMS },
-  examples: [`${EX} realize ${CONN} --market 0 --params examples/params.json`],
+  examples: [`${EX} realize ${CONN} --market 0`],
   async run({ values }) {
     const state = stateOf(values);
-    const params = readParams(values);
+    const file = readParams(values);
+    let params!: Params;
     const market = indexOption(values, "market", N_MARKETS);
     requireState(state.path);
-    const check = async ({ status, registry }: Preflight) => (await preflight()).checkEpoch(status, registry, params, "realize");
+    const check = async ({ status, registry }: Preflight) => {
+      params = await epochOf(file, registry);
+      await (await preflight()).checkEpoch(status, registry, params, "realize");
+    };
     return withTrader(values, state, { action: "realize", check }, async (t) => reportSent(t, "realize", await t.realize(market, params)));
   },
 };
@@ -330,10 +351,11 @@ both with 'zkmargin account trade'.`,
     out: { type: "string", value: "LEG", help: "where to write the leg" },
     ...PARAMS,
   },
-  examples: [`${EX} trade-leg ${CONN} --fill fill.json --side buy --counterparty 0xBob... --params examples/params.json --out alice.leg`],
+  examples: [`${EX} trade-leg ${CONN} --fill fill.json --side buy --counterparty 0xBob... --out alice.leg`],
   async run({ values }) {
     const state = stateOf(values);
-    const params = readParams(values);
+    const file = readParams(values);
+    let params!: Params;
     const fill = readFill(required(values, "fill"));
     const side = required(values, "side");
     const counterparty = address(required(values, "counterparty"), "--counterparty");
@@ -343,6 +365,7 @@ both with 'zkmargin account trade'.`,
     const { writeDurably } = await import("../../state.ts");
     const { fillCommitment } = await import("../../../prover/transition/op.ts");
     const check = async ({ status, registry, accounts }: Preflight) => {
+      params = await epochOf(file, registry);
       await (await preflight()).checkEpoch(status, registry, params, "trade");
       await (await preflight()).checkFillFresh(accounts, fillCommitment(fill));
     };
@@ -425,15 +448,19 @@ const proveMargin: Command = {
   summary: "attest maintenance margin for the latest epoch (as a watchtower with --account)",
   description: "With --account A, the state file is A's and the signer is A's watchtower (zkmargin account watchtower).",
   options: { ...PARAMS, account: { type: "string", value: "A", help: "attest for account A as its watchtower" } },
-  examples: [`${EX} prove-margin ${CONN} --params examples/params.json`],
+  examples: [`${EX} prove-margin ${CONN}`],
   async run({ values }) {
     const state = stateOf(values);
-    const params = readParams(values);
+    const file = readParams(values);
+    let params!: Params;
     const forAccount = str(values, "account");
     if (forAccount !== undefined) address(forAccount, "--account");
     requireState(state.path);
     if (forAccount === undefined) {
-      const check = async ({ status, registry }: Preflight) => (await preflight()).checkEpoch(status, registry, params, "prove-margin");
+      const check = async ({ status, registry }: Preflight) => {
+        params = await epochOf(file, registry);
+        await (await preflight()).checkEpoch(status, registry, params, "prove-margin");
+      };
       return withTrader(values, state, { action: "prove-margin", check }, async (trader) => {
         const r = await trader.proveMargin(params);
         out(json({ account: trader.address, epochId: params.epochId, tx: r.txHash, gasUsed: r.gasUsed }));
@@ -446,6 +473,7 @@ const proveMargin: Command = {
       const status = await (await preflight()).chainStatus(accounts, registry, forAccount);
       (await preflight()).requireActive(status);
       announceMarginCall(status);
+      params = await epochOf(file, registry);
       await (await preflight()).checkEpoch(status, registry, params, "prove-margin");
       const { StateStore } = await import("../../state.ts");
       const { bindingOf, MARGIN_DOMAIN } = await import("../../accounts.ts");

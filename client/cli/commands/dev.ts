@@ -106,7 +106,7 @@ export const advance: Command = {
   description: "Calls evm_increaseTime and evm_mine on the node. Public chains refuse both.",
   options: {
     seconds: { type: "string", value: "N", help: "how many seconds" },
-    rpc: { type: "string", value: "URL", help: "JSON-RPC endpoint (default http://127.0.0.1:8545)" },
+    rpc: { type: "string", value: "URL", help: "JSON-RPC endpoint (default http://127.0.0.1:8545)", env: "ZKMARGIN_RPC" },
   },
   examples: ["zkmargin advance --seconds 601"],
   exits: "0 advanced, 1 bad input or a node that refuses time travel, 3 unreachable node.",
