@@ -2,7 +2,14 @@
 // transition locally, record the resulting private state before sending, send, promote once
 // mined. Used by the demo, the tests and `zkmargin account ...`.
 import { AbiCoder, Contract, getBytes, keccak256, toUtf8Bytes, type Signer } from "ethers";
-import { BINDING_SHIFT, FIELD_MODULUS, M_ASSETS, MARGIN_DOMAIN as MARGIN_DOMAIN_NAME, N_MARKETS, TRANSITION_DOMAIN as TRANSITION_DOMAIN_NAME } from "../prover/constants.ts";
+import {
+  BINDING_SHIFT,
+  FIELD_MODULUS,
+  M_ASSETS,
+  MARGIN_DOMAIN as MARGIN_DOMAIN_NAME,
+  N_MARKETS,
+  TRANSITION_DOMAIN as TRANSITION_DOMAIN_NAME,
+} from "../prover/constants.ts";
 import { paramsHash } from "../prover/encoding.ts";
 import { solidityCalldata, type MarginProof, type MarginProver } from "../prover/prover.ts";
 import type { Params, Portfolio } from "../prover/types.ts";
@@ -20,7 +27,14 @@ export const TRANSITION_DOMAIN = keccak256(toUtf8Bytes(TRANSITION_DOMAIN_NAME));
 export const MARGIN_DOMAIN = keccak256(toUtf8Bytes(MARGIN_DOMAIN_NAME));
 
 const bindingHash = (domain: string, chainId: bigint, contract: string, account: string, nonce: bigint): bigint =>
-  BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "uint256", "address", "address", "uint64"], [domain, chainId, contract, account, nonce])));
+  BigInt(
+    keccak256(
+      AbiCoder.defaultAbiCoder().encode(
+        ["bytes32", "uint256", "address", "address", "uint64"],
+        [domain, chainId, contract, account, nonce],
+      ),
+    ),
+  );
 
 /** Margin proofs: binding = keccak256(abi.encode(MARGIN_DOMAIN, chainId, contract, account, nonce)) mod r */
 export function bindingOf(domain: string, chainId: bigint, contract: string, account: string, nonce: bigint): bigint {
@@ -64,7 +78,13 @@ async function proofArg(p: MarginProof): Promise<ProofArg> {
   return { a, b, c };
 }
 
-async function send(contract: Contract, what: string, f: () => Promise<any>, progress: (s: string) => void = () => {}, decoders: Contract[] = []): Promise<Sent> {
+async function send(
+  contract: Contract,
+  what: string,
+  f: () => Promise<any>,
+  progress: (s: string) => void = () => {},
+  decoders: Contract[] = [],
+): Promise<Sent> {
   let tx;
   progress(`sending ${what}`);
   try {
@@ -75,7 +95,12 @@ async function send(contract: Contract, what: string, f: () => Promise<any>, pro
   progress(`sent ${what} ${tx.hash}, waiting for inclusion`);
   const r = await tx.wait();
   if (!r || r.status !== 1) throw new ContractRevert(what, "transaction failed");
-  return { txHash: tx.hash, gasUsed: r.gasUsed as bigint, calldata: tx.data as string, logs: r.logs.map((l: { data: string; topics: string[] }) => l.data + l.topics.join("")) };
+  return {
+    txHash: tx.hash,
+    gasUsed: r.gasUsed as bigint,
+    calldata: tx.data as string,
+    logs: r.logs.map((l: { data: string; topics: string[] }) => l.data + l.topics.join("")),
+  };
 }
 
 /** One trader: its signer, its private state file and the deployed protocol. */
@@ -92,7 +117,15 @@ export class Trader {
   /** contracts whose errors a revert may carry besides MarginAccounts' (tokens, registry) */
   decoders: Contract[] = [];
 
-  private constructor(signer: Signer, address: string, accounts: Contract, provers: Provers, store: StateStore, key: Point, chainId: bigint) {
+  private constructor(
+    signer: Signer,
+    address: string,
+    accounts: Contract,
+    provers: Provers,
+    store: StateStore,
+    key: Point,
+    chainId: bigint,
+  ) {
     this.signer = signer;
     this.address = address;
     this.accounts = accounts;
@@ -106,7 +139,14 @@ export class Trader {
    * Attach to the account of `signer`: open it on-chain (paying the bond) and create the state
    * file if it does not exist, otherwise reopen the file and reconcile it with the chain.
    */
-  static async attach(signer: Signer, accounts: Contract, provers: Provers, statePath: string, passphrase: string, dims = { N: N_MARKETS, M: M_ASSETS }): Promise<{ trader: Trader; opened?: Sent }> {
+  static async attach(
+    signer: Signer,
+    accounts: Contract,
+    provers: Provers,
+    statePath: string,
+    passphrase: string,
+    dims = { N: N_MARKETS, M: M_ASSETS },
+  ): Promise<{ trader: Trader; opened?: Sent }> {
     const address = await signer.getAddress();
     const contract = accounts.connect(signer) as Contract;
     const chainId = (await signer.provider!.getNetwork()).chainId;
@@ -126,7 +166,8 @@ export class Trader {
           account: address,
           current: { portfolio: empty, commitment: BigInt(await accounts.EMPTY_COMMITMENT()), nonce: 0, label: "open" },
         });
-    if (store.state.account.toLowerCase() !== address.toLowerCase()) throw new ValidationError("--state", `belongs to account ${store.state.account}, not ${address}`);
+    if (store.state.account.toLowerCase() !== address.toLowerCase())
+      throw new ValidationError("--state", `belongs to account ${store.state.account}, not ${address}`);
     const trader = new Trader(signer, address, contract, provers, store, key, chainId);
     await trader.sync();
     return { trader, opened };
@@ -149,7 +190,8 @@ export class Trader {
   private async checkEpoch(params: Params): Promise<void> {
     const registry = new Contract(await this.accounts.registry(), ["function paramsHashOf(uint64) view returns (uint256)"], this.signer);
     const onChain = BigInt(await registry.paramsHashOf(params.epochId));
-    if (onChain !== paramsHash(params)) throw new ValidationError("params", `epoch ${params.epochId}'s on-chain paramsHash differs from these parameters`);
+    if (onChain !== paramsHash(params))
+      throw new ValidationError("params", `epoch ${params.epochId}'s on-chain paramsHash differs from these parameters`);
   }
 
   /** Prove a transition of this account and record its result as pending. */
@@ -159,7 +201,13 @@ export class Trader {
     const binding = transitionBinding(this.chainId, await this.accounts.getAddress(), this.address, nonce);
     this.progress(`proving ${describeOp(op)} (transition circuit, a few seconds)`);
     const started = Date.now();
-    const { proof, prepared } = await this.provers.transition.prove({ params, old: this.portfolio, op, binding, liquidationKey: this.liquidationKey });
+    const { proof, prepared } = await this.provers.transition.prove({
+      params,
+      old: this.portfolio,
+      op,
+      binding,
+      liquidationKey: this.liquidationKey,
+    });
     this.progress(`proved in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const pending = this.store.addPending(prepared.next, Number(nonce) + 1, describeOp(op));
     const data: TransitionData = {

@@ -8,12 +8,7 @@
 //   verifyOnChain      a proof through the deployed MarginProofVerifier wrapper
 //   verifyForEpoch     verifyOnChain, and the proof's paramsHash is the registry's fresh one
 import { ContractFactory, FetchRequest, JsonRpcProvider, Network, Wallet, type Contract, type Signer } from "ethers";
-import {
-  DEFAULT_BOND_WEI,
-  DEFAULT_GRACE_SECONDS,
-  DEFAULT_MAX_AGE_SECONDS,
-  N_MARKETS,
-} from "../prover/constants.ts";
+import { DEFAULT_BOND_WEI, DEFAULT_GRACE_SECONDS, DEFAULT_MAX_AGE_SECONDS, N_MARKETS } from "../prover/constants.ts";
 import { ASSETS } from "../prover/markets.ts";
 import { paramsHash } from "../prover/encoding.ts";
 import { toField } from "../prover/field.ts";
@@ -106,7 +101,12 @@ async function deployRegistryWith(deploy: Deploy, admin: string, publisher: stri
 
 /** Deploy the RiskEpochRegistry and its hashers alone; returns the registry's address. */
 export async function deployRegistry(signer: Signer, opts: { admin: string; publisher: string; maxAge: bigint }): Promise<string> {
-  return deployRegistryWith(deployer(signer, {}, {}, () => {}), opts.admin, opts.publisher, opts.maxAge);
+  return deployRegistryWith(
+    deployer(signer, {}, {}, () => {}),
+    opts.admin,
+    opts.publisher,
+    opts.maxAge,
+  );
 }
 
 /** Deploy the whole protocol: verifiers, wrapper, registry and (with `accounts`) the clearinghouse. */
@@ -123,17 +123,34 @@ export async function deployProtocol(
   const publisher = opts.publisher ?? admin;
   const registry = await deployRegistryWith(deploy, admin, publisher, opts.maxAge);
   const chainId = (await signer.provider!.getNetwork()).chainId;
-  const out: Deployment = { schema: "zkmargin/deployment/v1", chainId: String(chainId), admin, publisher, maxAge: String(opts.maxAge), contracts, gas };
+  const out: Deployment = {
+    schema: "zkmargin/deployment/v1",
+    chainId: String(chainId),
+    admin,
+    publisher,
+    maxAge: String(opts.maxAge),
+    contracts,
+    gas,
+  };
   if (opts.accounts) {
     const a = opts.accounts;
     checkLiquidationKey(a.liquidationKey); // on the curve, x != 0, prime-order subgroup
     const tokens: string[] = [];
     if (a.tokens) tokens.push(...a.tokens);
-    else for (const [name, symbol, decimals] of TEST_TOKENS) tokens.push(await deploy("TestToken", [name, symbol, decimals]).then((x) => ((contracts[`TestToken${symbol}`] = x), x)));
+    else
+      for (const [name, symbol, decimals] of TEST_TOKENS)
+        tokens.push(await deploy("TestToken", [name, symbol, decimals]).then((x) => ((contracts[`TestToken${symbol}`] = x), x)));
     delete contracts.TestToken;
     const transition = await deploy("TransitionVerifier");
-    await deploy("MarginAccounts", [registry, verifier, transition, tokens, a.bondWei, a.gracePeriod, a.liquidationKey], { PoseidonT3: contracts.PoseidonT3 });
-    out.accounts = { tokens, bondWei: String(a.bondWei), gracePeriod: String(a.gracePeriod), liquidationKey: [String(a.liquidationKey[0]), String(a.liquidationKey[1])] };
+    await deploy("MarginAccounts", [registry, verifier, transition, tokens, a.bondWei, a.gracePeriod, a.liquidationKey], {
+      PoseidonT3: contracts.PoseidonT3,
+    });
+    out.accounts = {
+      tokens,
+      bondWei: String(a.bondWei),
+      gracePeriod: String(a.gracePeriod),
+      liquidationKey: [String(a.liquidationKey[0]), String(a.liquidationKey[1])],
+    };
   }
   return out;
 }
@@ -188,7 +205,19 @@ export async function postEpoch(registry: Contract, p: Params, opts: { pricesOnl
   return { epochId: String(p.epochId), paramsHash: String(onChain), steps };
 }
 
-const FIELD_PATHS = ["maxLeverageBps", "maintenanceRateBps", "initialRateBps", "impactBps", "depth", "positionCap", "haircutBps", "shock", "fundingIndex", "epochId", "priceE18"];
+const FIELD_PATHS = [
+  "maxLeverageBps",
+  "maintenanceRateBps",
+  "initialRateBps",
+  "impactBps",
+  "depth",
+  "positionCap",
+  "haircutBps",
+  "shock",
+  "fundingIndex",
+  "epochId",
+  "priceE18",
+];
 
 /** Map a registry revert to the params.json field it is about, e.g. markets[2].depth. */
 export function revertField(name: string, args: readonly unknown[]): string {
@@ -242,7 +271,8 @@ export async function verifyForEpoch(
   const wrapperAt = contracts.MarginProofVerifier;
   const registryAt = contracts.RiskEpochRegistry;
   const base = { epochId: String(epochId), paramsHash: proof.publicSignals[1] };
-  if (!wrapperAt || !registryAt) throw new ValidationError("--deployment", "needs contracts.MarginProofVerifier and contracts.RiskEpochRegistry");
+  if (!wrapperAt || !registryAt)
+    throw new ValidationError("--deployment", "needs contracts.MarginProofVerifier and contracts.RiskEpochRegistry");
   const registry = await contractAt("RiskEpochRegistry", registryAt, provider);
   const wrapper = await contractAt("MarginProofVerifier", wrapperAt, provider);
   let fresh: bigint;
@@ -251,7 +281,8 @@ export async function verifyForEpoch(
   } catch (e) {
     return { valid: false, reason: `epoch ${epochId}: ${revertMessage(e, [registry])}`, ...base };
   }
-  if (String(fresh) !== proof.publicSignals[1]) return { valid: false, reason: `the proof's paramsHash is not epoch ${epochId}'s`, ...base };
+  if (String(fresh) !== proof.publicSignals[1])
+    return { valid: false, reason: `the proof's paramsHash is not epoch ${epochId}'s`, ...base };
   const cd = await solidityCalldata(proof as never);
   try {
     await wrapper.verify(cd.a, cd.b, cd.c, cd.publicSignals);

@@ -26,10 +26,22 @@ const BUILD_PATHS: Record<string, string> = {
 /** Every contract the project deploys, including the Poseidon hashers and their data parts. */
 export const DEPLOYABLE = [
   ...Object.keys(BUILD_PATHS),
-  "PoseidonT6Opt", "PoseidonT6OptData0", "PoseidonT6OptData1",
-  "PoseidonWideT9", "PoseidonWideT9Data0", "PoseidonWideT9Data1",
-  "PoseidonWideT12", "PoseidonWideT12Data0", "PoseidonWideT12Data1", "PoseidonWideT12Data2",
-  "PoseidonWideT17", "PoseidonWideT17Data0", "PoseidonWideT17Data1", "PoseidonWideT17Data2", "PoseidonWideT17Data3", "PoseidonWideT17Data4",
+  "PoseidonT6Opt",
+  "PoseidonT6OptData0",
+  "PoseidonT6OptData1",
+  "PoseidonWideT9",
+  "PoseidonWideT9Data0",
+  "PoseidonWideT9Data1",
+  "PoseidonWideT12",
+  "PoseidonWideT12Data0",
+  "PoseidonWideT12Data1",
+  "PoseidonWideT12Data2",
+  "PoseidonWideT17",
+  "PoseidonWideT17Data0",
+  "PoseidonWideT17Data1",
+  "PoseidonWideT17Data2",
+  "PoseidonWideT17Data3",
+  "PoseidonWideT17Data4",
 ] as const;
 
 export function buildPath(name: string): string {
@@ -79,7 +91,12 @@ let newest: number | undefined;
 function newestSource(dir: string): number {
   if (newest !== undefined) return newest;
   const walk = (d: string): number =>
-    Math.max(0, ...readdirSync(d, { withFileTypes: true }).map((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith(".sol") ? statSync(join(d, e.name)).mtimeMs : 0)));
+    Math.max(
+      0,
+      ...readdirSync(d, { withFileTypes: true }).map((e) =>
+        e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith(".sol") ? statSync(join(d, e.name)).mtimeMs : 0,
+      ),
+    );
   newest = walk(dir);
   return newest;
 }
@@ -95,7 +112,8 @@ export async function contractArtifact(name: string): Promise<ContractArtifact> 
   else {
     // in a checkout, build first when a source is newer than the build (never serve a stale one)
     file = join(BUILD_DIR, buildPath(name));
-    if (existsSync(source) && (!existsSync(file) || !existsSync(STAMP) || newestSource(source) > statSync(STAMP).mtimeMs)) await compileContracts();
+    if (existsSync(source) && (!existsSync(file) || !existsSync(STAMP) || newestSource(source) > statSync(STAMP).mtimeMs))
+      await compileContracts();
     if (!existsSync(file) && existsSync(packed)) file = packed;
   }
   const a = JSON.parse(readFileSync(file, "utf8")) as ContractArtifact;
@@ -121,7 +139,13 @@ export function linkBytecode(a: ContractArtifact, libraries: Record<string, stri
       const address = libraries[lib];
       if (!address) throw new Error(`library ${lib} is not deployed`);
       for (const { start, length } of places) {
-        code = code.slice(0, start * 2) + address.slice(2).toLowerCase().padStart(length * 2, "0") + code.slice((start + length) * 2);
+        code =
+          code.slice(0, start * 2) +
+          address
+            .slice(2)
+            .toLowerCase()
+            .padStart(length * 2, "0") +
+          code.slice((start + length) * 2);
       }
     }
   }

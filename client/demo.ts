@@ -15,7 +15,16 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MarginProver, UnhealthyError, commitment, evaluate, releaseCurves, validateParams, type Params, type Portfolio } from "../prover/index.ts";
+import {
+  MarginProver,
+  UnhealthyError,
+  commitment,
+  evaluate,
+  releaseCurves,
+  validateParams,
+  type Params,
+  type Portfolio,
+} from "../prover/index.ts";
 import { TransitionProver } from "../prover/transition/prover.ts";
 import { emptyPortfolio } from "../prover/transition/rule.ts";
 import { replayTransition } from "../prover/transition/replay.ts";
@@ -51,15 +60,19 @@ async function main(): Promise<void> {
   let t = performance.now();
   const p = await startLocalProtocol({ maxAge: 3600n, gracePeriod: 600n, bondWei: 10n ** 16n });
   const d = p.deployment;
-  say(`   chain ${p.chainId}: ${Object.keys(d.contracts).length} contracts in ${secs(t)} — MarginAccounts ${d.contracts.MarginAccounts} ` +
-    `(${Number(d.gas.MarginAccounts).toLocaleString("en-US")} gas), margin + transition Groth16 verifiers, RiskEpochRegistry, tokens zUSD/zETH/zBTC/zSOL`);
+  say(
+    `   chain ${p.chainId}: ${Object.keys(d.contracts).length} contracts in ${secs(t)} — MarginAccounts ${d.contracts.MarginAccounts} ` +
+      `(${Number(d.gas.MarginAccounts).toLocaleString("en-US")} gas), margin + transition Groth16 verifiers, RiskEpochRegistry, tokens zUSD/zETH/zBTC/zSOL`,
+  );
   const signers = await p.ethers.getSigners();
   const [publisher, aliceSigner, bobSigner, keeper] = signers;
   try {
     say("\n2. The publisher posts risk epoch " + base.epochId);
     let params: Params = base;
     const post = await postEpoch(p.registry.connect(publisher), params, { pricesOnly: false });
-    say(`   ${post.steps.map((s) => `${s.step} ${Number(s.gasUsed).toLocaleString("en-US")} gas`).join(", ")}; on-chain paramsHash = prover's: ${post.paramsHash.slice(0, 16)}...`);
+    say(
+      `   ${post.steps.map((s) => `${s.step} ${Number(s.gasUsed).toLocaleString("en-US")} gas`).join(", ")}; on-chain paramsHash = prover's: ${post.paramsHash.slice(0, 16)}...`,
+    );
 
     say("\n3. Alice and Bob open accounts and deposit (each deposit is a proven transition)");
     t = performance.now();
@@ -72,9 +85,17 @@ async function main(): Promise<void> {
     const A = alice.trader;
     const B = bob.trader;
     // Bob deposits just enough for the short he wants (initial level, stress included), plus 2%
-    const fill = { market: 0, size: 2000n, price: params.markets[0].markPrice - 50n, salt: BigInt(`0x${Buffer.from("zkmargin-demo-fill").toString("hex")}`) };
-    const bobDeposit = minimalDeposit(params, fill) * 102n / 100n;
-    for (const [who, tr, amount] of [["Alice", A, 250_000n * E6], ["Bob", B, bobDeposit]] as const) {
+    const fill = {
+      market: 0,
+      size: 2000n,
+      price: params.markets[0].markPrice - 50n,
+      salt: BigInt(`0x${Buffer.from("zkmargin-demo-fill").toString("hex")}`),
+    };
+    const bobDeposit = (minimalDeposit(params, fill) * 102n) / 100n;
+    for (const [who, tr, amount] of [
+      ["Alice", A, 250_000n * E6],
+      ["Bob", B, bobDeposit],
+    ] as const) {
       await (await p.tokens[0].mint(tr.address, amount)).wait();
       t = performance.now();
       const s = await track(tr.deposit(0, amount, params));
@@ -87,11 +108,18 @@ async function main(): Promise<void> {
     const buy = await A.tradeLeg(fill, "buy", params, B.address);
     const sell = await B.tradeLeg(fill, "sell", params, A.address);
     const traded = await track(settleTrade(buy, sell, params.epochId));
-    say(`   two leg proofs in ${secs(t)}; one call settles both: ${gas(traded)} (${(traded.gasUsed / 2n).toLocaleString("en-US")} per leg)`);
-    say(`   on-chain: fill commitment ${buy.fill.toString().slice(0, 16)}... (nullified), two new commitments, two ciphertexts — no market, size or price`);
+    say(
+      `   two leg proofs in ${secs(t)}; one call settles both: ${gas(traded)} (${(traded.gasUsed / 2n).toLocaleString("en-US")} per leg)`,
+    );
+    say(
+      `   on-chain: fill commitment ${buy.fill.toString().slice(0, 16)}... (nullified), two new commitments, two ciphertexts — no market, size or price`,
+    );
 
     say("\n5. Both attest maintenance margin for the latest epoch");
-    for (const [who, tr] of [["Alice", A], ["Bob", B]] as const) {
+    for (const [who, tr] of [
+      ["Alice", A],
+      ["Bob", B],
+    ] as const) {
       t = performance.now();
       const s = await track(tr.proveMargin(params));
       say(`   ${who.padEnd(5)} proveMargin: proof + tx in ${secs(t)}, ${gas(s)}`);
@@ -110,7 +138,9 @@ async function main(): Promise<void> {
     }
     const pricePost = await postEpoch(p.registry.connect(publisher), params, { pricesOnly: true });
     const call = await (await p.accounts.connect(publisher).marginCall()).wait();
-    say(`   BTC +${Number(bps) / 100}%: price post ${Number(pricePost.steps[0].gasUsed).toLocaleString("en-US")} gas, margin call ${call.gasUsed.toLocaleString("en-US")} gas`);
+    say(
+      `   BTC +${Number(bps) / 100}%: price post ${Number(pricePost.steps[0].gasUsed).toLocaleString("en-US")} gas, margin call ${call.gasUsed.toLocaleString("en-US")} gas`,
+    );
     const s = await track(A.proveMargin(params));
     say(`   Alice attests (${gas(s)})`);
     const ev = evaluate(params, B.portfolio, "maintenance");
@@ -119,7 +149,9 @@ async function main(): Promise<void> {
       check(false, "Bob's unhealthy portfolio was proven");
     } catch (e) {
       check(e instanceof UnhealthyError, `Bob's prover refuses (${(e as Error).message})`);
-      say(`   Bob's prover refuses: ${(e as UnhealthyError).violations.join(", ")} (equity ${usd(ev.equity)} vs requirement ${usd(ev.requirement)}) — no proof exists`);
+      say(
+        `   Bob's prover refuses: ${(e as UnhealthyError).violations.join(", ")} (equity ${usd(ev.equity)} vs requirement ${usd(ev.requirement)}) — no proof exists`,
+      );
     }
 
     say("\n7. The grace period ends; a keeper liquidates Bob");
@@ -129,29 +161,46 @@ async function main(): Promise<void> {
     const before = await p.ethers.provider.getBalance(keeper.address);
     const liq = await (await p.accounts.connect(keeper).liquidate(B.address)).wait();
     const paid = BigInt(await p.ethers.provider.getBalance(keeper.address)) - BigInt(before) + BigInt(liq.gasUsed) * BigInt(liq.gasPrice);
-    sent.push({ txHash: liq.hash, gasUsed: liq.gasUsed, calldata: "", logs: liq.logs.map((l: { data: string; topics: string[] }) => l.data + l.topics.join("")) });
+    sent.push({
+      txHash: liq.hash,
+      gasUsed: liq.gasUsed,
+      calldata: "",
+      logs: liq.logs.map((l: { data: string; topics: string[] }) => l.data + l.topics.join("")),
+    });
     check(paid === 10n ** 16n, "the bond pays the keeper");
     check(Number((await p.accounts.accounts(B.address)).status) === 2, "Bob's account is frozen");
     say(`   liquidate: ${liq.gasUsed.toLocaleString("en-US")} gas; Bob's account frozen, 0.01 ETH bond paid to the keeper`);
 
     say("\n8. The liquidation key holder (insurance) replays Bob's encrypted transition log");
     const logs = await p.accounts.queryFilter(p.accounts.filters.Transition(B.address));
-    const epochs = new Map([[base.epochId, base], [params.epochId, params]]);
+    const epochs = new Map([
+      [base.epochId, base],
+      [params.epochId, params],
+    ]);
     let state: Portfolio = emptyPortfolio(N_MARKETS, M_ASSETS);
     for (const l of logs) {
       state = replayTransition(p.liquidation.secret, state, {
-        op: BigInt(l.args.op), ephemeralKey: BigInt(l.args.ephemeralKey), cipher: BigInt(l.args.cipher),
-        newCommitment: BigInt(l.args.newCommitment), params: epochs.get(BigInt(l.args.epochId))!,
+        op: BigInt(l.args.op),
+        ephemeralKey: BigInt(l.args.ephemeralKey),
+        cipher: BigInt(l.args.cipher),
+        newCommitment: BigInt(l.args.newCommitment),
+        params: epochs.get(BigInt(l.args.epochId))!,
       });
     }
     check(commitment(state) === BigInt((await p.accounts.accounts(B.address)).commitment), "replay opens Bob's frozen commitment");
-    say(`   ${logs.length} transitions decrypted; the recovered portfolio opens the frozen commitment: short ${-state.sizes[0]} BTC lots, ${usd(state.collateral[0])} zUSD`);
+    say(
+      `   ${logs.length} transitions decrypted; the recovered portfolio opens the frozen commitment: short ${-state.sizes[0]} BTC lots, ${usd(state.collateral[0])} zUSD`,
+    );
 
     say("\n9. Privacy: scan every transaction's calldata and every event of the session");
     const hay = sent.map((x) => (x.calldata + x.logs.join("")).toLowerCase()).join("|");
     const word = (v: bigint) => (v < 0n ? (1n << 256n) + v : v).toString(16).padStart(64, "0");
-    const secrets = [fill.size, -fill.size, fill.price, fill.size * fill.price, ...A.portfolio.costBasis, ...state.costBasis].filter((v) => v !== 0n);
-    const found = secrets.filter((v) => hay.includes(word(v)) || ((v < 0n ? -v : v) >= 1n << 24n && hay.includes((v < 0n ? -v : v).toString(16))));
+    const secrets = [fill.size, -fill.size, fill.price, fill.size * fill.price, ...A.portfolio.costBasis, ...state.costBasis].filter(
+      (v) => v !== 0n,
+    );
+    const found = secrets.filter(
+      (v) => hay.includes(word(v)) || ((v < 0n ? -v : v) >= 1n << 24n && hay.includes((v < 0n ? -v : v).toString(16))),
+    );
     say(`   ${sent.length} transactions, ${(hay.length / 2 / 1024).toFixed(1)} KiB scanned; position values found: ${found.length}`);
     check(found.length === 0, "no position value on-chain");
     say(`\nDone in ${secs(started)}. README.md for the CLI; docs/PROTOCOL.md for the rules.`);

@@ -54,7 +54,11 @@ export async function startLocalProtocol(opts: { maxAge?: bigint; bondWei?: bigi
   const liquidation = liquidationKeyPair();
   const deployment = await deployProtocol(admin, {
     maxAge: opts.maxAge ?? DEFAULT_MAX_AGE_SECONDS,
-    accounts: { bondWei: opts.bondWei ?? DEFAULT_BOND_WEI, gracePeriod: opts.gracePeriod ?? DEFAULT_GRACE_SECONDS, liquidationKey: liquidation.publicKey },
+    accounts: {
+      bondWei: opts.bondWei ?? DEFAULT_BOND_WEI,
+      gracePeriod: opts.gracePeriod ?? DEFAULT_GRACE_SECONDS,
+      liquidationKey: liquidation.publicKey,
+    },
   });
   const c = deployment.contracts;
   const accounts = await ethers.getContractAt("MarginAccounts", c.MarginAccounts);

@@ -66,7 +66,9 @@ export async function chainStatus(accounts: Contract, registry: Contract, accoun
   const lastAttestedEpoch = BigInt(a.lastAttestedEpoch);
   const deadline = BigInt(callDeadline);
   const marginCall: MarginCallState | null =
-    deadline === 0n ? null : { epochId: BigInt(callEpoch), deadline, attested: lastAttestedEpoch >= BigInt(callEpoch), expired: now > deadline };
+    deadline === 0n
+      ? null
+      : { epochId: BigInt(callEpoch), deadline, attested: lastAttestedEpoch >= BigInt(callEpoch), expired: now > deadline };
   const state = STATES[Number(a.status)] ?? "none";
   const isFlat = Boolean(a.isFlat);
   return {
@@ -84,15 +86,20 @@ export async function chainStatus(accounts: Contract, registry: Contract, accoun
 
 /** The account must be open and not frozen. */
 export function requireActive(s: ChainStatus): void {
-  if (s.state === "none") throw new ValidationError("--state", `account ${s.account} is not open on this deployment (run 'zkmargin account open')`);
+  if (s.state === "none")
+    throw new ValidationError("--state", `account ${s.account} is not open on this deployment (run 'zkmargin account open')`);
   if (s.state === "frozen") {
-    throw new ValidationError("--state", `account ${s.account} is frozen: it was liquidated${s.marginCall ? ` after missing the margin call for epoch ${s.marginCall.epochId}` : ""}; no transition or attestation is possible`);
+    throw new ValidationError(
+      "--state",
+      `account ${s.account} is frozen: it was liquidated${s.marginCall ? ` after missing the margin call for epoch ${s.marginCall.epochId}` : ""}; no transition or attestation is possible`,
+    );
   }
 }
 
 /** The latest fresh epoch, or an error that says why there is none. */
 function latestOrThrow(s: ChainStatus): { epochId: bigint; paramsHash: bigint; freshUntil: bigint } {
-  if ("error" in s.latest) throw new ValidationError("--params", `no fresh epoch on the registry (${s.latest.error}): wait for the publisher's next post`);
+  if ("error" in s.latest)
+    throw new ValidationError("--params", `no fresh epoch on the registry (${s.latest.error}): wait for the publisher's next post`);
   return s.latest;
 }
 
@@ -101,7 +108,12 @@ function latestOrThrow(s: ChainStatus): { epochId: bigint; paramsHash: bigint; f
  * fresh epoch; a deposit any posted epoch; a margin attestation a fresh epoch at or after a
  * pending margin call's epoch. The paramsHash of the file must be the chain's.
  */
-export async function checkEpoch(s: ChainStatus, registry: Contract, params: Params, action: "deposit" | "withdraw" | "realize" | "trade" | "prove-margin"): Promise<void> {
+export async function checkEpoch(
+  s: ChainStatus,
+  registry: Contract,
+  params: Params,
+  action: "deposit" | "withdraw" | "realize" | "trade" | "prove-margin",
+): Promise<void> {
   const local = paramsHash(params);
   if (action === "deposit") {
     let onChain: bigint;
@@ -110,7 +122,11 @@ export async function checkEpoch(s: ChainStatus, registry: Contract, params: Par
     } catch {
       throw new ValidationError("--params", `epoch ${params.epochId} is not posted on this registry`);
     }
-    if (onChain !== local) throw new ValidationError("--params", `epoch ${params.epochId}'s on-chain paramsHash differs from these parameters (another file with the same epochId?)`);
+    if (onChain !== local)
+      throw new ValidationError(
+        "--params",
+        `epoch ${params.epochId}'s on-chain paramsHash differs from these parameters (another file with the same epochId?)`,
+      );
     return;
   }
   const latest = latestOrThrow(s);
@@ -127,24 +143,42 @@ export async function checkEpoch(s: ChainStatus, registry: Contract, params: Par
       onChain = BigInt(await registry.freshParamsHash(params.epochId));
     } catch (e) {
       const { revertMessage } = await import("./revert.ts");
-      throw new ValidationError("--params", `epoch ${params.epochId} is not fresh (${revertMessage(e, [registry])}): use the latest fresh epoch ${latest.epochId}`);
+      throw new ValidationError(
+        "--params",
+        `epoch ${params.epochId} is not fresh (${revertMessage(e, [registry])}): use the latest fresh epoch ${latest.epochId}`,
+      );
     }
-    if (onChain !== local) throw new ValidationError("--params", `epoch ${params.epochId}'s on-chain paramsHash differs from these parameters`);
+    if (onChain !== local)
+      throw new ValidationError("--params", `epoch ${params.epochId}'s on-chain paramsHash differs from these parameters`);
     return;
   }
   if (params.epochId !== latest.epochId) {
-    throw new ValidationError("--params", `${action} needs the latest fresh epoch ${latest.epochId}, not epoch ${params.epochId}: use epoch ${latest.epochId}'s params`);
+    throw new ValidationError(
+      "--params",
+      `${action} needs the latest fresh epoch ${latest.epochId}, not epoch ${params.epochId}: use epoch ${latest.epochId}'s params`,
+    );
   }
-  if (latest.paramsHash !== local) throw new ValidationError("--params", `epoch ${params.epochId}'s on-chain paramsHash differs from these parameters`);
+  if (latest.paramsHash !== local)
+    throw new ValidationError("--params", `epoch ${params.epochId}'s on-chain paramsHash differs from these parameters`);
 }
 
 /** A fill commitment already settled can never settle again. */
 export async function checkFillFresh(accounts: Contract, fill: bigint): Promise<void> {
-  if (await accounts.fillSettled(fill)) throw new ValidationError("--fill", "this fill was already settled on-chain (the contract would revert FillAlreadySettled); agree on a new one (zkmargin fill new makes a fresh salt)");
+  if (await accounts.fillSettled(fill))
+    throw new ValidationError(
+      "--fill",
+      "this fill was already settled on-chain (the contract would revert FillAlreadySettled); agree on a new one (zkmargin fill new makes a fresh salt)",
+    );
 }
 
 /** The owner holds `amount` of the asset's token (a deposit pulls it). */
-export async function checkBalance(accounts: Contract, asset: number, owner: string, amount: bigint, runner: ContractRunner): Promise<void> {
+export async function checkBalance(
+  accounts: Contract,
+  asset: number,
+  owner: string,
+  amount: bigint,
+  runner: ContractRunner,
+): Promise<void> {
   const token = await contractAt("TestToken", String(await accounts.token(asset)), runner);
   const balance = BigInt(await token.balanceOf(owner));
   if (balance < amount) {

@@ -49,7 +49,13 @@ export function encryptState(state: AccountState, passphrase: string): Buffer {
   const cipher = createCipheriv("aes-256-gcm", deriveKey(passphrase, salt), iv);
   cipher.setAAD(Buffer.from(MAGIC));
   const body = Buffer.concat([cipher.update(JSON.stringify(state, replacer), "utf8"), cipher.final()]);
-  const envelope = { magic: MAGIC, kdf: { name: "scrypt", ...SCRYPT, salt: salt.toString("hex") }, iv: iv.toString("hex"), tag: cipher.getAuthTag().toString("hex"), data: body.toString("base64") };
+  const envelope = {
+    magic: MAGIC,
+    kdf: { name: "scrypt", ...SCRYPT, salt: salt.toString("hex") },
+    iv: iv.toString("hex"),
+    tag: cipher.getAuthTag().toString("hex"),
+    data: body.toString("base64"),
+  };
   return Buffer.from(`${JSON.stringify(envelope)}\n`);
 }
 
@@ -60,7 +66,8 @@ export function decryptState(file: Buffer, passphrase: string): AccountState {
   } catch {
     throw new ValidationError("--state", "is not a zkmargin account state file");
   }
-  if (env.magic !== MAGIC || !env.kdf?.salt || !env.iv || !env.tag || !env.data) throw new ValidationError("--state", "is not a zkmargin account state file");
+  if (env.magic !== MAGIC || !env.kdf?.salt || !env.iv || !env.tag || !env.data)
+    throw new ValidationError("--state", "is not a zkmargin account state file");
   const decipher = createDecipheriv("aes-256-gcm", deriveKey(passphrase, Buffer.from(env.kdf.salt, "hex")), Buffer.from(env.iv, "hex"));
   decipher.setAAD(Buffer.from(MAGIC));
   decipher.setAuthTag(Buffer.from(env.tag, "hex"));
@@ -164,7 +171,9 @@ export class StateStore {
     }
     const hit = this.state.pending.find((p) => p.commitment === onChain && p.nonce === onChainNonce);
     if (!hit) {
-      throw new Error(`no stored state opens the on-chain commitment ${onChain} (nonce ${onChainNonce}); the state file is not this account's latest`);
+      throw new Error(
+        `no stored state opens the on-chain commitment ${onChain} (nonce ${onChainNonce}); the state file is not this account's latest`,
+      );
     }
     this.promote(onChain);
     return "promoted";

@@ -98,7 +98,12 @@ export const SHARED: ReadonlyArray<{ name: string; value: bigint; doc: string; c
   { name: "M_ASSETS", value: BigInt(M_ASSETS), doc: "collateral assets per portfolio (asset 0 settles)" },
   { name: "S_SCENARIOS", value: BigInt(S_SCENARIOS), doc: "stress scenarios per risk epoch" },
   { name: "MARGIN_PUBLIC_SIGNALS", value: BigInt(MARGIN_PUBLIC_SIGNALS), doc: "public signals of a margin proof", circom: false },
-  { name: "TRANSITION_PUBLIC_SIGNALS", value: BigInt(TRANSITION_PUBLIC_SIGNALS), doc: "public signals of a transition proof", circom: false },
+  {
+    name: "TRANSITION_PUBLIC_SIGNALS",
+    value: BigInt(TRANSITION_PUBLIC_SIGNALS),
+    doc: "public signals of a transition proof",
+    circom: false,
+  },
   { name: "SIZE_BITS", value: BigInt(SIZE_BITS), doc: "|size| < 2^40 lots" },
   { name: "COST_BITS", value: BigInt(COST_BITS), doc: "|costBasis| < 2^100 quote units" },
   { name: "FUND_BITS", value: BigInt(FUND_BITS), doc: "|entryFunding|, |fundingIndex| < 2^63" },

@@ -5,8 +5,17 @@ import { toField, pow2 } from "./field.ts";
 import { chainHash } from "./hash.ts";
 import type { Dims, Params, Portfolio } from "./types.ts";
 import {
-  AMOUNT_BITS, COST_BITS, EPOCH_BITS, FUND_BITS, LEVERAGE_BITS, MARK_BITS, PRICE_E18_BITS,
-  BPS_BITS, SHOCK_BITS, SIZE_BITS, WORD_BITS,
+  AMOUNT_BITS,
+  COST_BITS,
+  EPOCH_BITS,
+  FUND_BITS,
+  LEVERAGE_BITS,
+  MARK_BITS,
+  PRICE_E18_BITS,
+  BPS_BITS,
+  SHOCK_BITS,
+  SIZE_BITS,
+  WORD_BITS,
 } from "./widths.ts";
 
 export interface PackedValue {
@@ -95,7 +104,8 @@ export function paramsHashParts(p: Params): ParamsHashParts {
 /** word_i = (s_i + 2^40) + (c_i + 2^100) * 2^41 + (f_i + 2^63) * 2^142 */
 export function positionWord(size: bigint, costBasis: bigint, entryFunding: bigint): bigint {
   return (
-    (size + pow2(SIZE_BITS)) +
+    size +
+    pow2(SIZE_BITS) +
     ((costBasis + pow2(COST_BITS)) << BigInt(SIZE_BITS + 1)) +
     ((entryFunding + pow2(FUND_BITS)) << BigInt(SIZE_BITS + COST_BITS + 2))
   );

@@ -78,7 +78,12 @@ export function sizeToLots(market: MarketInfo, size: string, field = "--size"): 
   const s = parseDecimal(size, field);
   const lot = parseDecimal(market.lot, "lot");
   // lots = (s.n / 10^s.d) / (lot.n / 10^lot.d) = s.n * 10^lot.d / (lot.n * 10^s.d)
-  const lots = exactDiv(s.n * 10n ** BigInt(lot.d), lot.n * 10n ** BigInt(s.d), field, `${size} ${market.symbol} is not a whole number of lots (1 lot = ${market.lot} ${market.symbol})`);
+  const lots = exactDiv(
+    s.n * 10n ** BigInt(lot.d),
+    lot.n * 10n ** BigInt(s.d),
+    field,
+    `${size} ${market.symbol} is not a whole number of lots (1 lot = ${market.lot} ${market.symbol})`,
+  );
   if (lots <= 0n) throw new ValidationError(field, "must be positive");
   return lots;
 }

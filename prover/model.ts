@@ -52,24 +52,15 @@ export function evaluate(params: Params, portfolio: Portfolio, level: Level): Ev
 
   const notionals = markets.map((m, i) => abs(s[i]) * m.markPrice);
   const G = notionals.reduce((a, b) => a + b, 0n);
-  const pnl = markets.map(
-    (m, i) => s[i] * m.markPrice - portfolio.costBasis[i] - s[i] * (m.fundingIndex - portfolio.entryFunding[i]),
-  );
+  const pnl = markets.map((m, i) => s[i] * m.markPrice - portfolio.costBasis[i] - s[i] * (m.fundingIndex - portfolio.entryFunding[i]));
   const E = C + pnl.reduce((a, b) => a + b, 0n);
 
   const requirements = markets.map((m, i) =>
-    marketRequirement(
-      notionals[i],
-      level === "maintenance" ? m.maintenanceRateBps : m.initialRateBps,
-      m.impactBps,
-      m.depth,
-    ),
+    marketRequirement(notionals[i], level === "maintenance" ? m.maintenanceRateBps : m.initialRateBps, m.impactBps, m.depth),
   );
   const R = requirements.reduce((a, b) => a + b, 0n);
 
-  const stressEquityE4 = scenarios.map(
-    (row) => BPS_ONE * E + markets.reduce((acc, m, i) => acc + s[i] * m.markPrice * row[i], 0n),
-  );
+  const stressEquityE4 = scenarios.map((row) => BPS_ONE * E + markets.reduce((acc, m, i) => acc + s[i] * m.markPrice * row[i], 0n));
 
   const violations: Violation[] = [];
   if (E < R) violations.push("MARGIN");

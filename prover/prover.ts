@@ -154,7 +154,8 @@ export function proofShapeError(x: unknown, nPublic = MARGIN_PUBLIC_SIGNALS): st
   const isField = (s: unknown) => typeof s === "string" && /^(0|[1-9][0-9]{0,77})$/.test(s);
   if (x === null || typeof x !== "object") return "proof file must be a JSON object";
   const o = x as Record<string, unknown>;
-  if (!Array.isArray(o.publicSignals) || o.publicSignals.length !== nPublic) return `publicSignals: must be an array of ${nPublic} decimal strings`;
+  if (!Array.isArray(o.publicSignals) || o.publicSignals.length !== nPublic)
+    return `publicSignals: must be an array of ${nPublic} decimal strings`;
   for (let i = 0; i < nPublic; i++) {
     const s = o.publicSignals[i];
     if (!isField(s)) return `publicSignals[${i}]: must be a decimal string`;
@@ -164,8 +165,7 @@ export function proofShapeError(x: unknown, nPublic = MARGIN_PUBLIC_SIGNALS): st
   if (!p || typeof p !== "object") return "proof: missing";
   if (p.protocol !== "groth16" || p.curve !== "bn128") return "proof: must be a groth16 proof on bn128";
   const g1 = (v: unknown) => Array.isArray(v) && v.length === 3 && v.every(isField);
-  const g2 = (v: unknown) =>
-    Array.isArray(v) && v.length === 3 && v.every((c) => Array.isArray(c) && c.length === 2 && c.every(isField));
+  const g2 = (v: unknown) => Array.isArray(v) && v.length === 3 && v.every((c) => Array.isArray(c) && c.length === 2 && c.every(isField));
   if (!g1(p.pi_a)) return "proof.pi_a: must be 3 decimal strings";
   if (!g2(p.pi_b)) return "proof.pi_b: must be 3 pairs of decimal strings";
   if (!g1(p.pi_c)) return "proof.pi_c: must be 3 decimal strings";

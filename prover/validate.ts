@@ -110,15 +110,7 @@ function array(v: unknown, field: string, length: number): unknown[] {
 }
 
 const PARAMS_KEYS = ["epochId", "maxLeverageBps", "markets", "collateral", "scenarios"] as const;
-const MARKET_KEYS = [
-  "markPrice",
-  "fundingIndex",
-  "maintenanceRateBps",
-  "initialRateBps",
-  "impactBps",
-  "depth",
-  "positionCap",
-] as const;
+const MARKET_KEYS = ["markPrice", "fundingIndex", "maintenanceRateBps", "initialRateBps", "impactBps", "depth", "positionCap"] as const;
 const ASSET_KEYS = ["priceE18", "haircutBps"] as const;
 const PORTFOLIO_KEYS = ["sizes", "costBasis", "entryFunding", "collateral", "salt"] as const;
 
@@ -179,12 +171,8 @@ export function validatePortfolio(raw: unknown, dims: Dims = DEFAULT_DIMS): Port
   return {
     sizes: array(o.sizes, "sizes", dims.N).map((x, i) => signedAbs(x, `sizes[${i}]`, SIZE_BITS)),
     costBasis: array(o.costBasis, "costBasis", dims.N).map((x, i) => signedAbs(x, `costBasis[${i}]`, COST_BITS)),
-    entryFunding: array(o.entryFunding, "entryFunding", dims.N).map((x, i) =>
-      signedAbs(x, `entryFunding[${i}]`, FUND_BITS),
-    ),
-    collateral: array(o.collateral, "collateral", dims.M).map((x, j) =>
-      unsigned(x, `collateral[${j}]`, AMOUNT_BITS),
-    ),
+    entryFunding: array(o.entryFunding, "entryFunding", dims.N).map((x, i) => signedAbs(x, `entryFunding[${i}]`, FUND_BITS)),
+    collateral: array(o.collateral, "collateral", dims.M).map((x, j) => unsigned(x, `collateral[${j}]`, AMOUNT_BITS)),
     salt: inRange(o.salt, "salt", 0n, FIELD_MODULUS, "r (the BN254 scalar field modulus)"),
   };
 }

@@ -217,7 +217,14 @@ export function calibrate(h: History, horizon: number, markets: string[], rows =
     scenarios.push(markets.map(() => 0));
     notes.push("unused");
   }
-  return { source: h.source, horizonHours: horizon, markets, assets, scenarios: scenarios.slice(0, rows), scenarioNotes: notes.slice(0, rows) };
+  return {
+    source: h.source,
+    horizonHours: horizon,
+    markets,
+    assets,
+    scenarios: scenarios.slice(0, rows),
+    scenarioNotes: notes.slice(0, rows),
+  };
 }
 
 export interface Backtest {
@@ -231,12 +238,24 @@ export interface Backtest {
 }
 
 /** Replay a portfolio through history; prices follow the real paths, scaled to the epoch at the latest common hour. */
-export function backtest(h: History, params: Params, portfolio: Portfolio, markets: string[], collateral: string[], level: Level): Backtest {
+export function backtest(
+  h: History,
+  params: Params,
+  portfolio: Portfolio,
+  markets: string[],
+  collateral: string[],
+  level: Level,
+): Backtest {
   const used = [...new Set([...markets, ...collateral].filter((a) => h.series[a]))];
   const hours = [...(h.series[used[0]]?.keys() ?? [])].filter((t) => used.every((a) => h.series[a].has(t))).sort((x, y) => x - y);
   const res: Backtest = {
-    source: h.source, level, hoursEvaluated: 0, unhealthyHours: 0,
-    violations: { MARGIN: 0, STRESS: 0, POSITION_CAP: 0, LEVERAGE: 0 }, firstBreach: null, minMarginRatio: null,
+    source: h.source,
+    level,
+    hoursEvaluated: 0,
+    unhealthyHours: 0,
+    violations: { MARGIN: 0, STRESS: 0, POSITION_CAP: 0, LEVERAGE: 0 },
+    firstBreach: null,
+    minMarginRatio: null,
   };
   if (hours.length === 0) return res;
   const when = timeLabel(h);

@@ -7,7 +7,8 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../prover/artifacts.ts";
 
-if (!existsSync(join(REPO_ROOT, "dist", "sources.json"))) process.stderr.write("bench-cli: no dist/ (npm ci builds it; node scripts/pack.ts --js): the rows measure the TypeScript sources\n");
+if (!existsSync(join(REPO_ROOT, "dist", "sources.json")))
+  process.stderr.write("bench-cli: no dist/ (npm ci builds it; node scripts/pack.ts --js): the rows measure the TypeScript sources\n");
 
 const RUNS = Number(process.env.BENCH_CLI_RUNS ?? 5);
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -29,7 +30,20 @@ function wall(args: string[], env: Record<string, string> = {}): number {
 // dist/ (compiled by npm ci's prepare, used while current) and the TypeScript sources
 const fromSource = { ZKMARGIN_FROM_SOURCE: "1" };
 const check = [bin, "check", "--params", ex("params.json"), "--portfolio", ex("portfolio.json"), "--level", "initial"];
-const prove = [bin, "prove", "--params", ex("params.json"), "--portfolio", ex("portfolio.json"), "--level", "initial", "--binding", "1", "--out", join(dir, "p.json")];
+const prove = [
+  bin,
+  "prove",
+  "--params",
+  ex("params.json"),
+  "--portfolio",
+  ex("portfolio.json"),
+  "--level",
+  "initial",
+  "--binding",
+  "1",
+  "--out",
+  join(dir, "p.json"),
+];
 const rows: Array<[string, number, string]> = [
   ["node -e 0", wall(["-e", "0"]), ""],
   ["zkmargin --help", wall([bin, "--help"]), "<= 0.25 s"],
@@ -40,6 +54,8 @@ const rows: Array<[string, number, string]> = [
 ];
 rmSync(dir, { recursive: true, force: true });
 const base = rows[0][1];
-process.stdout.write(`\nCLI wall time (whole process, p50 of ${RUNS}; ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version})\n\n`);
+process.stdout.write(
+  `\nCLI wall time (whole process, p50 of ${RUNS}; ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version})\n\n`,
+);
 process.stdout.write("| command | wall (s) | × bare node | target |\n|---|---|---|---|\n");
 for (const [name, s, target] of rows) process.stdout.write(`| ${name} | ${s.toFixed(3)} | ${(s / base).toFixed(1)} | ${target} |\n`);

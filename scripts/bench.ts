@@ -36,14 +36,32 @@ async function referenceCircuit(): Promise<{ wasm: Uint8Array; zkey: Uint8Array;
   const zkey = join(dir, "poseidon_chain.zkey");
   if (!existsSync(zkey)) {
     log("compiling the reference circuit (60 chained Poseidon(2))");
-    execFileSync(process.execPath, [join(REPO_ROOT, "node_modules/circom2/cli.js"), "scripts/bench/poseidon_chain.circom", "--r1cs", "--wasm", "--O2", "-l", "node_modules", "-o", "build/bench"], { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, "node_modules/circom2/cli.js"),
+        "scripts/bench/poseidon_chain.circom",
+        "--r1cs",
+        "--wasm",
+        "--O2",
+        "-l",
+        "node_modules",
+        "-o",
+        "build/bench",
+      ],
+      { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "inherit"] },
+    );
     const ptau = join(process.env.ZKMARGIN_CACHE ?? join(homedir(), ".cache", "zkmargin"), "ptau", "pot14_final.ptau");
     if (!existsSync(ptau)) throw new Error(`${ptau} is missing: run 'npm run setup' once (it generates and caches it)`);
     log("groth16 setup of the reference circuit");
     await snarkjs.zKey.newZKey(r1cs, ptau, zkey, { ...snarkLogger, info: () => {} });
   }
   const info = (await snarkjs.r1cs.info(r1cs)) as { nConstraints: number };
-  return { wasm: readFileSync(join(dir, "poseidon_chain_js", "poseidon_chain.wasm")), zkey: readFileSync(zkey), constraints: info.nConstraints };
+  return {
+    wasm: readFileSync(join(dir, "poseidon_chain_js", "poseidon_chain.wasm")),
+    zkey: readFileSync(zkey),
+    constraints: info.nConstraints,
+  };
 }
 
 async function main(): Promise<void> {
@@ -92,7 +110,12 @@ async function main(): Promise<void> {
   log("gas table (in-process EVM)");
   const chain = await startLocalChain();
   const [admin, publisher] = await chain.ethers.getSigners();
-  const registry = (await chain.ethers.getContractAt("RiskEpochRegistry", await deployRegistry(admin, { admin: admin.address, publisher: publisher.address, maxAge: 3600n }))).connect(publisher);
+  const registry = (
+    await chain.ethers.getContractAt(
+      "RiskEpochRegistry",
+      await deployRegistry(admin, { admin: admin.address, publisher: publisher.address, maxAge: 3600n }),
+    )
+  ).connect(publisher);
   const used = async (tx: Promise<any>) => BigInt((await (await tx).wait()).gasUsed);
   const cd = await solidityCalldata(await prover.prove(params, portfolio, "maintenance", 1n));
   const gas = {
@@ -171,7 +194,9 @@ async function protocolGas(margin: MarginProver, base: Params) {
       a.store.dropPending(pending);
     }
     const fill = { market: 0, size: 100n, price: params.markets[0].markPrice, salt: 7n };
-    gas.trade = (await settleTrade(await a.tradeLeg(fill, "buy", params, b.address), await b.tradeLeg(fill, "sell", params, a.address), params.epochId)).gasUsed;
+    gas.trade = (
+      await settleTrade(await a.tradeLeg(fill, "buy", params, b.address), await b.tradeLeg(fill, "sell", params, a.address), params.epochId)
+    ).gasUsed;
     gas.withdraw = (await a.withdraw(0, 10n ** 9n, params)).gasUsed;
     gas.realize = (await a.realize(0, params)).gasUsed;
     // proveMargin for a new epoch (lastAttestedEpoch changes: the costlier case)
@@ -184,7 +209,15 @@ async function protocolGas(margin: MarginProver, base: Params) {
     gas.liquidate = BigInt((await (await p.accounts.connect(signers[5]).liquidate(b.address)).wait()).gasUsed);
     const a2 = circuitArtifacts("transition");
     const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "artifacts", "manifest.json"), "utf8"));
-    return { gas, transition: { constraints: manifest.circuits.transition.constraints as number, proveMsP50: Math.round(p50(proveMs)), runs: proveMs.length, zkeyBytes: statSync(a2.zkey).size } };
+    return {
+      gas,
+      transition: {
+        constraints: manifest.circuits.transition.constraints as number,
+        proveMsP50: Math.round(p50(proveMs)),
+        runs: proveMs.length,
+        zkeyBytes: statSync(a2.zkey).size,
+      },
+    };
   } finally {
     await p.close();
     rmSync(dir, { recursive: true, force: true });

@@ -35,7 +35,10 @@ function accumulate(acc: string, terms: string[]) {
 /** out_i = sum_j s_j * mat[j][i], via scratch memory */
 function mix(mat: (r: number, c: number) => string) {
   for (let i = 0; i < t; i++) {
-    accumulate("n", Array.from({ length: t }, (_, j) => `mulmod(s${j}, ${mat(j, i)}, F)`));
+    accumulate(
+      "n",
+      Array.from({ length: t }, (_, j) => `mulmod(s${j}, ${mat(j, i)}, F)`),
+    );
     emit(`mstore(${scratch(i)}, n)`);
   }
   for (let i = 0; i < t; i++) emit(`s${i} := mload(${scratch(i)})`);
@@ -55,7 +58,10 @@ for (let r = 0; r < nRoundsP; r++) {
   const b = (2 * t - 1) * r;
   emit(`// partial round ${r + 1}`);
   emit(`s0 := addmod(sbox(s0, F), ${C(5 * t + r)}, F)`);
-  accumulate("n", Array.from({ length: t }, (_, i) => `mulmod(s${i}, ${S(b + i)}, F)`));
+  accumulate(
+    "n",
+    Array.from({ length: t }, (_, i) => `mulmod(s${i}, ${S(b + i)}, F)`),
+  );
   for (let i = 1; i < t; i++) emit(`s${i} := addmod(s${i}, mulmod(s0, ${S(b + t + i - 1)}, F), F)`);
   emit("s0 := n");
 }
@@ -66,7 +72,10 @@ for (let r = 0; r < 3; r++) {
 }
 emit("// full round 8 and the output mix");
 for (let j = 0; j < t; j++) emit(`s${j} := sbox(s${j}, F)`);
-accumulate("out", Array.from({ length: t }, (_, j) => `mulmod(s${j}, ${Mx(j, 0)}, F)`));
+accumulate(
+  "out",
+  Array.from({ length: t }, (_, j) => `mulmod(s${j}, ${Mx(j, 0)}, F)`),
+);
 
 // partial-round temporaries are declared once per round in Yul scope: rename to plain reassignment
 const body = L.join("\n");

@@ -35,9 +35,7 @@ export function circuitSourcesHash(): { files: Record<string, string>; combined:
   };
   walk(CIRCUITS_DIR);
   const circomlib = JSON.parse(readFileSync(join(REPO_ROOT, "node_modules/circomlib/package.json"), "utf8")).version;
-  const combined = createHash("sha256")
-    .update(JSON.stringify({ files, circomlib }))
-    .digest("hex");
+  const combined = createHash("sha256").update(JSON.stringify({ files, circomlib })).digest("hex");
   return { files, combined };
 }
 

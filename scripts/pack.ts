@@ -19,7 +19,9 @@ rmSync(dist, { recursive: true, force: true });
 if (process.argv.includes("--clean")) process.exit(0);
 
 log("compiling TypeScript into dist/");
-execFileSync(process.execPath, [join(PACKAGE_ROOT, "node_modules/typescript/bin/tsc"), "-p", join(PACKAGE_ROOT, "tsconfig.build.json")], { stdio: "inherit" });
+execFileSync(process.execPath, [join(PACKAGE_ROOT, "node_modules/typescript/bin/tsc"), "-p", join(PACKAGE_ROOT, "tsconfig.build.json")], {
+  stdio: "inherit",
+});
 // what the bin checks before it runs dist/: every compiled source with its size and mtime
 const sources: Record<string, [number, number]> = {};
 const walk = (dir: string) => {
@@ -43,7 +45,10 @@ await compileContracts();
 mkdirSync(join(dist, "contracts"), { recursive: true });
 for (const name of DEPLOYABLE) {
   const a = JSON.parse(readFileSync(join(PACKAGE_ROOT, "build/hardhat/artifacts", buildPath(name)), "utf8"));
-  writeFileSync(join(dist, "contracts", `${name}.json`), `${JSON.stringify({ contractName: name, abi: a.abi, bytecode: a.bytecode, linkReferences: a.linkReferences ?? {} })}\n`);
+  writeFileSync(
+    join(dist, "contracts", `${name}.json`),
+    `${JSON.stringify({ contractName: name, abi: a.abi, bytecode: a.bytecode, linkReferences: a.linkReferences ?? {} })}\n`,
+  );
 }
 log(`dist/ ready (${DEPLOYABLE.length} contracts)`);
 process.exit(0);

@@ -44,7 +44,14 @@ async function localPtau(power: number): Promise<string> {
   log(`generating local powers of tau 2^${power} (several minutes; cached in ${dir})`);
   await snarkjs.powersOfTau.newAccumulator(curve, power, p0, snarkLogger);
   await snarkjs.powersOfTau.contribute(p0, p1, "zkmargin local phase1", randomBytes(64).toString("hex"), snarkLogger);
-  await snarkjs.powersOfTau.beacon(p1, pb, "zkmargin phase1 beacon", createHash("sha256").update("zkmargin-phase1").digest("hex"), 10, snarkLogger);
+  await snarkjs.powersOfTau.beacon(
+    p1,
+    pb,
+    "zkmargin phase1 beacon",
+    createHash("sha256").update("zkmargin-phase1").digest("hex"),
+    10,
+    snarkLogger,
+  );
   await snarkjs.powersOfTau.preparePhase2(pb, tmp, snarkLogger);
   renameSync(tmp, final);
   for (const f of [p0, p1]) rmSync(f, { force: true });

@@ -9,7 +9,11 @@ import { releaseCurves } from "../prover/prover.ts";
 const only = process.argv.slice(2);
 const dirs = [join(REPO_ROOT, "test"), join(REPO_ROOT, "test", "contracts")];
 const files = dirs
-  .flatMap((d) => readdirSync(d).filter((f) => f.endsWith(".test.ts")).map((f) => join(d, f)))
+  .flatMap((d) =>
+    readdirSync(d)
+      .filter((f) => f.endsWith(".test.ts"))
+      .map((f) => join(d, f)),
+  )
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
 

@@ -18,7 +18,15 @@ const OUT = join(REPO_ROOT, "test", "vectors", "transition");
 const KEY = liquidationKeyPair(0x2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2an);
 const vectors: TransitionVector[] = [];
 
-function add(name: string, description: string, tags: string[], params: unknown, old: unknown, op: unknown, over: Partial<TransitionVector> = {}): void {
+function add(
+  name: string,
+  description: string,
+  tags: string[],
+  params: unknown,
+  old: unknown,
+  op: unknown,
+  over: Partial<TransitionVector> = {},
+): void {
   const n = vectors.length + 1;
   const v: TransitionVector = {
     schema: TRANSITION_VECTOR_SCHEMA,
@@ -38,8 +46,15 @@ function add(name: string, description: string, tags: string[], params: unknown,
   v.expected = prepareTransitionVector(v).expected;
   vectors.push(v);
 }
-const addTyped = (name: string, d: string, tags: string[], p: Params, q: Portfolio, op: TransitionOp, over: Partial<TransitionVector> = {}) =>
-  add(name, d, tags, paramsToJson(p), portfolioToJson(q), opToJson(op), over);
+const addTyped = (
+  name: string,
+  d: string,
+  tags: string[],
+  p: Params,
+  q: Portfolio,
+  op: TransitionOp,
+  over: Partial<TransitionVector> = {},
+) => add(name, d, tags, paramsToJson(p), portfolioToJson(q), opToJson(op), over);
 
 const { params, portfolio } = example();
 const flat = (): Portfolio => {
@@ -51,121 +66,371 @@ const flat = (): Portfolio => {
 const mark = (i: number) => params.markets[i].markPrice;
 
 // ---- deposits
-for (let j = 0; j < 4; j++) addTyped(`deposit-asset-${j}`, `deposit into asset ${j} of the example portfolio`, ["deposit"], params, portfolio, { kind: "deposit", asset: j, amount: 12345n * BigInt(j + 1) });
+for (let j = 0; j < 4; j++)
+  addTyped(`deposit-asset-${j}`, `deposit into asset ${j} of the example portfolio`, ["deposit"], params, portfolio, {
+    kind: "deposit",
+    asset: j,
+    amount: 12345n * BigInt(j + 1),
+  });
 addTyped("deposit-one-unit", "the smallest deposit", ["deposit", "extreme"], params, portfolio, { kind: "deposit", asset: 0, amount: 1n });
-addTyped("deposit-to-max-balance", "a deposit that brings the balance to 2^96 - 1", ["deposit", "extreme"], params, portfolio, { kind: "deposit", asset: 0, amount: pow2(96) - 1n - portfolio.collateral[0] });
-addTyped("deposit-overflow", "a deposit that would bring the balance to 2^96", ["deposit", "invalid"], params, portfolio, { kind: "deposit", asset: 0, amount: pow2(96) - portfolio.collateral[0] });
+addTyped("deposit-to-max-balance", "a deposit that brings the balance to 2^96 - 1", ["deposit", "extreme"], params, portfolio, {
+  kind: "deposit",
+  asset: 0,
+  amount: pow2(96) - 1n - portfolio.collateral[0],
+});
+addTyped("deposit-overflow", "a deposit that would bring the balance to 2^96", ["deposit", "invalid"], params, portfolio, {
+  kind: "deposit",
+  asset: 0,
+  amount: pow2(96) - portfolio.collateral[0],
+});
 {
   const q = clone(portfolio);
   q.sizes[0] = 90000n;
   q.costBasis[0] = 90000n * mark(0);
-  addTyped("deposit-into-unhealthy", "a deposit is never refused, even into an unhealthy account", ["deposit", "unhealthy"], params, q, { kind: "deposit", asset: 0, amount: 1n });
-  addTyped("withdraw-from-unhealthy", "a withdrawal from an unhealthy account is refused", ["withdraw", "unhealthy"], params, q, { kind: "withdraw", asset: 0, amount: 1n });
+  addTyped("deposit-into-unhealthy", "a deposit is never refused, even into an unhealthy account", ["deposit", "unhealthy"], params, q, {
+    kind: "deposit",
+    asset: 0,
+    amount: 1n,
+  });
+  addTyped("withdraw-from-unhealthy", "a withdrawal from an unhealthy account is refused", ["withdraw", "unhealthy"], params, q, {
+    kind: "withdraw",
+    asset: 0,
+    amount: 1n,
+  });
 }
-addTyped("deposit-empty-account", "the first deposit into an empty account (salt 0)", ["deposit", "empty"], params, { ...flat(), collateral: [0n, 0n, 0n, 0n], entryFunding: Array(8).fill(0n), salt: 0n }, { kind: "deposit", asset: 0, amount: 10n ** 9n });
+addTyped(
+  "deposit-empty-account",
+  "the first deposit into an empty account (salt 0)",
+  ["deposit", "empty"],
+  params,
+  { ...flat(), collateral: [0n, 0n, 0n, 0n], entryFunding: Array(8).fill(0n), salt: 0n },
+  { kind: "deposit", asset: 0, amount: 10n ** 9n },
+);
 addTyped("deposit-amount-zero", "amount 0", ["deposit", "invalid"], params, portfolio, { kind: "deposit", asset: 0, amount: 0n });
-addTyped("deposit-asset-4", "asset index out of range", ["deposit", "invalid"], params, portfolio, { kind: "deposit", asset: 4, amount: 1n });
-addTyped("deposit-amount-2^96", "amount at 2^96", ["deposit", "invalid"], params, portfolio, { kind: "deposit", asset: 0, amount: pow2(96) });
+addTyped("deposit-asset-4", "asset index out of range", ["deposit", "invalid"], params, portfolio, {
+  kind: "deposit",
+  asset: 4,
+  amount: 1n,
+});
+addTyped("deposit-amount-2^96", "amount at 2^96", ["deposit", "invalid"], params, portfolio, {
+  kind: "deposit",
+  asset: 0,
+  amount: pow2(96),
+});
 
 // ---- withdrawals
-for (let j = 0; j < 3; j++) addTyped(`withdraw-asset-${j}`, `withdraw a tenth of asset ${j}`, ["withdraw"], params, portfolio, { kind: "withdraw", asset: j, amount: portfolio.collateral[j] / 10n });
-addTyped("withdraw-everything-flat", "a flat account withdraws its whole balance", ["withdraw", "flat"], params, flat(), { kind: "withdraw", asset: 0, amount: portfolio.collateral[0] });
-addTyped("withdraw-more-than-balance", "one unit more than the balance", ["withdraw", "invalid"], params, flat(), { kind: "withdraw", asset: 0, amount: portfolio.collateral[0] + 1n });
-addTyped("withdraw-everything-open", "withdrawing everything with open positions", ["withdraw", "unhealthy"], params, portfolio, { kind: "withdraw", asset: 0, amount: portfolio.collateral[0] });
-addTyped("withdraw-empty-asset", "withdrawing from an empty asset", ["withdraw", "invalid"], params, portfolio, { kind: "withdraw", asset: 3, amount: 1n });
+for (let j = 0; j < 3; j++)
+  addTyped(`withdraw-asset-${j}`, `withdraw a tenth of asset ${j}`, ["withdraw"], params, portfolio, {
+    kind: "withdraw",
+    asset: j,
+    amount: portfolio.collateral[j] / 10n,
+  });
+addTyped("withdraw-everything-flat", "a flat account withdraws its whole balance", ["withdraw", "flat"], params, flat(), {
+  kind: "withdraw",
+  asset: 0,
+  amount: portfolio.collateral[0],
+});
+addTyped("withdraw-more-than-balance", "one unit more than the balance", ["withdraw", "invalid"], params, flat(), {
+  kind: "withdraw",
+  asset: 0,
+  amount: portfolio.collateral[0] + 1n,
+});
+addTyped("withdraw-everything-open", "withdrawing everything with open positions", ["withdraw", "unhealthy"], params, portfolio, {
+  kind: "withdraw",
+  asset: 0,
+  amount: portfolio.collateral[0],
+});
+addTyped("withdraw-empty-asset", "withdrawing from an empty asset", ["withdraw", "invalid"], params, portfolio, {
+  kind: "withdraw",
+  asset: 3,
+  amount: 1n,
+});
 {
   // the largest withdrawal that keeps the initial margin, and one unit more
   const q = clone(portfolio);
   let lo = 0n;
   let hi = q.collateral[0];
-  const healthyAfter = (a: bigint) => prepareTransitionVector({
-    schema: TRANSITION_VECTOR_SCHEMA, circuit: "transition", name: "", description: "", tags: [], binding: "1",
-    liquidationKey: [String(KEY.publicKey[0]), String(KEY.publicKey[1])], ephemeralSecret: "5", params: paramsToJson(params), old: portfolioToJson(q),
-    op: opToJson({ kind: "withdraw", asset: 0, amount: a }), expected: { exitCode: 0, errorField: null, violations: [], publicSignals: null, next: null },
-  }).expected.exitCode === 0;
+  const healthyAfter = (a: bigint) =>
+    prepareTransitionVector({
+      schema: TRANSITION_VECTOR_SCHEMA,
+      circuit: "transition",
+      name: "",
+      description: "",
+      tags: [],
+      binding: "1",
+      liquidationKey: [String(KEY.publicKey[0]), String(KEY.publicKey[1])],
+      ephemeralSecret: "5",
+      params: paramsToJson(params),
+      old: portfolioToJson(q),
+      op: opToJson({ kind: "withdraw", asset: 0, amount: a }),
+      expected: { exitCode: 0, errorField: null, violations: [], publicSignals: null, next: null },
+    }).expected.exitCode === 0;
   while (hi - lo > 1n) {
     const mid = (lo + hi) / 2n;
     if (healthyAfter(mid)) lo = mid;
     else hi = mid;
   }
-  addTyped("withdraw-to-initial-threshold", "the largest withdrawal that stays healthy at the initial level", ["withdraw", "threshold"], params, q, { kind: "withdraw", asset: 0, amount: lo });
-  addTyped("withdraw-one-beyond-threshold", "one unit more than the threshold withdrawal", ["withdraw", "threshold", "unhealthy"], params, q, { kind: "withdraw", asset: 0, amount: lo + 1n });
+  addTyped(
+    "withdraw-to-initial-threshold",
+    "the largest withdrawal that stays healthy at the initial level",
+    ["withdraw", "threshold"],
+    params,
+    q,
+    { kind: "withdraw", asset: 0, amount: lo },
+  );
+  addTyped(
+    "withdraw-one-beyond-threshold",
+    "one unit more than the threshold withdrawal",
+    ["withdraw", "threshold", "unhealthy"],
+    params,
+    q,
+    { kind: "withdraw", asset: 0, amount: lo + 1n },
+  );
 }
 
 // ---- trades
 for (let i = 0; i < 6; i++) {
   for (const kind of ["buy", "sell"] as const) {
-    addTyped(`${kind}-market-${i}`, `${kind} 7 lots of market ${i} near the mark`, ["trade", kind], params, portfolio, { kind, fill: { market: i, size: 7n, price: mark(i) + BigInt(i), salt: BigInt(100 + i) } });
+    addTyped(`${kind}-market-${i}`, `${kind} 7 lots of market ${i} near the mark`, ["trade", kind], params, portfolio, {
+      kind,
+      fill: { market: i, size: 7n, price: mark(i) + BigInt(i), salt: BigInt(100 + i) },
+    });
   }
 }
-for (const i of [6, 7]) addTyped(`buy-unused-market-${i}`, `market ${i} (cap 0): any size breaks its position cap`, ["trade", "unhealthy"], params, portfolio, { kind: "buy", fill: { market: i, size: 1n, price: 1n, salt: 1n } });
-addTyped("buy-size-1", "the smallest fill", ["trade", "extreme"], params, portfolio, { kind: "buy", fill: { market: 0, size: 1n, price: mark(0), salt: 2n } });
-addTyped("sell-price-0", "a fill at price 0", ["trade", "extreme"], params, portfolio, { kind: "sell", fill: { market: 1, size: 1n, price: 0n, salt: 3n } });
-addTyped("buy-price-max", "a fill at price 2^48 - 1 (a transfer of value, refused by margin)", ["trade", "extreme", "unhealthy"], params, portfolio, { kind: "buy", fill: { market: 2, size: 1n, price: pow2(48) - 1n, salt: 4n } });
-addTyped("buy-salt-max", "fill salt r - 1", ["trade", "extreme"], params, portfolio, { kind: "buy", fill: { market: 0, size: 3n, price: mark(0), salt: FIELD_MODULUS - 1n } });
-addTyped("sell-closes-position", "selling the whole long position of market 0 (flat market)", ["trade", "close"], params, portfolio, { kind: "sell", fill: { market: 0, size: portfolio.sizes[0], price: mark(0), salt: 5n } });
-addTyped("buy-closes-short", "buying back the whole short of market 1", ["trade", "close"], params, portfolio, { kind: "buy", fill: { market: 1, size: -portfolio.sizes[1], price: mark(1), salt: 6n } });
-addTyped("sell-crosses-zero", "selling more than the long: the position flips short", ["trade", "flip"], params, portfolio, { kind: "sell", fill: { market: 0, size: portfolio.sizes[0] + 50n, price: mark(0), salt: 7n } });
+for (const i of [6, 7])
+  addTyped(`buy-unused-market-${i}`, `market ${i} (cap 0): any size breaks its position cap`, ["trade", "unhealthy"], params, portfolio, {
+    kind: "buy",
+    fill: { market: i, size: 1n, price: 1n, salt: 1n },
+  });
+addTyped("buy-size-1", "the smallest fill", ["trade", "extreme"], params, portfolio, {
+  kind: "buy",
+  fill: { market: 0, size: 1n, price: mark(0), salt: 2n },
+});
+addTyped("sell-price-0", "a fill at price 0", ["trade", "extreme"], params, portfolio, {
+  kind: "sell",
+  fill: { market: 1, size: 1n, price: 0n, salt: 3n },
+});
+addTyped(
+  "buy-price-max",
+  "a fill at price 2^48 - 1 (a transfer of value, refused by margin)",
+  ["trade", "extreme", "unhealthy"],
+  params,
+  portfolio,
+  { kind: "buy", fill: { market: 2, size: 1n, price: pow2(48) - 1n, salt: 4n } },
+);
+addTyped("buy-salt-max", "fill salt r - 1", ["trade", "extreme"], params, portfolio, {
+  kind: "buy",
+  fill: { market: 0, size: 3n, price: mark(0), salt: FIELD_MODULUS - 1n },
+});
+addTyped("sell-closes-position", "selling the whole long position of market 0 (flat market)", ["trade", "close"], params, portfolio, {
+  kind: "sell",
+  fill: { market: 0, size: portfolio.sizes[0], price: mark(0), salt: 5n },
+});
+addTyped("buy-closes-short", "buying back the whole short of market 1", ["trade", "close"], params, portfolio, {
+  kind: "buy",
+  fill: { market: 1, size: -portfolio.sizes[1], price: mark(1), salt: 6n },
+});
+addTyped("sell-crosses-zero", "selling more than the long: the position flips short", ["trade", "flip"], params, portfolio, {
+  kind: "sell",
+  fill: { market: 0, size: portfolio.sizes[0] + 50n, price: mark(0), salt: 7n },
+});
 {
   const q = flat();
   q.sizes[2] = 4n;
   q.costBasis[2] = 4n * mark(2);
-  addTyped("sell-makes-flat", "the last position closes: flat = 1", ["trade", "flat"], params, q, { kind: "sell", fill: { market: 2, size: 4n, price: mark(2), salt: 8n } });
+  addTyped("sell-makes-flat", "the last position closes: flat = 1", ["trade", "flat"], params, q, {
+    kind: "sell",
+    fill: { market: 2, size: 4n, price: mark(2), salt: 8n },
+  });
 }
 {
   const rich = flat();
   rich.collateral[0] = pow2(95);
-  addTyped("buy-to-position-cap", "a well-funded buy that reaches the position cap exactly", ["trade", "threshold"], params, rich, { kind: "buy", fill: { market: 0, size: params.markets[0].positionCap, price: mark(0), salt: 9n } });
-  addTyped("buy-beyond-position-cap", "one lot beyond the position cap (only POSITION_CAP fails)", ["trade", "threshold", "unhealthy"], params, rich, { kind: "buy", fill: { market: 0, size: params.markets[0].positionCap + 1n, price: mark(0), salt: 10n } });
+  addTyped("buy-to-position-cap", "a well-funded buy that reaches the position cap exactly", ["trade", "threshold"], params, rich, {
+    kind: "buy",
+    fill: { market: 0, size: params.markets[0].positionCap, price: mark(0), salt: 9n },
+  });
+  addTyped(
+    "buy-beyond-position-cap",
+    "one lot beyond the position cap (only POSITION_CAP fails)",
+    ["trade", "threshold", "unhealthy"],
+    params,
+    rich,
+    { kind: "buy", fill: { market: 0, size: params.markets[0].positionCap + 1n, price: mark(0), salt: 10n } },
+  );
 }
-addTyped("buy-too-large", "a buy the collateral cannot carry", ["trade", "unhealthy"], params, flat(), { kind: "buy", fill: { market: 4, size: 90000n, price: mark(4), salt: 11n } });
+addTyped("buy-too-large", "a buy the collateral cannot carry", ["trade", "unhealthy"], params, flat(), {
+  kind: "buy",
+  fill: { market: 4, size: 90000n, price: mark(4), salt: 11n },
+});
 {
   const p = clone(params);
   p.markets[0].fundingIndex += 5000n;
-  addTyped("buy-settles-funding", "funding moved since entry: settled into the cost basis of every market", ["trade", "funding"], p, portfolio, { kind: "buy", fill: { market: 0, size: 1n, price: mark(0), salt: 12n } });
-  addTyped("deposit-settles-funding", "funding is settled by every transition, deposits included", ["deposit", "funding"], p, portfolio, { kind: "deposit", asset: 1, amount: 1n });
+  addTyped(
+    "buy-settles-funding",
+    "funding moved since entry: settled into the cost basis of every market",
+    ["trade", "funding"],
+    p,
+    portfolio,
+    { kind: "buy", fill: { market: 0, size: 1n, price: mark(0), salt: 12n } },
+  );
+  addTyped("deposit-settles-funding", "funding is settled by every transition, deposits included", ["deposit", "funding"], p, portfolio, {
+    kind: "deposit",
+    asset: 1,
+    amount: 1n,
+  });
 }
-addTyped("fill-market-8", "market index out of range", ["trade", "invalid"], params, portfolio, { kind: "buy", fill: { market: 8, size: 1n, price: 1n, salt: 0n } });
-addTyped("fill-size-0", "size 0", ["trade", "invalid"], params, portfolio, { kind: "buy", fill: { market: 0, size: 0n, price: 1n, salt: 0n } });
-addTyped("fill-size-2^40", "size 2^40", ["trade", "invalid"], params, portfolio, { kind: "sell", fill: { market: 0, size: pow2(40), price: 1n, salt: 0n } });
-addTyped("fill-price-2^48", "price 2^48", ["trade", "invalid"], params, portfolio, { kind: "sell", fill: { market: 0, size: 1n, price: pow2(48), salt: 0n } });
-addTyped("fill-price-negative", "negative price", ["trade", "invalid"], params, portfolio, { kind: "sell", fill: { market: 0, size: 1n, price: -1n, salt: 0n } });
-addTyped("fill-salt-r", "fill salt = r", ["trade", "invalid"], params, portfolio, { kind: "buy", fill: { market: 0, size: 1n, price: 1n, salt: FIELD_MODULUS } });
+addTyped("fill-market-8", "market index out of range", ["trade", "invalid"], params, portfolio, {
+  kind: "buy",
+  fill: { market: 8, size: 1n, price: 1n, salt: 0n },
+});
+addTyped("fill-size-0", "size 0", ["trade", "invalid"], params, portfolio, {
+  kind: "buy",
+  fill: { market: 0, size: 0n, price: 1n, salt: 0n },
+});
+addTyped("fill-size-2^40", "size 2^40", ["trade", "invalid"], params, portfolio, {
+  kind: "sell",
+  fill: { market: 0, size: pow2(40), price: 1n, salt: 0n },
+});
+addTyped("fill-price-2^48", "price 2^48", ["trade", "invalid"], params, portfolio, {
+  kind: "sell",
+  fill: { market: 0, size: 1n, price: pow2(48), salt: 0n },
+});
+addTyped("fill-price-negative", "negative price", ["trade", "invalid"], params, portfolio, {
+  kind: "sell",
+  fill: { market: 0, size: 1n, price: -1n, salt: 0n },
+});
+addTyped("fill-salt-r", "fill salt = r", ["trade", "invalid"], params, portfolio, {
+  kind: "buy",
+  fill: { market: 0, size: 1n, price: 1n, salt: FIELD_MODULUS },
+});
 
 // ---- realisation
-for (let i = 0; i < 6; i++) addTyped(`realize-market-${i}`, `realise market ${i}'s PnL at the mark into asset 0`, ["realize"], params, portfolio, { kind: "realize", market: i });
+for (let i = 0; i < 6; i++)
+  addTyped(`realize-market-${i}`, `realise market ${i}'s PnL at the mark into asset 0`, ["realize"], params, portfolio, {
+    kind: "realize",
+    market: i,
+  });
 {
   const q = flat();
   q.costBasis[3] = -123456789n; // a closed position with a residual credit: profit to realise
-  addTyped("realize-closed-profit", "a closed market with a residual credit: the profit moves to asset 0 and the account becomes flat", ["realize", "flat"], params, q, { kind: "realize", market: 3 });
-  addTyped("closed-but-not-flat", "all sizes 0 but a cost basis left: not flat (U = -c is still open)", ["deposit", "flat"], params, q, { kind: "deposit", asset: 1, amount: 1n });
+  addTyped(
+    "realize-closed-profit",
+    "a closed market with a residual credit: the profit moves to asset 0 and the account becomes flat",
+    ["realize", "flat"],
+    params,
+    q,
+    { kind: "realize", market: 3 },
+  );
+  addTyped("closed-but-not-flat", "all sizes 0 but a cost basis left: not flat (U = -c is still open)", ["deposit", "flat"], params, q, {
+    kind: "deposit",
+    asset: 1,
+    amount: 1n,
+  });
   const r = flat();
   r.costBasis[3] = 987654321n;
-  addTyped("realize-closed-loss", "a flat market with a residual debit: the loss reduces asset 0", ["realize", "flat"], params, r, { kind: "realize", market: 3 });
+  addTyped("realize-closed-loss", "a flat market with a residual debit: the loss reduces asset 0", ["realize", "flat"], params, r, {
+    kind: "realize",
+    market: 3,
+  });
   const s = flat();
   s.costBasis[3] = s.collateral[0] + 1n;
-  addTyped("realize-loss-beyond-balance", "a realised loss larger than the balance of asset 0", ["realize", "invalid"], params, s, { kind: "realize", market: 3 });
+  addTyped("realize-loss-beyond-balance", "a realised loss larger than the balance of asset 0", ["realize", "invalid"], params, s, {
+    kind: "realize",
+    market: 3,
+  });
 }
 addTyped("realize-market-8", "market index out of range", ["realize", "invalid"], params, portfolio, { kind: "realize", market: 8 });
 
 // ---- op and context encoding
 add("kind-unknown", "an unknown kind", ["invalid"], paramsToJson(params), portfolioToJson(portfolio), { kind: "liquidate" });
 add("op-not-object", "op must be an object", ["invalid"], paramsToJson(params), portfolioToJson(portfolio), "deposit");
-add("op-extra-key", "a deposit with a fill", ["invalid"], paramsToJson(params), portfolioToJson(portfolio), { kind: "deposit", asset: 0, amount: "1", fill: {} });
-addTyped("binding-max", "binding 2^106 - 1", ["context", "extreme"], params, portfolio, { kind: "deposit", asset: 0, amount: 1n }, { binding: String(pow2(106) - 1n) });
-addTyped("binding-2^106", "binding 2^106 does not fit the context", ["context", "invalid"], params, portfolio, { kind: "deposit", asset: 0, amount: 1n }, { binding: String(pow2(106)) });
-addTyped("ephemeral-secret-0", "ephemeral scalar 0", ["encryption", "invalid"], params, portfolio, { kind: "deposit", asset: 0, amount: 1n }, { ephemeralSecret: "0" });
-addTyped("ephemeral-secret-max", "ephemeral scalar l - 1 (l: the prime subgroup order)", ["encryption", "extreme"], params, portfolio, { kind: "deposit", asset: 0, amount: 1n }, { ephemeralSecret: String(subOrder - 1n) });
-addTyped("ephemeral-secret-l", "ephemeral scalar l: E would be the identity, refused", ["encryption", "invalid"], params, portfolio, { kind: "deposit", asset: 0, amount: 1n }, { ephemeralSecret: String(subOrder) });
-addTyped("key-off-curve", "a liquidation key that is not a curve point", ["encryption", "invalid"], params, portfolio, { kind: "deposit", asset: 0, amount: 1n }, { liquidationKey: [String(KEY.publicKey[0]), String(KEY.publicKey[1] + 1n)] });
-addTyped("old-size-out-of-range", "an old portfolio outside the model (size 2^40)", ["invalid"], params, { ...clone(portfolio), sizes: [pow2(40), 0n, 0n, 0n, 0n, 0n, 0n, 0n] }, { kind: "deposit", asset: 0, amount: 1n });
+add("op-extra-key", "a deposit with a fill", ["invalid"], paramsToJson(params), portfolioToJson(portfolio), {
+  kind: "deposit",
+  asset: 0,
+  amount: "1",
+  fill: {},
+});
+addTyped(
+  "binding-max",
+  "binding 2^106 - 1",
+  ["context", "extreme"],
+  params,
+  portfolio,
+  { kind: "deposit", asset: 0, amount: 1n },
+  { binding: String(pow2(106) - 1n) },
+);
+addTyped(
+  "binding-2^106",
+  "binding 2^106 does not fit the context",
+  ["context", "invalid"],
+  params,
+  portfolio,
+  { kind: "deposit", asset: 0, amount: 1n },
+  { binding: String(pow2(106)) },
+);
+addTyped(
+  "ephemeral-secret-0",
+  "ephemeral scalar 0",
+  ["encryption", "invalid"],
+  params,
+  portfolio,
+  { kind: "deposit", asset: 0, amount: 1n },
+  { ephemeralSecret: "0" },
+);
+addTyped(
+  "ephemeral-secret-max",
+  "ephemeral scalar l - 1 (l: the prime subgroup order)",
+  ["encryption", "extreme"],
+  params,
+  portfolio,
+  { kind: "deposit", asset: 0, amount: 1n },
+  { ephemeralSecret: String(subOrder - 1n) },
+);
+addTyped(
+  "ephemeral-secret-l",
+  "ephemeral scalar l: E would be the identity, refused",
+  ["encryption", "invalid"],
+  params,
+  portfolio,
+  { kind: "deposit", asset: 0, amount: 1n },
+  { ephemeralSecret: String(subOrder) },
+);
+addTyped(
+  "key-off-curve",
+  "a liquidation key that is not a curve point",
+  ["encryption", "invalid"],
+  params,
+  portfolio,
+  { kind: "deposit", asset: 0, amount: 1n },
+  { liquidationKey: [String(KEY.publicKey[0]), String(KEY.publicKey[1] + 1n)] },
+);
+addTyped(
+  "old-size-out-of-range",
+  "an old portfolio outside the model (size 2^40)",
+  ["invalid"],
+  params,
+  { ...clone(portfolio), sizes: [pow2(40), 0n, 0n, 0n, 0n, 0n, 0n, 0n] },
+  { kind: "deposit", asset: 0, amount: 1n },
+);
 
 // ---- random ops on random healthy states of the example (seeded)
 const arbOp = arbTransitionOp({ maxAsset: 2, maxAmount: 10n ** 10n, maxTradeMarket: 5, maxSize: 20000n });
-fc.sample(arbOp, { seed: 42, numRuns: 36 }).forEach((op, k) => addTyped(`random-${String(k).padStart(2, "0")}`, "a random op on the example portfolio (seed 42)", ["random", op.kind], params, portfolio, op));
+fc.sample(arbOp, { seed: 42, numRuns: 36 }).forEach((op, k) =>
+  addTyped(
+    `random-${String(k).padStart(2, "0")}`,
+    "a random op on the example portfolio (seed 42)",
+    ["random", op.kind],
+    params,
+    portfolio,
+    op,
+  ),
+);
 
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 for (const v of vectors) writeFileSync(join(OUT, `${v.name}.json`), `${JSON.stringify(v, null, 1)}\n`);
 const count = (c: number) => vectors.filter((v) => v.expected.exitCode === c).length;
-process.stderr.write(`wrote ${readdirSync(OUT).length} transition vectors to ${OUT}: ${count(0)} proven, ${count(1)} invalid, ${count(2)} refused\n`);
+process.stderr.write(
+  `wrote ${readdirSync(OUT).length} transition vectors to ${OUT}: ${count(0)} proven, ${count(1)} invalid, ${count(2)} refused\n`,
+);

@@ -9,8 +9,22 @@ import { FIELD_MODULUS, pow2 } from "../prover/field.ts";
 import { VECTOR_SCHEMA, evaluateVector, type Vector } from "../tools/vectors.ts";
 import type { Level, Params, Portfolio } from "../prover/types.ts";
 import {
-  addCash, arbLevel, arbParams, arbPortfolio, atThreshold, baseParams, basePortfolio, clone, E18, example, exampleJson, extremeParams, extremePortfolio, fundToThresholds,
-  paramsToJson, portfolioToJson,
+  addCash,
+  arbLevel,
+  arbParams,
+  arbPortfolio,
+  atThreshold,
+  baseParams,
+  basePortfolio,
+  clone,
+  E18,
+  example,
+  exampleJson,
+  extremeParams,
+  extremePortfolio,
+  fundToThresholds,
+  paramsToJson,
+  portfolioToJson,
 } from "../tools/fixtures.ts";
 
 const OUT = join(REPO_ROOT, "test", "vectors", "margin");
@@ -67,7 +81,14 @@ for (const level of ["maintenance", "initial"] as Level[]) {
   const p = baseParams();
   p.scenarios[3][0] = -10000n;
   const q = atThreshold(p, longPosition(p, 0, 1000n, 2n * 10n ** 6n), "maintenance", (ev) => ev.stressEquityE4[3], 10000n);
-  addTyped("stress-exactly-zero", "X_3 = 0 exactly (a 100% crash of a fully collateralised long)", ["threshold", "STRESS", "healthy"], p, q, "maintenance");
+  addTyped(
+    "stress-exactly-zero",
+    "X_3 = 0 exactly (a 100% crash of a fully collateralised long)",
+    ["threshold", "STRESS", "healthy"],
+    p,
+    q,
+    "maintenance",
+  );
   const p2 = clone(p);
   p2.scenarios[3][1] = -1n;
   p2.markets[1].markPrice = 1n;
@@ -102,7 +123,14 @@ for (const sign of [1n, -1n]) {
   const p0 = clone(p);
   p0.maxLeverageBps = 0n;
   addTyped("leverage-zero-with-exposure", "maxLeverageBps = 0 forbids any exposure", ["LEVERAGE"], p0, q, "initial");
-  addTyped("leverage-zero-flat", "maxLeverageBps = 0 and a flat portfolio", ["LEVERAGE", "healthy"], p0, addCash(basePortfolio(), 5n), "initial");
+  addTyped(
+    "leverage-zero-flat",
+    "maxLeverageBps = 0 and a flat portfolio",
+    ["LEVERAGE", "healthy"],
+    p0,
+    addCash(basePortfolio(), 5n),
+    "initial",
+  );
 }
 
 // ---------------------------------------------------------------- rounding traps
@@ -111,7 +139,14 @@ for (const sign of [1n, -1n]) {
   p.markets[0] = { ...p.markets[0], maintenanceRateBps: 1n, depth: 3n, impactBps: 1n };
   const q = atThreshold(p, longPosition(p, 0, 1n, 100n), "maintenance", (e) => e.equity - e.requirement);
   addTyped("requirement-ceil-exact", "num/den = 33.43: requirement 34, equity 34", ["rounding", "MARGIN", "healthy"], p, q, "maintenance");
-  addTyped("requirement-ceil-trap", "equity 33 passes a floor but not the ceiling", ["rounding", "MARGIN"], p, addCash(q, -1n), "maintenance");
+  addTyped(
+    "requirement-ceil-trap",
+    "equity 33 passes a floor but not the ceiling",
+    ["rounding", "MARGIN"],
+    p,
+    addCash(q, -1n),
+    "maintenance",
+  );
 }
 {
   const p = baseParams();
@@ -125,7 +160,14 @@ for (const sign of [1n, -1n]) {
   const p2 = clone(p);
   p2.markets[0].maintenanceRateBps = 10000n;
   p2.markets[0].initialRateBps = 10000n;
-  addTyped("collateral-floor-trap", "a rounded-up collateral value would pass; the floor does not", ["rounding", "MARGIN"], p2, q, "maintenance");
+  addTyped(
+    "collateral-floor-trap",
+    "a rounded-up collateral value would pass; the floor does not",
+    ["rounding", "MARGIN"],
+    p2,
+    q,
+    "maintenance",
+  );
   const p3 = baseParams();
   p3.collateral[2] = { priceE18: E18, haircutBps: 3334n };
   p3.markets[0].maintenanceRateBps = 11n;
@@ -156,7 +198,14 @@ for (const sign of [1n, -1n]) {
   p.markets[0].positionCap = 5n;
   p.scenarios[0][0] = -10000n;
   const q = longPosition(p, 0, 10n, 0n);
-  addTyped("all-four-violations", "MARGIN, STRESS, POSITION_CAP and LEVERAGE at once", ["MARGIN", "STRESS", "POSITION_CAP", "LEVERAGE"], p, q, "initial");
+  addTyped(
+    "all-four-violations",
+    "MARGIN, STRESS, POSITION_CAP and LEVERAGE at once",
+    ["MARGIN", "STRESS", "POSITION_CAP", "LEVERAGE"],
+    p,
+    q,
+    "initial",
+  );
 }
 
 // ---------------------------------------------------------------- extremes of every width
@@ -227,7 +276,15 @@ for (const sign of [1n, -1n]) {
   const j = exampleJson() as J;
   add("invalid-level", "unknown level: exit 1 naming --level", ["invalid"], j.params, j.portfolio, "liquidation");
   add("invalid-binding-r", "binding = r: exit 1 naming --binding", ["invalid"], j.params, j.portfolio, "initial", FIELD_MODULUS.toString());
-  add("binding-max", "binding = r - 1 is accepted", ["healthy", "binding"], j.params, j.portfolio, "initial", (FIELD_MODULUS - 1n).toString());
+  add(
+    "binding-max",
+    "binding = r - 1 is accepted",
+    ["healthy", "binding"],
+    j.params,
+    j.portfolio,
+    "initial",
+    (FIELD_MODULUS - 1n).toString(),
+  );
   add("binding-hex", "0x-hex binding", ["healthy", "binding"], j.params, j.portfolio, "maintenance", "0xdeadbeef");
 }
 
@@ -246,4 +303,6 @@ for (const f of readdirSync(OUT)) if (f.endsWith(".json")) rmSync(join(OUT, f));
 for (const v of vectors) writeFileSync(join(OUT, `${v.name}.json`), `${JSON.stringify(v, null, 1)}\n`);
 const healthy = vectors.filter((v) => v.expected.report?.healthy).length;
 const invalid = vectors.filter((v) => v.expected.checkExitCode === 1).length;
-process.stderr.write(`wrote ${vectors.length} vectors to ${OUT} (${healthy} healthy, ${vectors.length - healthy - invalid} unhealthy, ${invalid} malformed)\n`);
+process.stderr.write(
+  `wrote ${vectors.length} vectors to ${OUT} (${healthy} healthy, ${vectors.length - healthy - invalid} unhealthy, ${invalid} malformed)\n`,
+);

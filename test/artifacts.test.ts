@@ -47,8 +47,11 @@ describe("proving artifacts (margin)", function () {
     expect(JSON.parse(JSON.stringify(fromZkey))).to.deep.equal(vk);
     const sol = readFileSync(a.verifier, "utf8");
     const points = [
-      ...vk.vk_alpha_1.slice(0, 2), ...vk.vk_beta_2.slice(0, 2).flat(), ...vk.vk_gamma_2.slice(0, 2).flat(),
-      ...vk.vk_delta_2.slice(0, 2).flat(), ...vk.IC.flatMap((p: string[]) => p.slice(0, 2)),
+      ...vk.vk_alpha_1.slice(0, 2),
+      ...vk.vk_beta_2.slice(0, 2).flat(),
+      ...vk.vk_gamma_2.slice(0, 2).flat(),
+      ...vk.vk_delta_2.slice(0, 2).flat(),
+      ...vk.IC.flatMap((p: string[]) => p.slice(0, 2)),
     ];
     for (const x of points) expect(sol, x).to.contain(x);
     expect(vk.nPublic).to.equal(4);

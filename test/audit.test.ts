@@ -5,7 +5,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  audit, AuditTagError, marginCases, mutationAudit, privateInputNames, rangeCheckTable, readSym, transitionCases, type RangeTable,
+  audit,
+  AuditTagError,
+  marginCases,
+  mutationAudit,
+  privateInputNames,
+  rangeCheckTable,
+  readSym,
+  transitionCases,
+  type RangeTable,
 } from "../tools/audit.ts";
 import { readR1cs } from "../tools/r1cs.ts";
 import { REPO_ROOT, circuitArtifacts } from "../prover/artifacts.ts";
@@ -47,7 +55,17 @@ describe("zkmargin audit (margin)", function () {
   it("derives a range-check table that bounds every private input or lists it in the NOTE", () => {
     const { rows, noteSignals } = rangeCheckTable(join(REPO_ROOT, "circuits", "margin.circom"), readSym(circuitArtifacts().sym));
     expect(rows.filter((r) => r.status === "MISSING")).to.deep.equal([]);
-    for (const s of ["sizes", "costBasis", "entryFunding", "collateral", "markPrice", "epochId", "collateralPriceE18", "maxLeverageBps", "headroom"]) {
+    for (const s of [
+      "sizes",
+      "costBasis",
+      "entryFunding",
+      "collateral",
+      "markPrice",
+      "epochId",
+      "collateralPriceE18",
+      "maxLeverageBps",
+      "headroom",
+    ]) {
       expect(rows.find((r) => r.signal === s)?.status, s).to.equal("bounded");
     }
     expect(noteSignals).to.include.members(["depth", "fundingIndex", "positionCap"]);
@@ -71,13 +89,21 @@ describe("zkmargin audit (transition)", function () {
     expect(report.mutation.inputsRefused).to.equal(report.mutation.inputsRederived);
     expect(report.publicInputs).to.have.length(32);
     expect(report.constraints.publicSignals).to.deep.equal([
-      "main.oldCommitment", "main.newCommitment", "main.paramsHash", "main.context", "main.fill", "main.keyHash", "main.ephemeralKey", "main.cipher",
+      "main.oldCommitment",
+      "main.newCommitment",
+      "main.paramsHash",
+      "main.context",
+      "main.fill",
+      "main.keyHash",
+      "main.ephemeralKey",
+      "main.cipher",
     ]);
     const rows = report.rangeChecks.rows;
     for (const s of ["sizes", "costBasis", "collateral", "fillSize", "fillPrice", "ephemeralSecret", "markPrice"]) {
       expect(rows.find((r) => r.signal === s)?.status, s).to.equal("bounded");
     }
-    for (const s of ["fillSalt", "liquidationKey", "fillMarket"]) expect(rows.find((r) => r.signal === s)?.status, s).to.equal("field element by design");
+    for (const s of ["fillSalt", "liquidationKey", "fillMarket"])
+      expect(rows.find((r) => r.signal === s)?.status, s).to.equal("field element by design");
   });
 });
 
@@ -195,7 +221,10 @@ describe("zkmargin audit (range-check table: audit tags, not prose)", function (
   });
 
   it("refuses a malformed tag with an error naming the file and line", () => {
-    const line = readFileSync(fixture("malformed"), "utf8").split("\n").findIndex((l) => l.includes("by-desing")) + 1;
+    const line =
+      readFileSync(fixture("malformed"), "utf8")
+        .split("\n")
+        .findIndex((l) => l.includes("by-desing")) + 1;
     expect(line).to.be.greaterThan(0);
     expect(() => rangeCheckTable(fixture("malformed"), []))
       .to.throw(AuditTagError, `test/circuits/audit/malformed.circom:${line}: malformed @audit tag: unknown kind "by-desing"`)
@@ -203,7 +232,10 @@ describe("zkmargin audit (range-check table: audit tags, not prose)", function (
   });
 
   it("refuses a tag naming a signal its template does not declare (tags are scoped to their template)", () => {
-    const line = readFileSync(fixture("unknown-signal"), "utf8").split("\n").findIndex((l) => l.includes("@audit")) + 1;
+    const line =
+      readFileSync(fixture("unknown-signal"), "utf8")
+        .split("\n")
+        .findIndex((l) => l.includes("@audit")) + 1;
     expect(() => rangeCheckTable(fixture("unknown-signal"), [])).to.throw(
       AuditTagError,
       `test/circuits/audit/unknown-signal.circom:${line}: @audit by-design names "inner", which is not a signal of template Outer`,
@@ -217,20 +249,40 @@ describe("zkmargin audit (range-check table: audit tags, not prose)", function (
     const cases: Array<[string, string, RegExp]> = [
       ["no reason", src.replace(tag, "// @audit by-design: blinding"), /: malformed @audit tag: no reason/],
       ["no colon", src.replace(tag, "// @audit by-design blinding — hashed"), /: malformed @audit tag, expected/],
-      ["an index", src.replace(tag, "// @audit by-design: blinding[0] — hashed"), /: malformed @audit tag: "blinding\[0\]" is not a list of signal names/],
+      [
+        "an index",
+        src.replace(tag, "// @audit by-design: blinding[0] — hashed"),
+        /: malformed @audit tag: "blinding\[0\]" is not a list of signal names/,
+      ],
       ["prose mentioning the marker", src.replace(tag, "// see the @audit tags below"), /: malformed @audit tag, expected/],
       ["two tags on a line", src.replace(tag, `${tag} // @audit by-design: key — hashed`), /: one @audit tag per line/],
-      ["the same signal twice", src.replace(tag, `${tag}\n// @audit caller-obligation: blinding — again`), /"blinding" of template Tagged is already tagged at .*:\d+$/],
-      ["a block comment", src.replace("    signal input amount;\n", "    signal input amount;\n    /* @audit by-design: amount — hashed */\n"), /: @audit tags are `\/\/` line comments/],
+      [
+        "the same signal twice",
+        src.replace(tag, `${tag}\n// @audit caller-obligation: blinding — again`),
+        /"blinding" of template Tagged is already tagged at .*:\d+$/,
+      ],
+      [
+        "a block comment",
+        src.replace("    signal input amount;\n", "    signal input amount;\n    /* @audit by-design: amount — hashed */\n"),
+        /: @audit tags are `\/\/` line comments/,
+      ],
     ];
     for (const [label, text, error] of cases) {
       const f = scratch("variant", text);
-      const want = { "the same signal twice": blindingLine + 1, "a block comment": text.split("\n").findIndex((l) => l.includes("/* @audit")) + 1 }[label] ?? blindingLine;
-      expect(() => rangeCheckTable(f, []), label).to.throw(AuditTagError, error).with.property("line", want);
+      const want =
+        { "the same signal twice": blindingLine + 1, "a block comment": text.split("\n").findIndex((l) => l.includes("/* @audit")) + 1 }[
+          label
+        ] ?? blindingLine;
+      expect(() => rangeCheckTable(f, []), label)
+        .to.throw(AuditTagError, error)
+        .with.property("line", want);
     }
     // a tag outside any template and its header block
     const outside = scratch("outside", `${src}\n// @audit by-design: blinding — after every template\n`);
-    expect(() => rangeCheckTable(outside, [])).to.throw(AuditTagError, /outside\.circom:\d+: an @audit tag must be inside a template or in the comment block directly above/);
+    expect(() => rangeCheckTable(outside, [])).to.throw(
+      AuditTagError,
+      /outside\.circom:\d+: an @audit tag must be inside a template or in the comment block directly above/,
+    );
   });
 
   it("gives the same table when a fixture's prose is reflowed, its headings renamed or its prose removed", () => {
@@ -244,7 +296,9 @@ describe("zkmargin audit (range-check table: audit tags, not prose)", function (
       }
     }
     // and the tags are what the table reads: without them, the tagged signals are MISSING
-    const untagged = readFileSync(fixture("tagged"), "utf8").replace(/^\s*\/\/ @audit.*\n/gm, "").replace(/\s*\/\/ @audit.*$/gm, "");
+    const untagged = readFileSync(fixture("tagged"), "utf8")
+      .replace(/^\s*\/\/ @audit.*\n/gm, "")
+      .replace(/\s*\/\/ @audit.*$/gm, "");
     const t = rangeCheckTable(scratch("untagged", untagged), []);
     expect(t.rows.filter((r) => r.status === "MISSING").map((r) => r.signal)).to.deep.equal(["blinding", "key"]);
     expect(status(t).depth).to.equal("bounded through other checks");
@@ -267,7 +321,12 @@ describe("zkmargin audit (range-check table: audit tags, not prose)", function (
       shocks: "bounded to its packed width (NOTE)",
     };
     const portfolio = { sizes: "bounded", costBasis: "bounded", entryFunding: "bounded", collateral: "bounded" };
-    const witnessOnly = { value: "bounded through other checks", priced: "bounded through other checks", headroom: "bounded", num: "bounded through other checks" };
+    const witnessOnly = {
+      value: "bounded through other checks",
+      priced: "bounded through other checks",
+      headroom: "bounded",
+      num: "bounded through other checks",
+    };
     const expected: Record<string, Record<string, string>> = {
       margin: { ...params, ...portfolio, ...witnessOnly },
       transition: {
@@ -291,7 +350,16 @@ describe("zkmargin audit (range-check table: audit tags, not prose)", function (
       const files = sources[name].map((f) => join(REPO_ROOT, "circuits", f));
       const t = rangeCheckTable(files, sym, privateInputs, main[name]);
       expect(status(t), name).to.deep.equal(expected[name]);
-      expect(t.noteSignals, name).to.have.members(["depth", "fundingIndex", "positionCap", "maintenanceRateBps", "initialRateBps", "impactBps", "haircutBps", "shocks"]);
+      expect(t.noteSignals, name).to.have.members([
+        "depth",
+        "fundingIndex",
+        "positionCap",
+        "maintenanceRateBps",
+        "initialRateBps",
+        "impactBps",
+        "haircutBps",
+        "shocks",
+      ]);
       for (const [label, restyle] of restyles) {
         const copies = files.map((f) => scratch(f.replace(/^.*\/|\.circom$/g, ""), restyle(readFileSync(f, "utf8"))));
         expect(table(rangeCheckTable(copies, sym, privateInputs, main[name])), `${name}: ${label}`).to.deep.equal(table(t));

@@ -17,7 +17,14 @@ const H = 3_600_000;
 function craftedFolder(): string {
   const dir = mkdtempSync(join(tmpdir(), "zkmargin-prices-"));
   mkdirSync(join(dir, "merged"));
-  for (const [a, base] of [["BTC", 100], ["ETH", 10], ["SOL", 1], ["BNB", 5], ["XRP", 2], ["DOGE", 0.5]] as const) {
+  for (const [a, base] of [
+    ["BTC", 100],
+    ["ETH", 10],
+    ["SOL", 1],
+    ["BNB", 5],
+    ["XRP", 2],
+    ["DOGE", 0.5],
+  ] as const) {
     const rows = ["timestamp_ms,datetime_utc,open,high,low,close,volume_base,source"];
     for (let h = 0; h < 200; h++) {
       let p = base;
@@ -77,11 +84,27 @@ describe("calibration and back-testing", () => {
 
   it("zkmargin calibrate writes calibrated params atomically and validates its flags", () => {
     const out = join(dir, "calibrated.json");
-    const r = spawnSync(process.execPath, [join(REPO_ROOT, "client/zkmargin.js"), "calibrate", "--prices", dir, "--params", join(REPO_ROOT, "examples/params.json"),
-      "--portfolio", join(REPO_ROOT, "examples/portfolio.json"), "--out", out], { encoding: "utf8" });
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, "client/zkmargin.js"),
+        "calibrate",
+        "--prices",
+        dir,
+        "--params",
+        join(REPO_ROOT, "examples/params.json"),
+        "--portfolio",
+        join(REPO_ROOT, "examples/portfolio.json"),
+        "--out",
+        out,
+      ],
+      { encoding: "utf8" },
+    );
     expect(r.status, r.stderr).to.equal(0);
     expect(JSON.parse(readFileSync(out, "utf8")).scenarios[0]).to.deep.equal(["-4000", "-3000", "0", "0", "0", "0", "0", "0"]);
-    const bad = spawnSync(process.execPath, [join(REPO_ROOT, "client/zkmargin.js"), "calibrate", "--prices", dir, "--horizon", "0"], { encoding: "utf8" });
+    const bad = spawnSync(process.execPath, [join(REPO_ROOT, "client/zkmargin.js"), "calibrate", "--prices", dir, "--horizon", "0"], {
+      encoding: "utf8",
+    });
     expect(bad.status).to.equal(1);
     expect(bad.stderr).to.contain("--horizon");
   });
@@ -146,7 +169,13 @@ describe("calibration and back-testing", () => {
   });
 
   it("zkmargin calibrate --synthetic says so on stderr and in its output", () => {
-    const r = cli("--synthetic", "--params", join(REPO_ROOT, "examples/params.json"), "--portfolio", join(REPO_ROOT, "examples/portfolio.json"));
+    const r = cli(
+      "--synthetic",
+      "--params",
+      join(REPO_ROOT, "examples/params.json"),
+      "--portfolio",
+      join(REPO_ROOT, "examples/portfolio.json"),
+    );
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stderr).to.match(/--synthetic: .*not real prices/);
     const j = JSON.parse(r.stdout);

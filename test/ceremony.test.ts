@@ -53,7 +53,9 @@ describe("zkmargin ceremony (phase 2)", function () {
     const report = JSON.parse(v.stdout);
     const t = JSON.parse(readFileSync(join(dir, "transcript.json"), "utf8"));
     expect(report.contributions.map((c: { name: string }) => c.name)).to.deep.equal(["alice", "bob", "beacon"]);
-    expect(report.contributions.map((c: { hash: string }) => c.hash)).to.deep.equal(t.steps.slice(1).map((s: { contributionHash: string }) => s.contributionHash));
+    expect(report.contributions.map((c: { hash: string }) => c.hash)).to.deep.equal(
+      t.steps.slice(1).map((s: { contributionHash: string }) => s.contributionHash),
+    );
     const out = join(work, "final");
     const f = zk("finalize", "--dir", dir, "--ptau", ptau, "--r1cs", r1cs, "--out", out);
     expect(f.code, f.stderr).to.equal(0);

@@ -7,7 +7,19 @@ import { circuitInputs } from "../prover/inputs.ts";
 import { FIELD_MODULUS, pow2, toField } from "../prover/field.ts";
 import type { Level, Params, Portfolio, Violation } from "../prover/types.ts";
 import {
-  addCash, arbLevel, arbParams, arbPortfolio, atThreshold, baseParams, basePortfolio, clone, example, E18, extremeParams, extremePortfolio, fundToThresholds,
+  addCash,
+  arbLevel,
+  arbParams,
+  arbPortfolio,
+  atThreshold,
+  baseParams,
+  basePortfolio,
+  clone,
+  example,
+  E18,
+  extremeParams,
+  extremePortfolio,
+  fundToThresholds,
 } from "../tools/fixtures.ts";
 import { rawWitnessOrNull, witnessOrNull } from "./helpers.ts";
 

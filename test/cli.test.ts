@@ -73,7 +73,15 @@ describe("zkmargin CLI", function () {
         const j = clone(ex) as any;
         mutate(j);
         const f = write(`${name}.json`, j[which]);
-        const r = run("check", "--params", which === "params" ? f : params, "--portfolio", which === "portfolio" ? f : portfolio, "--level", "initial");
+        const r = run(
+          "check",
+          "--params",
+          which === "params" ? f : params,
+          "--portfolio",
+          which === "portfolio" ? f : portfolio,
+          "--level",
+          "initial",
+        );
         expect(r.code).to.equal(1);
         expect(r.stderr).to.contain(field);
         expect(r.stdout).to.equal("");
@@ -81,7 +89,9 @@ describe("zkmargin CLI", function () {
     }
     it("missing flags, unreadable files, invalid JSON and bad levels exit 1 naming the flag", () => {
       expect(run("check", "--portfolio", portfolio, "--level", "initial").stderr).to.contain("--params");
-      expect(run("check", "--params", join(dir, "nope.json"), "--portfolio", portfolio, "--level", "initial").stderr).to.contain("--params");
+      expect(run("check", "--params", join(dir, "nope.json"), "--portfolio", portfolio, "--level", "initial").stderr).to.contain(
+        "--params",
+      );
       const r = run("check", "--params", params, "--portfolio", write("bad.json", "{oops"), "--level", "initial");
       expect(r.code).to.equal(1);
       expect(r.stderr).to.contain("--portfolio");
@@ -120,7 +130,19 @@ describe("zkmargin CLI", function () {
       p.maxLeverageBps = "100";
       p.markets[0].positionCap = "1";
       const o = join(dir, "unhealthy-proof.json");
-      const r = run("prove", "--params", write("bad-epoch.json", p), "--portfolio", portfolio, "--level", "initial", "--binding", "1", "--out", o);
+      const r = run(
+        "prove",
+        "--params",
+        write("bad-epoch.json", p),
+        "--portfolio",
+        portfolio,
+        "--level",
+        "initial",
+        "--binding",
+        "1",
+        "--out",
+        o,
+      );
       expect(r.code).to.equal(2);
       expect(r.stderr).to.contain("POSITION_CAP").and.contain("LEVERAGE");
       expect(JSON.parse(r.stdout)).to.deep.equal({ healthy: false, violations: ["POSITION_CAP", "LEVERAGE"] });

@@ -17,9 +17,7 @@ describe("prove and verify (Groth16, shipped artifacts)", function () {
 
   it("proves the example at both levels, with public signals [commitment, paramsHash, level, binding]", async () => {
     const { params, portfolio } = example();
-    expect(proof.publicSignals).to.deep.equal([
-      commitment(portfolio).toString(), paramsHash(params).toString(), "1", String(0xabcdefn),
-    ]);
+    expect(proof.publicSignals).to.deep.equal([commitment(portfolio).toString(), paramsHash(params).toString(), "1", String(0xabcdefn)]);
     expect(await verifyProof(proof)).to.equal(true);
     const m = await (await prover()).prove(params, portfolio, "maintenance", 7n);
     expect(m.publicSignals[2]).to.equal("0");

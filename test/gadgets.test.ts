@@ -155,7 +155,8 @@ class Gadget {
       if (this.isInput(wire)) continue;
       for (const d of [1n, -1n]) {
         tried++;
-        if (acceptsMutation(this.r1cs, w, wire, w[wire] + d)) accepted.push(`${this.names.get(wire) ?? `wire ${wire}`} ${d > 0n ? "+1" : "-1"}`);
+        if (acceptsMutation(this.r1cs, w, wire, w[wire] + d))
+          accepted.push(`${this.names.get(wire) ?? `wire ${wire}`} ${d > 0n ? "+1" : "-1"}`);
       }
     }
     expect(tried, `${this.name}: no non-input wire to edit`).to.be.greaterThan(0);
@@ -204,7 +205,19 @@ describe("circuit gadgets (circuits/lib, packing and hashing)", function () {
 
       it(`rejects -2^${k}, 2^${k}, their neighbours outside the range and field elements near r/2`, async () => {
         const base = await g.accept({ in: 0n });
-        const rejected = [-bound, bound, bound + 1n, -bound - 1n, 2n * bound, -2n * bound, HALF - 1n, HALF, HALF + 1n, HALF + 2n, HALF - bound];
+        const rejected = [
+          -bound,
+          bound,
+          bound + 1n,
+          -bound - 1n,
+          2n * bound,
+          -2n * bound,
+          HALF - 1n,
+          HALF,
+          HALF + 1n,
+          HALF + 2n,
+          HALF - bound,
+        ];
         for (const x of rejected) await g.reject({ in: x }, candidates(base, x));
         // the same candidate construction is accepted at an accepted value (the check can fail)
         expect(firstFailingConstraint(g.r1cs, candidates(base, -bound + 1n)[0])).to.equal(-1);
@@ -312,7 +325,19 @@ describe("circuit gadgets (circuits/lib, packing and hashing)", function () {
       const expected = (v: bigint): bigint => (v < cap ? v : (v % cap) + cap);
 
       it(`below, at and above 2^${t}: out = v when v < 2^${t}, else (v mod 2^${t}) + 2^${t}`, async () => {
-        const values = [0n, 1n, cap - 1n, cap, cap + 1n, 2n * cap - 1n, 2n * cap, pow2(n - 1), pow2(n) - 1n, randomBits(t), cap + randomBits(n - t - 1)];
+        const values = [
+          0n,
+          1n,
+          cap - 1n,
+          cap,
+          cap + 1n,
+          2n * cap - 1n,
+          2n * cap,
+          pow2(n - 1),
+          pow2(n) - 1n,
+          randomBits(t),
+          cap + randomBits(n - t - 1),
+        ];
         for (const v of values) {
           const w = await g.accept({ bits: bitsOf(v, n) });
           const out = g.get(w, "out");
@@ -550,7 +575,14 @@ describe("circuit gadgets (circuits/lib, packing and hashing)", function () {
     const inputs = (q: Portfolio, odd: Portfolio): Inputs => {
       const a = portfolioInputs(q);
       const b = portfolioInputs(odd);
-      return { ...a, oddSizes: b.sizes, oddCostBasis: b.costBasis, oddEntryFunding: b.entryFunding, oddCollateral: b.collateral, oddSalt: b.salt };
+      return {
+        ...a,
+        oddSizes: b.sizes,
+        oddCostBasis: b.costBasis,
+        oddEntryFunding: b.entryFunding,
+        oddCollateral: b.collateral,
+        oddSalt: b.salt,
+      };
     };
     const check = async (q: Portfolio, odd: Portfolio): Promise<bigint[]> => {
       const w = await g.accept(inputs(q, odd));
@@ -642,7 +674,17 @@ describe("circuit gadgets (circuits/lib, packing and hashing)", function () {
         shock: () => SHOCK - 1n,
       });
     const minParams = (): Params =>
-      params({ epochId: 0n, maxLeverageBps: 0n, mark: () => 0n, funding: () => -(pow2(W.FUND_BITS) - 1n), bps: () => 0n, depth: () => 0n, cap: () => 0n, price: () => 0n, shock: () => -SHOCK });
+      params({
+        epochId: 0n,
+        maxLeverageBps: 0n,
+        mark: () => 0n,
+        funding: () => -(pow2(W.FUND_BITS) - 1n),
+        bps: () => 0n,
+        depth: () => 0n,
+        cap: () => 0n,
+        price: () => 0n,
+        shock: () => -SHOCK,
+      });
     const check = async (p: Params): Promise<bigint[]> => {
       const w = await g.accept(paramsInputs(p));
       expect(g.get(w, "out")).to.equal(paramsHash(p));
@@ -672,8 +714,16 @@ describe("circuit gadgets (circuits/lib, packing and hashing)", function () {
         ["epochId = -1", (p) => (p.epochId = -1n), { epochId: -1n }],
         ["maxLeverageBps = 2^32", (p) => (p.maxLeverageBps = pow2(W.LEVERAGE_BITS)), { maxLeverageBps: pow2(W.LEVERAGE_BITS) }],
         ["markPrice[2] = 2^48", (p) => (p.markets[2].markPrice = pow2(W.MARK_BITS)), { "markPrice[2]": pow2(W.MARK_BITS) }],
-        ["collateralPriceE18[1] = 2^96", (p) => (p.collateral[1].priceE18 = pow2(W.PRICE_E18_BITS)), { "collateralPriceE18[1]": pow2(W.PRICE_E18_BITS) }],
-        ["maintenanceRateBps[0] = 2^14", (p) => (p.markets[0].maintenanceRateBps = pow2(W.BPS_BITS)), { "maintenanceRateBps[0]": pow2(W.BPS_BITS) }],
+        [
+          "collateralPriceE18[1] = 2^96",
+          (p) => (p.collateral[1].priceE18 = pow2(W.PRICE_E18_BITS)),
+          { "collateralPriceE18[1]": pow2(W.PRICE_E18_BITS) },
+        ],
+        [
+          "maintenanceRateBps[0] = 2^14",
+          (p) => (p.markets[0].maintenanceRateBps = pow2(W.BPS_BITS)),
+          { "maintenanceRateBps[0]": pow2(W.BPS_BITS) },
+        ],
         ["initialRateBps[1] = 2^14", (p) => (p.markets[1].initialRateBps = pow2(W.BPS_BITS)), { "initialRateBps[1]": pow2(W.BPS_BITS) }],
         ["impactBps[2] = 2^14", (p) => (p.markets[2].impactBps = pow2(W.BPS_BITS)), { "impactBps[2]": pow2(W.BPS_BITS) }],
         ["haircutBps[1] = 2^14", (p) => (p.collateral[1].haircutBps = pow2(W.BPS_BITS)), { "haircutBps[1]": pow2(W.BPS_BITS) }],

@@ -50,7 +50,11 @@ export async function waitForNode(url: string, child: ChildProcess): Promise<voi
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error("hardhat node exited");
     try {
-      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' });
+      const r = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}',
+      });
       if (r.ok) return;
     } catch {
       /* not up yet */

@@ -10,7 +10,15 @@ describe("reference model (prover/model.ts)", () => {
     const { params, portfolio } = example();
     const r = report(params, portfolio, "maintenance");
     expect(Object.keys(r)).to.deep.equal([
-      "healthy", "violations", "equity", "collateralValue", "requirement", "grossNotional", "stressEquityE4", "commitment", "paramsHash",
+      "healthy",
+      "violations",
+      "equity",
+      "collateralValue",
+      "requirement",
+      "grossNotional",
+      "stressEquityE4",
+      "commitment",
+      "paramsHash",
     ]);
     expect(r.healthy).to.equal(true);
     expect(r.stressEquityE4).to.have.length(16);
@@ -60,7 +68,11 @@ describe("reference model (prover/model.ts)", () => {
     q.costBasis[0] = 10000n;
     const ev = evaluate(p, q, "initial"); // E = 0 < R = 1000
     expect(ev.violations).to.deep.equal(["MARGIN", "STRESS", "POSITION_CAP", "LEVERAGE"]);
-    const ok = evaluate(p, addCash({ ...q, sizes: [5n, ...q.sizes.slice(1)], costBasis: [5000n, ...q.costBasis.slice(1)] }, 5000n), "initial");
+    const ok = evaluate(
+      p,
+      addCash({ ...q, sizes: [5n, ...q.sizes.slice(1)], costBasis: [5000n, ...q.costBasis.slice(1)] }, 5000n),
+      "initial",
+    );
     expect(ok.violations).to.deep.equal([]);
   });
 

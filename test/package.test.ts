@@ -9,7 +9,13 @@ import { join } from "node:path";
 import { REPO_ROOT } from "../prover/artifacts.ts";
 
 // the machine's npm and npx (the node@22 devDependency ships no npm)
-const npmEnv = { ...process.env, npm_config_loglevel: "error", npm_config_fund: "false", npm_config_audit: "false", npm_config_update_notifier: "false" };
+const npmEnv = {
+  ...process.env,
+  npm_config_loglevel: "error",
+  npm_config_fund: "false",
+  npm_config_audit: "false",
+  npm_config_update_notifier: "false",
+};
 function npm(args: string[], cwd: string, tool = "npm"): SpawnSyncReturns<string> {
   return spawnSync(tool, args, { cwd, encoding: "utf8", env: npmEnv });
 }
@@ -57,7 +63,19 @@ describe("installed package (npm pack, install into an empty folder)", function 
     const check = run("check", "--params", "params.json", "--portfolio", "portfolio.json", "--level", "initial");
     expect(check.code, check.stderr).to.equal(0);
     expect(JSON.parse(check.stdout).healthy).to.equal(true);
-    const prove = run("prove", "--params", "params.json", "--portfolio", "portfolio.json", "--level", "initial", "--binding", "0x2a", "--out", "proof.json");
+    const prove = run(
+      "prove",
+      "--params",
+      "params.json",
+      "--portfolio",
+      "portfolio.json",
+      "--level",
+      "initial",
+      "--binding",
+      "0x2a",
+      "--out",
+      "proof.json",
+    );
     expect(prove.code, prove.stderr).to.equal(0);
     const verify = run("verify", "--proof", "proof.json");
     expect(verify.code, verify.stderr).to.equal(0);

@@ -23,7 +23,9 @@ describe("README: the trader's walk-through, exactly as printed", function () {
   const port = String(20000 + Math.floor(Math.random() * 20000));
   const withPort = (s: string) => s.replaceAll("8545", port);
   // a user's shell: PATH with the project's node first (as npm scripts and npx have it), no ZKMARGIN_* of ours
-  const env: Record<string, string> = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ZKMARGIN_")) as [string, string][]);
+  const env: Record<string, string> = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith("ZKMARGIN_")) as [string, string][],
+  );
   env.PATH = `${join(REPO_ROOT, "node_modules", ".bin")}:${env.PATH}`;
   let node: ChildProcess;
 

@@ -18,7 +18,9 @@ describe("account state file", () => {
   const make = (path: string) => {
     const empty = emptyPortfolio(8, 4);
     return StateStore.create(path, "correct horse", {
-      chainId: "31337", contract: "0x0000000000000000000000000000000000000001", account: "0x0000000000000000000000000000000000000002",
+      chainId: "31337",
+      contract: "0x0000000000000000000000000000000000000001",
+      account: "0x0000000000000000000000000000000000000002",
       current: { portfolio: empty, commitment: commitment(empty), nonce: 0, label: "open" },
     });
   };
@@ -40,21 +42,29 @@ describe("account state file", () => {
   it("a wrong passphrase or a modified file is refused naming the cause", () => {
     const path = join(dir, "s");
     make(path);
-    expect(() => StateStore.open(path, "wrong")).to.throw(ValidationError).with.property("field", "passphrase");
+    expect(() => StateStore.open(path, "wrong"))
+      .to.throw(ValidationError)
+      .with.property("field", "passphrase");
     const env = JSON.parse(readFileSync(path, "utf8"));
     const data = Buffer.from(env.data, "base64");
     data[5] ^= 1;
     env.data = data.toString("base64");
     writeFileSync(path, JSON.stringify(env));
-    expect(() => StateStore.open(path, "correct horse")).to.throw(ValidationError).with.property("field", "passphrase");
+    expect(() => StateStore.open(path, "correct horse"))
+      .to.throw(ValidationError)
+      .with.property("field", "passphrase");
     writeFileSync(path, "not json");
-    expect(() => decryptState(readFileSync(path), "x")).to.throw(ValidationError).with.property("field", "--state");
+    expect(() => decryptState(readFileSync(path), "x"))
+      .to.throw(ValidationError)
+      .with.property("field", "--state");
   });
 
   it("never overwrites an existing state and leaves no temporary file behind", () => {
     const path = join(dir, "s");
     make(path);
-    expect(() => make(path)).to.throw(ValidationError).with.property("field", "--state");
+    expect(() => make(path))
+      .to.throw(ValidationError)
+      .with.property("field", "--state");
     expect(readdirSync(dir)).to.deep.equal(["s"]);
   });
 

@@ -9,8 +9,18 @@ import { commitment } from "../prover/encoding.ts";
 import { acceptsMutation, firstFailingConstraint, readR1cs, readSymWires } from "../tools/r1cs.ts";
 import { circuitArtifacts } from "../prover/artifacts.ts";
 import {
-  applyTransition, contextOf, decryptTransition, emptyPortfolio, encryptTransition, liquidationKeyPair, opWord, payloadOf, prepareTransition,
-  replayTransition, TransitionRefused, type TransitionOp,
+  applyTransition,
+  contextOf,
+  decryptTransition,
+  emptyPortfolio,
+  encryptTransition,
+  liquidationKeyPair,
+  opWord,
+  payloadOf,
+  prepareTransition,
+  replayTransition,
+  TransitionRefused,
+  type TransitionOp,
 } from "../prover/transition/index.ts";
 import { evaluate } from "../prover/model.ts";
 import type { Params, Portfolio } from "../prover/types.ts";
@@ -58,7 +68,13 @@ describe("Transition circuit vs the TypeScript reference", function () {
       const w = await witness(t.inputs);
       expect(w, op.kind).to.not.equal(null);
       expect(w!.slice(1, 9).map(String)).to.deep.equal(t.publicSignals);
-      replayed = replayTransition(key.secret, replayed, { op: t.op, ephemeralKey: t.encrypted.ephemeralKey, cipher: t.encrypted.cipher, newCommitment: commitment(t.next), params });
+      replayed = replayTransition(key.secret, replayed, {
+        op: t.op,
+        ephemeralKey: t.encrypted.ephemeralKey,
+        cipher: t.encrypted.cipher,
+        newCommitment: commitment(t.next),
+        params,
+      });
       q = t.next;
     }
     expect(replayed).to.deep.equal(q);
@@ -102,15 +118,29 @@ describe("Transition circuit vs the TypeScript reference", function () {
     q.sizes[0] = 90000n; // far beyond the collateral
     q.costBasis[0] = 90000n * params.markets[0].markPrice;
     expect(evaluate(params, q, "maintenance").healthy).to.equal(false);
-    const dep = prepareTransition({ params, old: q, op: { kind: "deposit", asset: 0, amount: 1n }, binding: 1n, liquidationKey: key.publicKey });
+    const dep = prepareTransition({
+      params,
+      old: q,
+      op: { kind: "deposit", asset: 0, amount: 1n },
+      binding: 1n,
+      liquidationKey: key.publicKey,
+    });
     expect(await witness(dep.inputs)).to.not.equal(null);
     expect(() => applyTransition(params, q, { kind: "withdraw", asset: 0, amount: 1n })).to.not.throw();
-    const wd = prepareTransition({ params, old: q, op: { kind: "withdraw", asset: 0, amount: 1n }, binding: 1n, liquidationKey: key.publicKey });
+    const wd = prepareTransition({
+      params,
+      old: q,
+      op: { kind: "withdraw", asset: 0, amount: 1n },
+      binding: 1n,
+      liquidationKey: key.publicKey,
+    });
     expect(wd.applied.violations).to.include("MARGIN");
     expect(await witness(wd.inputs)).to.equal(null);
     const prover = await transitionProver();
-    await prover.prove({ params, old: q, op: { kind: "withdraw", asset: 0, amount: 1n }, binding: 1n, liquidationKey: key.publicKey })
-      .then(() => expect.fail("proved"), (e) => expect(e).to.be.instanceOf(TransitionRefused));
+    await prover.prove({ params, old: q, op: { kind: "withdraw", asset: 0, amount: 1n }, binding: 1n, liquidationKey: key.publicKey }).then(
+      () => expect.fail("proved"),
+      (e) => expect(e).to.be.instanceOf(TransitionRefused),
+    );
   });
 
   it("the reference names the field of an invalid op", () => {
@@ -127,14 +157,22 @@ describe("Transition circuit vs the TypeScript reference", function () {
       [{ kind: "deposit", asset: 0, amount: pow2(96) - 1n }, "collateral[0]"],
     ];
     for (const [op, field] of cases) {
-      expect(() => applyTransition(params, q, op), field).to.throw(ValidationError).with.property("field", field);
+      expect(() => applyTransition(params, q, op), field)
+        .to.throw(ValidationError)
+        .with.property("field", field);
     }
   });
 
   describe("raw inputs that go around the TypeScript checks are rejected by the circuit", () => {
     const base = () => {
       const { params, q } = funded();
-      return prepareTransition({ params, old: q, op: { kind: "buy", fill: { market: 2, size: 10n, price: 1000n, salt: 9n } }, binding: 3n, liquidationKey: key.publicKey });
+      return prepareTransition({
+        params,
+        old: q,
+        op: { kind: "buy", fill: { market: 2, size: 10n, price: 1000n, salt: 9n } },
+        binding: 3n,
+        liquidationKey: key.publicKey,
+      });
     };
     const cases: Array<[string, (i: Record<string, any>, t: ReturnType<typeof base>) => void]> = [
       ["kind 5", (i) => (i.context = (BigInt(i.context) - 2n + 5n).toString())],
@@ -159,7 +197,10 @@ describe("Transition circuit vs the TypeScript reference", function () {
       ["another paramsHash", (i) => (i.paramsHash = (BigInt(i.paramsHash) + 1n).toString())],
       ["a liquidation key off the curve", (i) => (i.liquidationKey = [i.liquidationKey[0], (BigInt(i.liquidationKey[1]) + 1n).toString()])],
       ["the identity as liquidation key", (i) => (i.liquidationKey = ["0", "1"])],
-      ["an old size aliasing the word (s + 2^41)", (i) => (i.sizes = i.sizes.map((s: string, k: number) => (k === 0 ? (BigInt(s) + pow2(41)).toString() : s)))],
+      [
+        "an old size aliasing the word (s + 2^41)",
+        (i) => (i.sizes = i.sizes.map((s: string, k: number) => (k === 0 ? (BigInt(s) + pow2(41)).toString() : s))),
+      ],
     ];
     for (const [name, edit] of cases) {
       it(name, async () => {
@@ -175,7 +216,13 @@ describe("Transition circuit vs the TypeScript reference", function () {
       const { params, q } = funded();
       q.sizes = q.sizes.map(() => 0n); // flat, so only the balance check can fail
       q.costBasis = q.costBasis.map(() => 0n);
-      const t = prepareTransition({ params, old: q, op: { kind: "withdraw", asset: 2, amount: 1n }, binding: 3n, liquidationKey: key.publicKey });
+      const t = prepareTransition({
+        params,
+        old: q,
+        op: { kind: "withdraw", asset: 2, amount: 1n },
+        binding: 3n,
+        liquidationKey: key.publicKey,
+      });
       expect(await witness(t.inputs)).to.not.equal(null);
       const i = structuredClone(t.inputs) as Record<string, any>;
       i.context = contextOf(opWord("withdraw", 2, true, q.collateral[2] + 1n), 3n).toString();
@@ -212,8 +259,20 @@ describe("Transition circuit vs the TypeScript reference", function () {
 
   it("encryption: only the liquidation key decrypts; ephemeral keys are fresh", () => {
     const payload = payloadOf({ kind: "buy", fill: { market: 5, size: 1234n, price: 99999n, salt: 0n } });
-    const a = prepareTransition({ params: example().params, old: funded().q, op: { kind: "deposit", asset: 0, amount: 1n }, binding: 1n, liquidationKey: key.publicKey });
-    const b = prepareTransition({ params: example().params, old: funded().q, op: { kind: "deposit", asset: 0, amount: 1n }, binding: 1n, liquidationKey: key.publicKey });
+    const a = prepareTransition({
+      params: example().params,
+      old: funded().q,
+      op: { kind: "deposit", asset: 0, amount: 1n },
+      binding: 1n,
+      liquidationKey: key.publicKey,
+    });
+    const b = prepareTransition({
+      params: example().params,
+      old: funded().q,
+      op: { kind: "deposit", asset: 0, amount: 1n },
+      binding: 1n,
+      liquidationKey: key.publicKey,
+    });
     expect(a.encrypted.ephemeralKey).to.not.equal(b.encrypted.ephemeralKey);
     expect(a.next.salt).to.not.equal(b.next.salt);
     const e = encryptTransition(key.publicKey, 777n, payload);

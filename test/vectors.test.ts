@@ -52,7 +52,11 @@ describe("published test vectors (test/vectors/margin)", function () {
       const qf = join(dir, "q.json");
       writeFileSync(pf, JSON.stringify(v.params));
       writeFileSync(qf, JSON.stringify(v.portfolio));
-      const r = spawnSync(process.execPath, [join(REPO_ROOT, "client/zkmargin.js"), "check", "--params", pf, "--portfolio", qf, "--level", v.level], { encoding: "utf8" });
+      const r = spawnSync(
+        process.execPath,
+        [join(REPO_ROOT, "client/zkmargin.js"), "check", "--params", pf, "--portfolio", qf, "--level", v.level],
+        { encoding: "utf8" },
+      );
       expect(r.status, v.name).to.equal(v.expected.checkExitCode);
       if (v.expected.report) expect(JSON.parse(r.stdout), v.name).to.deep.equal(v.expected.report);
       if (v.expected.errorField && v.expected.checkExitCode === 1) expect(r.stderr, v.name).to.contain(v.expected.errorField);
@@ -75,10 +79,28 @@ describe("published test vectors (test/vectors/transition)", function () {
   it("cover at least 100 cases: every op, thresholds, extremes, refusals and malformed input", () => {
     expect(tvectors.length).to.be.at.least(100);
     const tags = new Set(tvectors.flatMap((v) => v.tags));
-    for (const t of ["deposit", "withdraw", "trade", "realize", "threshold", "extreme", "invalid", "unhealthy", "random", "funding", "flat", "context", "encryption"]) {
+    for (const t of [
+      "deposit",
+      "withdraw",
+      "trade",
+      "realize",
+      "threshold",
+      "extreme",
+      "invalid",
+      "unhealthy",
+      "random",
+      "funding",
+      "flat",
+      "context",
+      "encryption",
+    ]) {
       expect(tags.has(t), t).to.equal(true);
     }
-    for (const code of [0, 1, 2]) expect(tvectors.some((v) => v.expected.exitCode === code), `exit ${code}`).to.equal(true);
+    for (const code of [0, 1, 2])
+      expect(
+        tvectors.some((v) => v.expected.exitCode === code),
+        `exit ${code}`,
+      ).to.equal(true);
   });
 
   it("every vector validates against test/vectors/transition.schema.json", () => {

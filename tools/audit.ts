@@ -74,14 +74,26 @@ export async function mutationAudit(prover: CircuitProver, r1cs: R1cs, sym: SymE
   const nonInput = [...Array.from({ length: r1cs.nOutputs }, (_, i) => 1 + i)];
   for (let w = firstInternal; w < r1cs.nWires; w++) nonInput.push(w);
   const res: MutationResult = {
-    vectors: 0, signalsTried: 0, mutationsTried: 0, mutationsAccepted: 0, accepted: [],
-    inputsRederived: 0, inputsRefused: 0, inputsWithoutEffect: [],
+    vectors: 0,
+    signalsTried: 0,
+    mutationsTried: 0,
+    mutationsAccepted: 0,
+    accepted: [],
+    inputsRederived: 0,
+    inputsRefused: 0,
+    inputsWithoutEffect: [],
   };
   const nPublic = r1cs.nOutputs + r1cs.nPubInputs;
   for (const v of cases) {
     const w = await prover.rawWitness(v.inputs);
     if (firstFailingConstraint(r1cs, w) !== -1) throw new Error(`${v.name}: the honest witness fails the r1cs`);
-    if (w.slice(1, 1 + nPublic).map(String).join() !== v.publicSignals.join()) throw new Error(`${v.name}: the witness's public signals are not the expected ones`);
+    if (
+      w
+        .slice(1, 1 + nPublic)
+        .map(String)
+        .join() !== v.publicSignals.join()
+    )
+      throw new Error(`${v.name}: the witness's public signals are not the expected ones`);
     res.vectors++;
     const random = BigInt(`0x${randomBytes(32).toString("hex")}`) % FIELD_MODULUS;
     for (const wire of nonInput) {
@@ -103,9 +115,7 @@ export async function mutationAudit(prover: CircuitProver, r1cs: R1cs, sym: SymE
   const v = cases[0];
   if (v) {
     const original = await prover.rawWitness(v.inputs);
-    const inputNames = sym
-      .filter((s) => s.wire >= 1 + r1cs.nOutputs + r1cs.nPubInputs && s.wire < firstInternal)
-      .map((s) => s.name);
+    const inputNames = sym.filter((s) => s.wire >= 1 + r1cs.nOutputs + r1cs.nPubInputs && s.wire < firstInternal).map((s) => s.name);
     for (const name of inputNames) {
       const edited = structuredClone(v.inputs);
       setInput(edited, name, (x) => ((BigInt(x) + 1n) % FIELD_MODULUS).toString());
@@ -301,10 +311,12 @@ function parseSources(files: string[]): { templates: TemplateSource[]; tags: Aud
         else if (src[k] === "}" && --depth === 0) close = k;
       }
       if (close < 0) throw new AuditTagError(file, lineAt(m.index!), `template ${m[1]} has no closing brace`);
-      if (templates.some((t) => t.name === m[1])) throw new AuditTagError(file, lineAt(m.index!), `template ${m[1]} is defined twice in the sources`);
+      if (templates.some((t) => t.name === m[1]))
+        throw new AuditTagError(file, lineAt(m.index!), `template ${m[1]} is defined twice in the sources`);
       const body = src.slice(open + 1, close);
       const signals = new Map<string, "input" | "output" | "signal">();
-      for (const s of body.matchAll(/\bsignal\s+(?:(input|output)\s+)?(?:\{[^}]*\}\s*)?(\w+)/g)) signals.set(s[2], (s[1] as "input" | "output") ?? "signal");
+      for (const s of body.matchAll(/\bsignal\s+(?:(input|output)\s+)?(?:\{[^}]*\}\s*)?(\w+)/g))
+        signals.set(s[2], (s[1] as "input" | "output") ?? "signal");
       const declared = new Set([...body.matchAll(/\bcomponent\s+(\w+)/g)].map((c) => c[1]));
       const components = new Map<string, string>();
       for (const c of body.matchAll(/\b(\w+)(?:\[[^\]]*\])*\s*=\s*(\w+)\s*\(/g)) if (declared.has(c[1])) components.set(c[1], c[2]);
@@ -326,13 +338,23 @@ function parseSources(files: string[]): { templates: TemplateSource[]; tags: Aud
       const parsed = parseTagComment(comment);
       if (typeof parsed === "string") throw new AuditTagError(file, line, `${parsed}: ${comment}`);
       const owner = spans.find((s) => s.header <= line && line <= s.end);
-      if (!owner) throw new AuditTagError(file, line, "an @audit tag must be inside a template or in the comment block directly above its `template` line");
+      if (!owner)
+        throw new AuditTagError(
+          file,
+          line,
+          "an @audit tag must be inside a template or in the comment block directly above its `template` line",
+        );
       for (const s of parsed.signals) {
         if (!owner.t.signals.has(s)) {
-          throw new AuditTagError(file, line, `@audit ${parsed.kind} names "${s}", which is not a signal of template ${owner.t.name} (its signals: ${[...owner.t.signals.keys()].join(", ")})`);
+          throw new AuditTagError(
+            file,
+            line,
+            `@audit ${parsed.kind} names "${s}", which is not a signal of template ${owner.t.name} (its signals: ${[...owner.t.signals.keys()].join(", ")})`,
+          );
         }
         const earlier = tags.find((x) => x.template === owner.t.name && x.signals.includes(s));
-        if (earlier) throw new AuditTagError(file, line, `"${s}" of template ${owner.t.name} is already tagged at ${earlier.file}:${earlier.line}`);
+        if (earlier)
+          throw new AuditTagError(file, line, `"${s}" of template ${owner.t.name} is already tagged at ${earlier.file}:${earlier.line}`);
       }
       tags.push({ ...parsed, template: owner.t.name, file, line });
     });
@@ -428,7 +450,8 @@ export function rangeCheckTable(circuitFiles: string | string[], sym: SymEntry[]
       if (!gadget) continue;
       const bounds = expr.replace(/\s+/g, " ").trim();
       if (RANGE_GADGETS.has(gadget)) {
-        if (port === "in" || port === "bits") checks.push({ template: t.name, component, gadget, direct: true, widths: widthOf(component), bounds });
+        if (port === "in" || port === "bits")
+          checks.push({ template: t.name, component, gadget, direct: true, widths: widthOf(component), bounds });
         continue;
       }
       const sub = byName.get(gadget);
@@ -437,7 +460,16 @@ export function rangeCheckTable(circuitFiles: string | string[], sym: SymEntry[]
       const via = inner.direct.length ? inner.direct : inner.indirect;
       if (via.length === 0) continue;
       const widths = [...new Set(via.flatMap((c) => c.widths))].sort((a, b) => a - b);
-      checks.push({ template: t.name, component, gadget, port, via: via.map(describeCheck), direct: inner.direct.length > 0, widths, bounds });
+      checks.push({
+        template: t.name,
+        component,
+        gadget,
+        port,
+        via: via.map(describeCheck),
+        direct: inner.direct.length > 0,
+        widths,
+        bounds,
+      });
     }
     // direct: the bounded expression is the signal itself (or an alias element of it) plus at
     // most a constant offset such as `+ 2 ** SIZE_BITS()`
@@ -578,7 +610,11 @@ export async function setupAudit(name: CircuitName, ptau?: string): Promise<Setu
   const entry = manifest.circuits[name];
   const out: SetupCheck[] = [];
   const vk = JSON.parse(readFileSync(a.vkey, "utf8"));
-  out.push({ check: "vk_delta_2 != vk_gamma_2 (phase 2 had a contribution)", ok: JSON.stringify(vk.vk_delta_2) !== JSON.stringify(vk.vk_gamma_2), detail: "" });
+  out.push({
+    check: "vk_delta_2 != vk_gamma_2 (phase 2 had a contribution)",
+    ok: JSON.stringify(vk.vk_delta_2) !== JSON.stringify(vk.vk_gamma_2),
+    detail: "",
+  });
   for (const key of ["r1cs", "wasm", "sym", "zkey", "vkey", "verifier"]) {
     const got = sha256(join(REPO_ROOT, entry[key].path));
     out.push({ check: `${entry[key].path} sha256 equals the manifest`, ok: got === entry[key].sha256, detail: got });
@@ -587,16 +623,27 @@ export async function setupAudit(name: CircuitName, ptau?: string): Promise<Setu
   out.push({ check: "verification key equals the zkey's", ok: JSON.stringify(fromZkey) === JSON.stringify(vk), detail: "" });
   const sol = readFileSync(a.verifier, "utf8");
   const points: string[] = [
-    ...vk.vk_alpha_1.slice(0, 2), ...vk.vk_beta_2.slice(0, 2).flat(), ...vk.vk_gamma_2.slice(0, 2).flat(),
-    ...vk.vk_delta_2.slice(0, 2).flat(), ...vk.IC.flatMap((p: string[]) => p.slice(0, 2)),
+    ...vk.vk_alpha_1.slice(0, 2),
+    ...vk.vk_beta_2.slice(0, 2).flat(),
+    ...vk.vk_gamma_2.slice(0, 2).flat(),
+    ...vk.vk_delta_2.slice(0, 2).flat(),
+    ...vk.IC.flatMap((p: string[]) => p.slice(0, 2)),
   ];
   const missing = points.filter((x) => !sol.includes(x));
-  out.push({ check: "the Solidity verifier embeds this verification key", ok: missing.length === 0, detail: `${points.length - missing.length}/${points.length} constants` });
+  out.push({
+    check: "the Solidity verifier embeds this verification key",
+    ok: missing.length === 0,
+    detail: `${points.length - missing.length}/${points.length} constants`,
+  });
   if (ptau && existsSync(ptau)) {
     const ok = (await snarkjs.zKey.verifyFromR1cs(a.r1cs, ptau, a.zkey)) === true;
     out.push({ check: "zkey verifies against the r1cs and powers of tau", ok, detail: ptau });
   } else {
-    out.push({ check: "zkey verifies against the r1cs and powers of tau", ok: null, detail: "skipped: no powers-of-tau file (pass --ptau FILE)" });
+    out.push({
+      check: "zkey verifies against the r1cs and powers of tau",
+      ok: null,
+      detail: "skipped: no powers-of-tau file (pass --ptau FILE)",
+    });
   }
   return out;
 }
@@ -617,7 +664,8 @@ export function constraintReport(r1cs: R1cs, sym: SymEntry[], circuitFile: strin
   const names = new Map<number, string>();
   for (const s of sym) if (s.wire >= 0 && !names.has(s.wire)) names.set(s.wire, s.name);
   const gadgetOf = new Map<string, string>();
-  for (const m of stripComments(readFileSync(circuitFile, "utf8")).matchAll(/\b(\w+)(?:\[[^\]]*\])?\s*=\s*(\w+)\s*\(/g)) gadgetOf.set(m[1], m[2]);
+  for (const m of stripComments(readFileSync(circuitFile, "utf8")).matchAll(/\b(\w+)(?:\[[^\]]*\])?\s*=\s*(\w+)\s*\(/g))
+    gadgetOf.set(m[1], m[2]);
   const counts = new Map<string, number>();
   for (const c of r1cs.constraints) {
     let max = 0;
@@ -637,7 +685,9 @@ export function constraintReport(r1cs: R1cs, sym: SymEntry[], circuitFile: strin
   const publicSignals = sym.filter((s) => s.wire >= 1 && s.wire <= r1cs.nOutputs + r1cs.nPubInputs).map((s) => s.name);
   const byTemplate = new Map<string, number>();
   for (const c of perComponent) byTemplate.set(c.template, (byTemplate.get(c.template) ?? 0) + c.constraints);
-  const perTemplate = [...byTemplate].map(([template, constraints]) => ({ template, constraints })).sort((a, b) => b.constraints - a.constraints);
+  const perTemplate = [...byTemplate]
+    .map(([template, constraints]) => ({ template, constraints }))
+    .sort((a, b) => b.constraints - a.constraints);
   return { total: r1cs.constraints.length, wires: r1cs.nWires, publicSignals, privateInputs: r1cs.nPrvInputs, perComponent, perTemplate };
 }
 
@@ -723,26 +773,37 @@ export function formatAudit(r: AuditReport): string {
   L.push(`zkmargin audit — circuit ${r.circuit} — ${r.generatedAt}`);
   L.push("");
   L.push("1. Witness mutation");
-  L.push(`   vectors: ${m.vectors} healthy; signals tried: ${m.signalsTried}; mutations tried: ${m.mutationsTried}; accepted: ${m.mutationsAccepted}`);
+  L.push(
+    `   vectors: ${m.vectors} healthy; signals tried: ${m.signalsTried}; mutations tried: ${m.mutationsTried}; accepted: ${m.mutationsAccepted}`,
+  );
   for (const x of m.accepted.slice(0, 20)) L.push(`   ACCEPTED ${x.signal} = ${x.value} (${x.vector})`);
-  L.push(`   private inputs re-derived: ${m.inputsRederived} (${m.inputsRefused} refused by the circuit, ${m.inputsRederived - m.inputsRefused - m.inputsWithoutEffect.length} changed the public signals, ${m.inputsWithoutEffect.length} without effect)`);
+  L.push(
+    `   private inputs re-derived: ${m.inputsRederived} (${m.inputsRefused} refused by the circuit, ${m.inputsRederived - m.inputsRefused - m.inputsWithoutEffect.length} changed the public signals, ${m.inputsWithoutEffect.length} without effect)`,
+  );
   L.push("");
   L.push(`2. Range checks (from the circuit code of ${r.rangeChecks.main} and the templates it uses; exceptions from audit tags)`);
   for (const c of r.rangeChecks.checks) {
-    L.push(`   ${c.template.padEnd(19)} ${c.gadget.padEnd(19)} ${(c.widths.join("/") + " bits").padEnd(14)} ${c.component}${c.port ? `.${c.port}` : ""}: ${c.bounds}`);
+    L.push(
+      `   ${c.template.padEnd(19)} ${c.gadget.padEnd(19)} ${(c.widths.join("/") + " bits").padEnd(14)} ${c.component}${c.port ? `.${c.port}` : ""}: ${c.bounds}`,
+    );
   }
   L.push("");
   L.push(`   ${"signal".padEnd(19)} ${"kind".padEnd(19)} ${"status".padEnd(36)} bound by`);
   for (const row of r.rangeChecks.rows) {
-    const by = [row.direct.length ? row.direct.join("; ") : row.indirect.join("; "), row.tag ? `@audit ${row.tag.kind}: ${row.tag.reason}` : ""];
+    const by = [
+      row.direct.length ? row.direct.join("; ") : row.indirect.join("; "),
+      row.tag ? `@audit ${row.tag.kind}: ${row.tag.reason}` : "",
+    ];
     L.push(`   ${row.signal.padEnd(19)} ${row.kind.padEnd(19)} ${row.status.padEnd(36)} ${by.filter(Boolean).join("; ")}`);
   }
   L.push("");
   L.push("3. Public inputs >= r");
-  for (const p of r.publicInputs) L.push(`   ${p.signal.padEnd(11)} = ${p.value.padEnd(8)} off-chain ${p.offChain}${p.onChain ? `, on-chain ${p.onChain}` : ""}`);
+  for (const p of r.publicInputs)
+    L.push(`   ${p.signal.padEnd(11)} = ${p.value.padEnd(8)} off-chain ${p.offChain}${p.onChain ? `, on-chain ${p.onChain}` : ""}`);
   L.push("");
   L.push("4. Setup");
-  for (const s of r.setup) L.push(`   [${s.ok === null ? "skip" : s.ok ? " ok " : "FAIL"}] ${s.check}${s.detail && s.ok !== true ? ` (${s.detail})` : ""}`);
+  for (const s of r.setup)
+    L.push(`   [${s.ok === null ? "skip" : s.ok ? " ok " : "FAIL"}] ${s.check}${s.detail && s.ok !== true ? ` (${s.detail})` : ""}`);
   L.push("");
   L.push(`5. Constraints: ${r.constraints.total} (${r.constraints.wires} wires, ${r.constraints.privateInputs} private inputs)`);
   L.push(`   public signals: ${r.constraints.publicSignals.join(", ")}`);

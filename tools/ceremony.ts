@@ -85,11 +85,20 @@ export function circuitNameOf(r1cs: string): string {
 }
 
 /** Start a ceremony; `circuit` names it (default: the r1cs file's name without .r1cs). */
-export async function ceremonyInit(opts: { dir: string; ptau: string; r1cs: string; circuit?: string; logger?: Logger }): Promise<Transcript> {
+export async function ceremonyInit(opts: {
+  dir: string;
+  ptau: string;
+  r1cs: string;
+  circuit?: string;
+  logger?: Logger;
+}): Promise<Transcript> {
   const circuit = opts.circuit ?? circuitNameOf(opts.r1cs);
   if (!CIRCUIT_NAME.test(circuit)) {
     throw opts.circuit === undefined
-      ? new CeremonyError("--r1cs", `the file name '${circuit}' cannot name the ceremony (letters, digits, _ . - only); pass --circuit-name NAME`)
+      ? new CeremonyError(
+          "--r1cs",
+          `the file name '${circuit}' cannot name the ceremony (letters, digits, _ . - only); pass --circuit-name NAME`,
+        )
       : new CeremonyError("--circuit-name", `'${circuit}' must be letters, digits, _ . - (at most 64, not starting with . or -)`);
   }
   if (!existsSync(opts.ptau)) throw new CeremonyError("--ptau", `${opts.ptau} not found`);
@@ -107,7 +116,8 @@ export async function ceremonyInit(opts: { dir: string; ptau: string; r1cs: stri
   const file = nextFile(t);
   await produce(opts.dir, file, async (tmp) => {
     const r = await snarkjs.zKey.newZKey(opts.r1cs, opts.ptau, tmp, opts.logger ?? quiet);
-    if (r === undefined || r === false) throw new CeremonyError("--ptau", "snarkjs could not set up the circuit with this powers of tau (too small?)");
+    if (r === undefined || r === false)
+      throw new CeremonyError("--ptau", "snarkjs could not set up the circuit with this powers of tau (too small?)");
   });
   t.steps.push({ index: 0, kind: "init", name: "init", file, sha256: sha256(join(opts.dir, file)), at: new Date().toISOString() });
   writeJsonAtomically(transcriptPath(opts.dir), t);
@@ -118,7 +128,8 @@ function last(dir: string, t: Transcript): string {
   if (t.finalized) throw new CeremonyError("--dir", "the ceremony is finalized");
   const step = t.steps[t.steps.length - 1];
   const path = join(dir, step.file);
-  if (!existsSync(path) || sha256(path) !== step.sha256) throw new CeremonyError("--dir", `${step.file} is missing or differs from the transcript`);
+  if (!existsSync(path) || sha256(path) !== step.sha256)
+    throw new CeremonyError("--dir", `${step.file} is missing or differs from the transcript`);
   return path;
 }
 
@@ -130,10 +141,17 @@ export async function ceremonyContribute(opts: { dir: string; name: string; entr
   const file = nextFile(t);
   // the caller's text is mixed with 64 fresh random bytes: a weak passphrase cannot weaken it
   const entropy = `${randomBytes(64).toString("hex")}:${opts.entropy ?? ""}`;
-  const hash = (await produce(opts.dir, file, (tmp) => snarkjs.zKey.contribute(prev, tmp, opts.name, entropy, opts.logger ?? quiet))) as Uint8Array;
+  const hash = (await produce(opts.dir, file, (tmp) =>
+    snarkjs.zKey.contribute(prev, tmp, opts.name, entropy, opts.logger ?? quiet),
+  )) as Uint8Array;
   const step: CeremonyStep = {
-    index: t.steps.length, kind: "contribution", name: opts.name, file, sha256: sha256(join(opts.dir, file)),
-    contributionHash: hex(hash), at: new Date().toISOString(),
+    index: t.steps.length,
+    kind: "contribution",
+    name: opts.name,
+    file,
+    sha256: sha256(join(opts.dir, file)),
+    contributionHash: hex(hash),
+    at: new Date().toISOString(),
   };
   t.steps.push(step);
   writeJsonAtomically(transcriptPath(opts.dir), t);
@@ -146,28 +164,48 @@ export async function ceremonyContribute(opts: { dir: string; name: string; entr
  */
 export function parseBeaconHash(text: string): string {
   const digits = text.replace(/^0[xX]/, "");
-  if (!/^[0-9a-fA-F]*$/.test(digits)) throw new CeremonyError("--hash", "must be a 32-byte hash in hex: 64 hex digits, 0x prefix optional (e.g. a future block hash)");
+  if (!/^[0-9a-fA-F]*$/.test(digits))
+    throw new CeremonyError("--hash", "must be a 32-byte hash in hex: 64 hex digits, 0x prefix optional (e.g. a future block hash)");
   if (digits.length !== 64) {
-    throw new CeremonyError("--hash", `must be a 32-byte hash: 64 hex digits, 0x prefix optional (got ${digits.length} hex digit${digits.length === 1 ? "" : "s"})`);
+    throw new CeremonyError(
+      "--hash",
+      `must be a 32-byte hash: 64 hex digits, 0x prefix optional (got ${digits.length} hex digit${digits.length === 1 ? "" : "s"})`,
+    );
   }
   return digits.toLowerCase();
 }
 
-export async function ceremonyBeacon(opts: { dir: string; hash: string; iterationsExp?: number; name?: string; logger?: Logger }): Promise<CeremonyStep> {
+export async function ceremonyBeacon(opts: {
+  dir: string;
+  hash: string;
+  iterationsExp?: number;
+  name?: string;
+  logger?: Logger;
+}): Promise<CeremonyStep> {
   // the order of the steps first: a beacon too early is refused whatever its hash
   const t = readTranscript(opts.dir);
-  if (!t.steps.some((s) => s.kind === "contribution")) throw new CeremonyError("--dir", "a beacon needs at least one contribution before it");
+  if (!t.steps.some((s) => s.kind === "contribution"))
+    throw new CeremonyError("--dir", "a beacon needs at least one contribution before it");
   if (t.steps.some((s) => s.kind === "beacon")) throw new CeremonyError("--dir", "the beacon has already been applied");
   const beaconHash = parseBeaconHash(opts.hash);
   const iterationsExp = opts.iterationsExp ?? 10;
-  if (!Number.isInteger(iterationsExp) || iterationsExp < 10 || iterationsExp > 63) throw new CeremonyError("--iterations", "must be an integer in [10, 63]");
+  if (!Number.isInteger(iterationsExp) || iterationsExp < 10 || iterationsExp > 63)
+    throw new CeremonyError("--iterations", "must be an integer in [10, 63]");
   const prev = last(opts.dir, t);
   const file = nextFile(t);
   const name = opts.name ?? "beacon";
-  const hash = (await produce(opts.dir, file, (tmp) => snarkjs.zKey.beacon(prev, tmp, name, beaconHash, iterationsExp, opts.logger ?? quiet))) as Uint8Array;
+  const hash = (await produce(opts.dir, file, (tmp) =>
+    snarkjs.zKey.beacon(prev, tmp, name, beaconHash, iterationsExp, opts.logger ?? quiet),
+  )) as Uint8Array;
   const step: CeremonyStep = {
-    index: t.steps.length, kind: "beacon", name, file, sha256: sha256(join(opts.dir, file)), contributionHash: hex(hash),
-    beacon: { hash: beaconHash, iterationsExp }, at: new Date().toISOString(),
+    index: t.steps.length,
+    kind: "beacon",
+    name,
+    file,
+    sha256: sha256(join(opts.dir, file)),
+    contributionHash: hex(hash),
+    beacon: { hash: beaconHash, iterationsExp },
+    at: new Date().toISOString(),
   };
   t.steps.push(step);
   writeJsonAtomically(transcriptPath(opts.dir), t);
@@ -210,17 +248,25 @@ export async function ceremonyVerify(opts: { dir: string; ptau: string; r1cs: st
     contributions.push(...numbered.sort((a, b) => a.k - b.k).map(({ name, hash }) => ({ name, hash })));
     if (!ok) problems.push(`${final.file} does not verify against the r1cs and powers of tau`);
     const recorded = t.steps.filter((s) => s.kind !== "init");
-    if (contributions.length !== recorded.length) problems.push(`the zkey holds ${contributions.length} contributions, the transcript ${recorded.length}`);
+    if (contributions.length !== recorded.length)
+      problems.push(`the zkey holds ${contributions.length} contributions, the transcript ${recorded.length}`);
     recorded.forEach((s, i) => {
       const c = contributions[i];
-      if (c && (c.hash !== s.contributionHash || c.name !== s.name)) problems.push(`contribution #${i + 1} (${s.name}): hash or name differs from the transcript`);
+      if (c && (c.hash !== s.contributionHash || c.name !== s.name))
+        problems.push(`contribution #${i + 1} (${s.name}): hash or name differs from the transcript`);
     });
     if (recorded.length === 0) problems.push("no contribution: vk_delta_2 would equal vk_gamma_2");
   }
   return { ok: problems.length === 0, problems, contributions };
 }
 
-export async function ceremonyFinalize(opts: { dir: string; ptau: string; r1cs: string; out: string; solidityTemplate: string }): Promise<Transcript> {
+export async function ceremonyFinalize(opts: {
+  dir: string;
+  ptau: string;
+  r1cs: string;
+  out: string;
+  solidityTemplate: string;
+}): Promise<Transcript> {
   const t = readTranscript(opts.dir);
   if (t.finalized) throw new CeremonyError("--dir", "already finalized");
   const v = await ceremonyVerify(opts);
@@ -239,7 +285,12 @@ export async function ceremonyFinalize(opts: { dir: string; ptau: string; r1cs: 
   writeFileSync(vkeyPath, `${JSON.stringify(vkey, null, 1)}\n`);
   writeFileSync(verifier, sol);
   t.finalized = {
-    zkey, zkeySha256: sha256(zkey), vkey: vkeyPath, vkeySha256: sha256(vkeyPath), verifier, verifierSha256: sha256(verifier),
+    zkey,
+    zkeySha256: sha256(zkey),
+    vkey: vkeyPath,
+    vkeySha256: sha256(vkeyPath),
+    verifier,
+    verifierSha256: sha256(verifier),
     at: new Date().toISOString(),
   };
   writeJsonAtomically(transcriptPath(opts.dir), t);

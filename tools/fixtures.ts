@@ -70,7 +70,13 @@ export function addCash(q: Portfolio, delta: bigint): Portfolio {
 }
 
 /** Cash adjusted so that f(evaluation) becomes exactly 0 when f is linear in E with slope > 0. */
-export function atThreshold(p: Params, q: Portfolio, level: Level, gap: (ev: ReturnType<typeof evaluate>) => bigint, slope = 1n): Portfolio {
+export function atThreshold(
+  p: Params,
+  q: Portfolio,
+  level: Level,
+  gap: (ev: ReturnType<typeof evaluate>) => bigint,
+  slope = 1n,
+): Portfolio {
   const g = gap(evaluate(p, q, level));
   if (g % slope !== 0n) throw new Error("fixture: threshold not reachable with whole cash units");
   return addCash(q, -g / slope);
@@ -105,8 +111,13 @@ export function extremeParams(): Params {
   const p = baseParams();
   for (const m of p.markets) {
     Object.assign(m, {
-      markPrice: pow2(48) - 1n, positionCap: pow2(40) - 1n, fundingIndex: pow2(63) - 1n, depth: pow2(96) - 1n,
-      maintenanceRateBps: 10000n, initialRateBps: 10000n, impactBps: 10000n,
+      markPrice: pow2(48) - 1n,
+      positionCap: pow2(40) - 1n,
+      fundingIndex: pow2(63) - 1n,
+      depth: pow2(96) - 1n,
+      maintenanceRateBps: 10000n,
+      initialRateBps: 10000n,
+      impactBps: 10000n,
     });
   }
   for (const c of p.collateral) c.priceE18 = pow2(96) - 1n;
@@ -146,32 +157,31 @@ const unsignedBits = (bits: number, typical: bigint) =>
     { weight: 1, arbitrary: fc.constantFrom(0n, pow2(bits) - 1n) },
   );
 
-export const arbParams: fc.Arbitrary<Params> = fc
-  .record({
-    epochId: unsignedBits(64, 10n ** 6n),
-    maxLeverageBps: unsignedBits(32, 500000n),
-    markets: fc.array(
-      fc
-        .record({
-          markPrice: unsignedBits(48, 10n ** 9n),
-          fundingIndex: signedBits(63, 10n ** 7n),
-          rates: fc.tuple(bigRange(0n, 10000n), bigRange(0n, 10000n)),
-          impactBps: bigRange(0n, 10000n),
-          depth: fc.oneof(bigRange(1n, 10n ** 15n), bigRange(1n, pow2(96) - 1n), fc.constant(1n)),
-          positionCap: unsignedBits(40, 10n ** 7n),
-        })
-        .map(({ rates: [a, b], ...m }) => ({ ...m, maintenanceRateBps: a < b ? a : b, initialRateBps: a < b ? b : a })),
-      { minLength: DIMS.N, maxLength: DIMS.N },
-    ),
-    collateral: fc.array(
-      fc.record({ priceE18: unsignedBits(96, 10n ** 21n), haircutBps: bigRange(0n, 10000n) }),
-      { minLength: DIMS.M, maxLength: DIMS.M },
-    ),
-    scenarios: fc.array(fc.array(bigRange(-10000n, 10000n), { minLength: DIMS.N, maxLength: DIMS.N }), {
-      minLength: DIMS.S,
-      maxLength: DIMS.S,
-    }),
-  });
+export const arbParams: fc.Arbitrary<Params> = fc.record({
+  epochId: unsignedBits(64, 10n ** 6n),
+  maxLeverageBps: unsignedBits(32, 500000n),
+  markets: fc.array(
+    fc
+      .record({
+        markPrice: unsignedBits(48, 10n ** 9n),
+        fundingIndex: signedBits(63, 10n ** 7n),
+        rates: fc.tuple(bigRange(0n, 10000n), bigRange(0n, 10000n)),
+        impactBps: bigRange(0n, 10000n),
+        depth: fc.oneof(bigRange(1n, 10n ** 15n), bigRange(1n, pow2(96) - 1n), fc.constant(1n)),
+        positionCap: unsignedBits(40, 10n ** 7n),
+      })
+      .map(({ rates: [a, b], ...m }) => ({ ...m, maintenanceRateBps: a < b ? a : b, initialRateBps: a < b ? b : a })),
+    { minLength: DIMS.N, maxLength: DIMS.N },
+  ),
+  collateral: fc.array(fc.record({ priceE18: unsignedBits(96, 10n ** 21n), haircutBps: bigRange(0n, 10000n) }), {
+    minLength: DIMS.M,
+    maxLength: DIMS.M,
+  }),
+  scenarios: fc.array(fc.array(bigRange(-10000n, 10000n), { minLength: DIMS.N, maxLength: DIMS.N }), {
+    minLength: DIMS.S,
+    maxLength: DIMS.S,
+  }),
+});
 
 export const arbPortfolio: fc.Arbitrary<Portfolio> = fc.record({
   sizes: fc.array(signedBits(40, 10n ** 5n), { minLength: DIMS.N, maxLength: DIMS.N }),
@@ -187,12 +197,26 @@ export const arbLevel: fc.Arbitrary<Level> = fc.constantFrom("maintenance", "ini
 export { paramsToJson, portfolioToJson } from "../prover/validate.ts";
 
 /** A random transition op; the bounds keep fills near the example's scale (seeded samples are stable). */
-export function arbTransitionOp(b: { maxAsset: number; maxAmount: bigint; maxTradeMarket: number; maxSize: bigint }): fc.Arbitrary<TransitionOp> {
+export function arbTransitionOp(b: {
+  maxAsset: number;
+  maxAmount: bigint;
+  maxTradeMarket: number;
+  maxSize: bigint;
+}): fc.Arbitrary<TransitionOp> {
   return fc.oneof(
-    fc.record({ kind: fc.constantFrom("deposit" as const, "withdraw" as const), asset: fc.integer({ min: 0, max: b.maxAsset }), amount: fc.bigInt({ min: 1n, max: b.maxAmount }) }),
+    fc.record({
+      kind: fc.constantFrom("deposit" as const, "withdraw" as const),
+      asset: fc.integer({ min: 0, max: b.maxAsset }),
+      amount: fc.bigInt({ min: 1n, max: b.maxAmount }),
+    }),
     fc.record({
       kind: fc.constantFrom("buy" as const, "sell" as const),
-      fill: fc.record({ market: fc.integer({ min: 0, max: b.maxTradeMarket }), size: fc.bigInt({ min: 1n, max: b.maxSize }), price: fc.bigInt({ min: 0n, max: 2n ** 30n }), salt: fc.bigInt({ min: 0n, max: FIELD_MODULUS - 1n }) }),
+      fill: fc.record({
+        market: fc.integer({ min: 0, max: b.maxTradeMarket }),
+        size: fc.bigInt({ min: 1n, max: b.maxSize }),
+        price: fc.bigInt({ min: 0n, max: 2n ** 30n }),
+        salt: fc.bigInt({ min: 0n, max: FIELD_MODULUS - 1n }),
+      }),
     }),
     fc.record({ kind: fc.constant("realize" as const), market: fc.integer({ min: 0, max: 7 }) }),
   );

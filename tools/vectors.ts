@@ -8,8 +8,23 @@ import { report } from "../prover/model.ts";
 import type { MarginProver } from "../prover/prover.ts";
 import { verifyProof } from "../prover/prover.ts";
 import type { Report } from "../prover/types.ts";
-import { ValidationError, parseBinding, parseInteger, parseLevel, portfolioToJson, validateParams, validatePortfolio } from "../prover/validate.ts";
-import { checkLiquidationKey, parseOp, prepareTransition, type Point, type PreparedTransition, type TransitionProver } from "../prover/transition/index.ts";
+import {
+  ValidationError,
+  parseBinding,
+  parseInteger,
+  parseLevel,
+  portfolioToJson,
+  validateParams,
+  validatePortfolio,
+} from "../prover/validate.ts";
+import {
+  checkLiquidationKey,
+  parseOp,
+  prepareTransition,
+  type Point,
+  type PreparedTransition,
+  type TransitionProver,
+} from "../prover/transition/index.ts";
 
 export const VECTOR_SCHEMA = "zkmargin/vector/v1";
 
@@ -118,7 +133,9 @@ export async function replayVector(v: Vector, prover?: MarginProver, prove = fal
       witness = null;
     }
     if ((witness !== null) !== got.report.healthy) {
-      problems.push(`circuit ${witness ? "accepts" : "rejects"} a portfolio the model finds ${got.report.healthy ? "healthy" : "unhealthy"}`);
+      problems.push(
+        `circuit ${witness ? "accepts" : "rejects"} a portfolio the model finds ${got.report.healthy ? "healthy" : "unhealthy"}`,
+      );
     }
     if (witness && e.publicSignals && witness.slice(1, 5).map(String).join() !== e.publicSignals.join()) {
       problems.push("circuit public signals differ");
@@ -177,7 +194,16 @@ export function prepareTransitionVector(v: TransitionVector): { expected: Transi
     const prepared = prepareTransition({ params, old, op, binding, liquidationKey: key, ephemeralSecret });
     const violations = prepared.applied.violations;
     if (violations.length > 0) return { expected: { exitCode: 2, errorField: null, violations, publicSignals: null, next: null } };
-    return { expected: { exitCode: 0, errorField: null, violations: [], publicSignals: prepared.publicSignals, next: portfolioToJson(prepared.next) }, prepared };
+    return {
+      expected: {
+        exitCode: 0,
+        errorField: null,
+        violations: [],
+        publicSignals: prepared.publicSignals,
+        next: portfolioToJson(prepared.next),
+      },
+      prepared,
+    };
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
     return { expected: { exitCode: 1, errorField: e.field, violations: [], publicSignals: null, next: null } };
@@ -197,7 +223,9 @@ export function loadTransitionVectors(dir: string): TransitionVector[] {
 
 /** The schema of the first vector in a directory ("" when there is none). */
 export function vectorDirSchema(dir: string): string {
-  const f = readdirSync(dir).filter((x) => x.endsWith(".json")).sort()[0];
+  const f = readdirSync(dir)
+    .filter((x) => x.endsWith(".json"))
+    .sort()[0];
   if (!f) return "";
   try {
     return String((JSON.parse(readFileSync(join(dir, f), "utf8")) as { schema?: unknown }).schema ?? "");
@@ -222,8 +250,12 @@ export async function replayTransitionVector(v: TransitionVector, prover?: Trans
     // refused by the reference: the circuit must have no witness either
     const params = validateParams(v.params);
     const t = prepareTransition({
-      params, old: validatePortfolio(v.old), op: parseOp(v.op), binding: parseInteger(v.binding, "binding"),
-      liquidationKey: [BigInt(v.liquidationKey[0]), BigInt(v.liquidationKey[1])], ephemeralSecret: BigInt(v.ephemeralSecret),
+      params,
+      old: validatePortfolio(v.old),
+      op: parseOp(v.op),
+      binding: parseInteger(v.binding, "binding"),
+      liquidationKey: [BigInt(v.liquidationKey[0]), BigInt(v.liquidationKey[1])],
+      ephemeralSecret: BigInt(v.ephemeralSecret),
     });
     let accepted = true;
     try {

@@ -7,8 +7,19 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {PoseidonT3} from "poseidon-solidity/PoseidonT3.sol";
 import {
-    FIELD_MODULUS, M_ASSETS, AMOUNT_BITS, OP_ASSET_SHIFT, OP_FLAT_SHIFT, OP_AMOUNT_SHIFT, OP_BITS, BINDING_SHIFT,
-    KIND_DEPOSIT, KIND_WITHDRAW, KIND_BUY, KIND_SELL, KIND_REALIZE
+    FIELD_MODULUS,
+    M_ASSETS,
+    AMOUNT_BITS,
+    OP_ASSET_SHIFT,
+    OP_FLAT_SHIFT,
+    OP_AMOUNT_SHIFT,
+    OP_BITS,
+    BINDING_SHIFT,
+    KIND_DEPOSIT,
+    KIND_WITHDRAW,
+    KIND_BUY,
+    KIND_SELL,
+    KIND_REALIZE
 } from "./generated/Constants.sol";
 import {IMarginAccounts} from "./interfaces/IMarginAccounts.sol";
 import {IRiskEpochRegistry} from "./interfaces/IRiskEpochRegistry.sol";
@@ -103,9 +114,11 @@ contract MarginAccounts is IMarginAccounts {
         uint256 x2 = mulmod(liquidationKey_[0], liquidationKey_[0], FIELD_MODULUS);
         uint256 y2 = mulmod(liquidationKey_[1], liquidationKey_[1], FIELD_MODULUS);
         if (
-            liquidationKey_[0] == 0 || liquidationKey_[0] >= FIELD_MODULUS || liquidationKey_[1] >= FIELD_MODULUS
-                || addmod(mulmod(168700, x2, FIELD_MODULUS), y2, FIELD_MODULUS)
-                    != addmod(1, mulmod(168696, mulmod(x2, y2, FIELD_MODULUS), FIELD_MODULUS), FIELD_MODULUS)
+            liquidationKey_[0] == 0 ||
+            liquidationKey_[0] >= FIELD_MODULUS ||
+            liquidationKey_[1] >= FIELD_MODULUS ||
+            addmod(mulmod(168700, x2, FIELD_MODULUS), y2, FIELD_MODULUS) !=
+                addmod(1, mulmod(168696, mulmod(x2, y2, FIELD_MODULUS), FIELD_MODULUS), FIELD_MODULUS)
         ) revert InvalidLiquidationKey();
         liquidationKeyX = liquidationKey_[0];
         liquidationKeyY = liquidationKey_[1];
@@ -149,7 +162,8 @@ contract MarginAccounts is IMarginAccounts {
     /// @inheritdoc IMarginAccounts
     function contextOf(uint256 op, address account, uint64 nonce) public view returns (uint256) {
         uint256 tag =
-            uint256(keccak256(abi.encode(TRANSITION_DOMAIN, block.chainid, address(this), account, nonce))) >> BINDING_SHIFT;
+            uint256(keccak256(abi.encode(TRANSITION_DOMAIN, block.chainid, address(this), account, nonce))) >>
+                BINDING_SHIFT;
         return op | (tag << OP_BITS);
     }
 
@@ -186,9 +200,13 @@ contract MarginAccounts is IMarginAccounts {
     }
 
     /// @inheritdoc IMarginAccounts
-    function trade(TradeLeg calldata buyer, TradeLeg calldata seller, uint256 fill, uint64 epochId, bytes calldata signature)
-        external
-    {
+    function trade(
+        TradeLeg calldata buyer,
+        TradeLeg calldata seller,
+        uint256 fill,
+        uint64 epochId,
+        bytes calldata signature
+    ) external {
         if (buyer.account == seller.account) revert SameAccount();
         if (fill == 0 || fill >= FIELD_MODULUS) revert InvalidFill();
         if (fillSettled[fill]) revert FillAlreadySettled(fill);
@@ -198,7 +216,13 @@ contract MarginAccounts is IMarginAccounts {
         else revert NotAuthorized(msg.sender);
         address other = signed.account;
         bytes32 digest = tradeDigest(
-            fill, other, accounts[other].nonce, msg.sender, other == buyer.account, epochId, legHash(signed.t)
+            fill,
+            other,
+            accounts[other].nonce,
+            msg.sender,
+            other == buyer.account,
+            epochId,
+            legHash(signed.t)
         );
         if (_recover(digest, signature) != other) revert InvalidSignature();
         fillSettled[fill] = true;
@@ -217,16 +241,27 @@ contract MarginAccounts is IMarginAccounts {
         uint64 epochId,
         bytes32 leg
     ) public view returns (bytes32) {
-        return keccak256(
-            abi.encode(
-                keccak256("zkmargin.trade.v1"), block.chainid, address(this), fill, account, nonce, counterparty, isBuyer, epochId, leg
-            )
-        );
+        return
+            keccak256(
+                abi.encode(
+                    keccak256("zkmargin.trade.v1"),
+                    block.chainid,
+                    address(this),
+                    fill,
+                    account,
+                    nonce,
+                    counterparty,
+                    isBuyer,
+                    epochId,
+                    leg
+                )
+            );
     }
 
     /// @inheritdoc IMarginAccounts
     function legHash(TransitionData calldata t) public pure returns (bytes32) {
-        return keccak256(abi.encode(t.newCommitment, t.ephemeralKey, t.cipher, t.flat, t.proof.a, t.proof.b, t.proof.c));
+        return
+            keccak256(abi.encode(t.newCommitment, t.ephemeralKey, t.cipher, t.flat, t.proof.a, t.proof.b, t.proof.c));
     }
 
     // ------------------------------------------------------------------ margin and liveness
@@ -238,8 +273,7 @@ contract MarginAccounts is IMarginAccounts {
         Account storage acc = _active(account);
         if (msg.sender != account && msg.sender != watchtower[account]) revert NotAuthorized(msg.sender);
         uint256 paramsHash = registry.freshParamsHash(epochId);
-        uint256[4] memory pub =
-            [acc.commitment, paramsHash, uint256(0), bindingOf(MARGIN_DOMAIN, account, acc.nonce)];
+        uint256[4] memory pub = [acc.commitment, paramsHash, uint256(0), bindingOf(MARGIN_DOMAIN, account, acc.nonce)];
         if (!marginVerifier.verifyProof(p.a, p.b, p.c, pub)) revert InvalidProof();
         if (epochId > acc.lastAttestedEpoch) acc.lastAttestedEpoch = epochId;
         emit MarginAttested(account, epochId);
@@ -248,7 +282,7 @@ contract MarginAccounts is IMarginAccounts {
     /// @inheritdoc IMarginAccounts
     function marginCall() external {
         if (!registry.isPublisher(msg.sender)) revert NotPublisher(msg.sender);
-        (uint64 epochId,) = registry.latestFresh(); // a stale oracle cannot call margin
+        (uint64 epochId, ) = registry.latestFresh(); // a stale oracle cannot call margin
         uint64 deadline = uint64(block.timestamp) + gracePeriod;
         marginCallEpoch = epochId;
         marginCallDeadline = deadline;
@@ -267,7 +301,7 @@ contract MarginAccounts is IMarginAccounts {
         registry.latestFresh();
         acc.status = Status.Frozen;
         emit Liquidated(account, msg.sender, acc.commitment, acc.nonce, bond);
-        (bool ok,) = msg.sender.call{value: bond}("");
+        (bool ok, ) = msg.sender.call{value: bond}("");
         if (!ok) revert BondTransferFailed();
     }
 
@@ -275,8 +309,11 @@ contract MarginAccounts is IMarginAccounts {
     function isLiquidatable(address account) external view returns (bool) {
         Account storage acc = accounts[account];
         if (
-            acc.status != Status.Active || marginCallDeadline == 0 || block.timestamp <= marginCallDeadline || acc.isFlat
-                || acc.lastAttestedEpoch >= marginCallEpoch
+            acc.status != Status.Active ||
+            marginCallDeadline == 0 ||
+            block.timestamp <= marginCallDeadline ||
+            acc.isFlat ||
+            acc.lastAttestedEpoch >= marginCallEpoch
         ) return false;
         try registry.latestFresh() returns (uint64, uint256) {
             return true;
@@ -284,7 +321,6 @@ contract MarginAccounts is IMarginAccounts {
             return false;
         }
     }
-
 
     // ------------------------------------------------------------------ internals
 
@@ -301,13 +337,20 @@ contract MarginAccounts is IMarginAccounts {
 
     /// op = kind + 2^3 * asset + 2^8 * flat + 2^9 * amount
     function _op(uint256 kind, uint256 asset, uint256 amount, bool flat) internal pure returns (uint256) {
-        return kind | (asset << OP_ASSET_SHIFT) | ((flat ? uint256(1) : 0) << OP_FLAT_SHIFT) | (amount << OP_AMOUNT_SHIFT);
+        return
+            kind | (asset << OP_ASSET_SHIFT) | ((flat ? uint256(1) : 0) << OP_FLAT_SHIFT) | (amount << OP_AMOUNT_SHIFT);
     }
 
     /// Verify a Transition proof against storage and apply it. Callers check who may send it.
-    function _transition(address account, uint256 op, uint256 fill, uint64 epochId, uint256 paramsHash, TransitionData calldata t, bool attests)
-        internal
-    {
+    function _transition(
+        address account,
+        uint256 op,
+        uint256 fill,
+        uint64 epochId,
+        uint256 paramsHash,
+        TransitionData calldata t,
+        bool attests
+    ) internal {
         Account storage acc = _active(account);
         if (t.newCommitment >= FIELD_MODULUS) revert PublicInputNotInField(1, t.newCommitment);
         if (t.ephemeralKey >= FIELD_MODULUS) revert PublicInputNotInField(6, t.ephemeralKey);
@@ -331,7 +374,10 @@ contract MarginAccounts is IMarginAccounts {
     }
 
     function _recover(bytes32 digest, bytes calldata sig) internal pure returns (address) {
-        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(MessageHashUtils.toEthSignedMessageHash(digest), sig);
+        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(
+            MessageHashUtils.toEthSignedMessageHash(digest),
+            sig
+        );
         if (err != ECDSA.RecoverError.NoError) revert InvalidSignature();
         return signer;
     }

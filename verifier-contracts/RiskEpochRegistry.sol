@@ -5,8 +5,19 @@ import {PoseidonT3} from "poseidon-solidity/PoseidonT3.sol";
 import {PoseidonWideT9, PoseidonWideT12, PoseidonWideT17} from "./generated/PoseidonWide.sol";
 import {PoseidonT6Opt} from "./generated/PoseidonT6Opt.sol";
 import {
-    FIELD_MODULUS, N_MARKETS, M_ASSETS, S_SCENARIOS, BPS_ONE, MAX_SHOCK_BPS, SHOCK_BITS, BPS_BITS, LEVERAGE_BITS,
-    EPOCH_BITS, MARK_BITS, PRICE_E18_BITS, WORD_BITS
+    FIELD_MODULUS,
+    N_MARKETS,
+    M_ASSETS,
+    S_SCENARIOS,
+    BPS_ONE,
+    MAX_SHOCK_BPS,
+    SHOCK_BITS,
+    BPS_BITS,
+    LEVERAGE_BITS,
+    EPOCH_BITS,
+    MARK_BITS,
+    PRICE_E18_BITS,
+    WORD_BITS
 } from "./generated/Constants.sol";
 import {IRiskEpochRegistry} from "./interfaces/IRiskEpochRegistry.sol";
 
@@ -99,19 +110,25 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     ) {
         admin = admin_;
         (poseidon5, poseidon8, poseidon11, poseidon16) = (poseidon5_, poseidon8_, poseidon11_, poseidon16_);
-        if (poseidon5_.hash([uint256(1), 2, 3, 4, 5]) != 0xdab9449e4a1398a15224c0b15a49d598b2174d305a316c918125f8feeb123c0) {
+        if (
+            poseidon5_.hash([uint256(1), 2, 3, 4, 5]) !=
+            0xdab9449e4a1398a15224c0b15a49d598b2174d305a316c918125f8feeb123c0
+        ) {
             revert PoseidonSelfTest(5);
         }
-        if (poseidon8_.hash([uint256(1), 2, 3, 4, 5, 6, 7, 8]) != 0x2921ab9bd0140cbc98e40395c0fefb40337a4d54fbbecd9a4d43b3d8d0c4d8d1) {
+        if (
+            poseidon8_.hash([uint256(1), 2, 3, 4, 5, 6, 7, 8]) !=
+            0x2921ab9bd0140cbc98e40395c0fefb40337a4d54fbbecd9a4d43b3d8d0c4d8d1
+        ) {
             revert PoseidonSelfTest(8);
         }
         if (
-            poseidon11_.hash([uint256(1), 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
-                != 0x07e5b070aa2dba008f30a6b785b6c5ae2429e211f71cacdbdae0e07fc05b47a8
+            poseidon11_.hash([uint256(1), 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]) !=
+            0x07e5b070aa2dba008f30a6b785b6c5ae2429e211f71cacdbdae0e07fc05b47a8
         ) revert PoseidonSelfTest(11);
         if (
-            poseidon16_.hash([uint256(1), 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])
-                != 0x16159a551cbb66108281a48099fff949ae08afd7f1f2ec06de2ffb96b919b765
+            poseidon16_.hash([uint256(1), 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]) !=
+            0x16159a551cbb66108281a48099fff949ae08afd7f1f2ec06de2ffb96b919b765
         ) revert PoseidonSelfTest(16);
         isPublisher[publisher] = true;
         maxAge = maxAge_;
@@ -188,11 +205,11 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     }
 
     /// @inheritdoc IRiskEpochRegistry
-    function postPrices(uint64 epochId, uint48[N_MARKETS] calldata markPrice, uint96[M_ASSETS] calldata priceE18)
-        external
-        onlyPublisher
-        returns (uint256 paramsHash)
-    {
+    function postPrices(
+        uint64 epochId,
+        uint48[N_MARKETS] calldata markPrice,
+        uint96[M_ASSETS] calldata priceE18
+    ) external onlyPublisher returns (uint256 paramsHash) {
         uint256 slow = slowHash;
         // slowHash is set once both risk and funding were posted: the two cold reads of
         // riskHash and fundingHash happen on the error path only
@@ -211,16 +228,29 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
         uint256 w3;
         // shift amounts are constant sums of widths: nothing to check at runtime
         unchecked {
-            w0 = uint256(epochId) | (uint256(markPrice[0]) << EPOCH_BITS)
-                | (uint256(markPrice[1]) << (EPOCH_BITS + MARK_BITS)) | (uint256(markPrice[2]) << (EPOCH_BITS + 2 * MARK_BITS));
-            w1 = uint256(markPrice[3]) | (uint256(markPrice[4]) << MARK_BITS) | (uint256(markPrice[5]) << (2 * MARK_BITS))
-                | (uint256(markPrice[6]) << (3 * MARK_BITS)) | (uint256(markPrice[7]) << (4 * MARK_BITS));
+            w0 =
+                uint256(epochId) |
+                (uint256(markPrice[0]) << EPOCH_BITS) |
+                (uint256(markPrice[1]) << (EPOCH_BITS + MARK_BITS)) |
+                (uint256(markPrice[2]) << (EPOCH_BITS + 2 * MARK_BITS));
+            w1 =
+                uint256(markPrice[3]) |
+                (uint256(markPrice[4]) << MARK_BITS) |
+                (uint256(markPrice[5]) << (2 * MARK_BITS)) |
+                (uint256(markPrice[6]) << (3 * MARK_BITS)) |
+                (uint256(markPrice[7]) << (4 * MARK_BITS));
             w2 = uint256(priceE18[0]) | (uint256(priceE18[1]) << PRICE_E18_BITS);
             w3 = uint256(priceE18[2]) | (uint256(priceE18[3]) << PRICE_E18_BITS);
         }
         paramsHash = poseidon5.hash([w0, w1, w2, w3, slow]);
-        ring[epochId % RING] =
-            EpochSlot(paramsHash, epochId, uint64(block.timestamp), uint40(block.number), riskBlock, fundingBlock);
+        ring[epochId % RING] = EpochSlot(
+            paramsHash,
+            epochId,
+            uint64(block.timestamp),
+            uint40(block.number),
+            riskBlock,
+            fundingBlock
+        );
         latestEpochId = epochId;
         emit EpochPosted(epochId, paramsHash, [w0, w1, w2, w3]);
     }
@@ -259,11 +289,9 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     }
 
     /// @inheritdoc IRiskEpochRegistry
-    function epochBlocks(uint64 epochId)
-        external
-        view
-        returns (uint256 pricesBlock, uint256 riskBlock_, uint256 fundingBlock_)
-    {
+    function epochBlocks(
+        uint64 epochId
+    ) external view returns (uint256 pricesBlock, uint256 riskBlock_, uint256 fundingBlock_) {
         paramsHashOf(epochId);
         EpochSlot storage s = ring[epochId % RING];
         return (s.pricesBlock, s.riskBlock, s.fundingBlock);
@@ -291,18 +319,25 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
             for (uint256 i = 0; i < N; i++) {
                 // |shock| <= MAX_SHOCK_BPS was validated: the offset value and the width cannot overflow
                 unchecked {
-                    (words, w, shift) =
-                        _push(words, w, shift, uint256(int256(p.shocks[k][i]) + SHOCK_OFFSET), SHOCK_BITS + 1);
+                    (words, w, shift) = _push(
+                        words,
+                        w,
+                        shift,
+                        uint256(int256(p.shocks[k][i]) + SHOCK_OFFSET),
+                        SHOCK_BITS + 1
+                    );
                 }
             }
         }
     }
 
-    function _push(uint256[10] memory words, uint256 w, uint256 shift, uint256 value, uint256 width)
-        internal
-        pure
-        returns (uint256[10] memory, uint256, uint256)
-    {
+    function _push(
+        uint256[10] memory words,
+        uint256 w,
+        uint256 shift,
+        uint256 value,
+        uint256 width
+    ) internal pure returns (uint256[10] memory, uint256, uint256) {
         if (shift + width > WORD_BITS) {
             w++;
             shift = 0;

@@ -58,7 +58,9 @@ export const isGroup = (e: Entry): e is Group => "commands" in e;
 export const actionOf = (c: Command): string => c.name.split(" ").at(-1)!;
 
 function optionLines(options: Record<string, OptionSpec>): string[] {
-  const cells = Object.entries(options).map(([name, o]) => [`--${name}${o.type === "string" ? ` ${o.value ?? "X"}` : ""}`, o.env ? `${o.help} [env ${o.env}]` : o.help] as const);
+  const cells = Object.entries(options).map(
+    ([name, o]) => [`--${name}${o.type === "string" ? ` ${o.value ?? "X"}` : ""}`, o.env ? `${o.help} [env ${o.env}]` : o.help] as const,
+  );
   const width = Math.min(30, Math.max(0, ...cells.map(([l]) => l.length)));
   return cells.map(([l, h]) => (l.length > width ? `  ${l}\n  ${" ".repeat(width)}  ${h}` : `  ${l.padEnd(width)}  ${h}`));
 }
@@ -79,7 +81,11 @@ export function groupHelp(g: Group): string {
   const width = Math.max(...g.commands.map((c) => actionOf(c).length));
   const parts = [`Usage: zkmargin ${g.name} <${g.noun}> [options]`, "", g.summary];
   if (g.description) parts.push("", g.description);
-  parts.push("", `${g.noun[0].toUpperCase()}${g.noun.slice(1)}s:`, ...g.commands.map((c) => `  ${actionOf(c).padEnd(width)}  ${c.summary}`));
+  parts.push(
+    "",
+    `${g.noun[0].toUpperCase()}${g.noun.slice(1)}s:`,
+    ...g.commands.map((c) => `  ${actionOf(c).padEnd(width)}  ${c.summary}`),
+  );
   if (g.common) parts.push("", "Options of every action:", ...optionLines(g.common));
   parts.push("", `Run 'zkmargin ${g.name} <${g.noun}> --help' for the options and an example of each.`);
   return parts.join("\n");
@@ -90,7 +96,12 @@ export async function runCommand(c: Command, argv: string[], group?: Group): Pro
   const options = Object.fromEntries(Object.entries({ ...(group?.common ?? {}), ...c.options }).map(([k, o]) => [k, { type: o.type }]));
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: true });
+    parsed = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: true,
+    });
   } catch (e) {
     throw new CliError(EXIT.BAD_INPUT, `${c.name}: ${(e as Error).message}`);
   }
@@ -118,7 +129,10 @@ export async function runGroup(g: Group, argv: string[]): Promise<{ code: number
   const first = tokens.find((t) => t.kind === "positional");
   if (!first) {
     if (argv.length > 0 && !argv.every((a) => a === "--help" || a === "-h")) {
-      throw new CliError(EXIT.BAD_INPUT, `${g.name}: expected a${/^[aeiou]/.test(g.noun) ? "n" : ""} ${g.noun} (${g.commands.map(actionOf).join(", ")})`);
+      throw new CliError(
+        EXIT.BAD_INPUT,
+        `${g.name}: expected a${/^[aeiou]/.test(g.noun) ? "n" : ""} ${g.noun} (${g.commands.map(actionOf).join(", ")})`,
+      );
     }
     out(groupHelp(g));
     return { code: EXIT.OK };

@@ -59,7 +59,8 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
     await postEpoch(p.registry.connect(signers[0]), params, { pricesOnly: false });
     epochs.set(params.epochId, params);
     const provers = { margin: await prover(), transition: await transitionProver() };
-    const attach = async (i: number, name: string) => (await Trader.attach(signers[i], p.accounts, provers, join(dir, `${name}.state`), `pass-${name}`)).trader;
+    const attach = async (i: number, name: string) =>
+      (await Trader.attach(signers[i], p.accounts, provers, join(dir, `${name}.state`), `pass-${name}`)).trader;
     alice = await attach(1, "alice");
     bob = await attach(2, "bob");
     carol = await attach(3, "carol");
@@ -118,21 +119,30 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
     const buy = await alice.tradeLeg(f, "buy", params, bob.address);
     const sell = await bob.tradeLeg(f, "sell", params, alice.address);
     const c = p.accounts.connect(signers[1]);
-    await expect(c.trade({ account: buy.account, t: buy.data }, { account: sell.account, t: sell.data }, buy.fill, params.epochId, buy.signature))
-      .to.be.revertedWithCustomError(p.accounts, "InvalidSignature");
-    await expect(p.accounts.connect(signers[3]).trade({ account: buy.account, t: buy.data }, { account: sell.account, t: sell.data }, buy.fill, params.epochId, sell.signature))
-      .to.be.revertedWithCustomError(p.accounts, "NotAuthorized");
+    await expect(
+      c.trade({ account: buy.account, t: buy.data }, { account: sell.account, t: sell.data }, buy.fill, params.epochId, buy.signature),
+    ).to.be.revertedWithCustomError(p.accounts, "InvalidSignature");
+    await expect(
+      p.accounts
+        .connect(signers[3])
+        .trade({ account: buy.account, t: buy.data }, { account: sell.account, t: sell.data }, buy.fill, params.epochId, sell.signature),
+    ).to.be.revertedWithCustomError(p.accounts, "NotAuthorized");
     // a signature is for one leg, one counterparty: carol cannot submit bob's signed leg
-    await expect(p.accounts.connect(signers[3]).trade({ account: buy.account, t: buy.data }, { account: sell.account, t: sell.data }, buy.fill, params.epochId, sell.signature))
-      .to.be.revertedWithCustomError(p.accounts, "NotAuthorized");
+    await expect(
+      p.accounts
+        .connect(signers[3])
+        .trade({ account: buy.account, t: buy.data }, { account: sell.account, t: sell.data }, buy.fill, params.epochId, sell.signature),
+    ).to.be.revertedWithCustomError(p.accounts, "NotAuthorized");
     const forged = structuredClone(sell.data);
     forged.ephemeralKey = forged.ephemeralKey + 1n;
-    await expect(c.trade({ account: buy.account, t: buy.data }, { account: sell.account, t: forged }, buy.fill, params.epochId, sell.signature))
-      .to.be.revertedWithCustomError(p.accounts, "InvalidSignature");
+    await expect(
+      c.trade({ account: buy.account, t: buy.data }, { account: sell.account, t: forged }, buy.fill, params.epochId, sell.signature),
+    ).to.be.revertedWithCustomError(p.accounts, "InvalidSignature");
     // the same legs swapped into the wrong sides: the signature covers the side (and the proofs
     // bind it too: test/transition.test.ts "the other side")
-    await expect(c.trade({ account: sell.account, t: sell.data }, { account: buy.account, t: buy.data }, buy.fill, params.epochId, sell.signature))
-      .to.be.revertedWithCustomError(p.accounts, "InvalidSignature");
+    await expect(
+      c.trade({ account: sell.account, t: sell.data }, { account: buy.account, t: buy.data }, buy.fill, params.epochId, sell.signature),
+    ).to.be.revertedWithCustomError(p.accounts, "InvalidSignature");
     alice.store.dropPending(buy.pending);
     bob.store.dropPending(sell.pending);
   });
@@ -158,7 +168,10 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
       await expect(c.deposit(0, 1n, params.epochId, bad)).to.be.revertedWithCustomError(p.accounts, "InvalidProof");
       await expect(c.deposit(0, 2n, params.epochId, data)).to.be.revertedWithCustomError(p.accounts, "InvalidProof");
       // foreign binding: carol's proof sent from bob's account
-      await expect(p.accounts.connect(signers[2]).deposit(0, 1n, params.epochId, data)).to.be.revertedWithCustomError(p.accounts, "InvalidProof");
+      await expect(p.accounts.connect(signers[2]).deposit(0, 1n, params.epochId, data)).to.be.revertedWithCustomError(
+        p.accounts,
+        "InvalidProof",
+      );
       await (await c.deposit(0, 1n, params.epochId, data)).wait();
       carol.store.promote(pending);
       // replay: the same calldata again (nonce and commitment moved on)
@@ -167,23 +180,40 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
 
     it("a proof bound to another nonce does not verify", async () => {
       const prepared = await carol.provers.transition.prove({
-        params, old: carol.portfolio, op: { kind: "deposit", asset: 0, amount: 1n },
+        params,
+        old: carol.portfolio,
+        op: { kind: "deposit", asset: 0, amount: 1n },
         binding: transitionBinding(p.chainId, await p.accounts.getAddress(), carol.address, (await carol.nonce()) + 1n),
         liquidationKey: carol.liquidationKey,
       });
       const { solidityCalldata } = await import("../../prover/prover.ts");
       const cd = await solidityCalldata(prepared.proof);
-      const t = { newCommitment: commitment(prepared.prepared.next), ephemeralKey: prepared.prepared.encrypted.ephemeralKey, cipher: prepared.prepared.encrypted.cipher, flat: true, proof: { a: cd.a, b: cd.b, c: cd.c } };
-      await expect(p.accounts.connect(signers[3]).deposit(0, 1n, params.epochId, t)).to.be.revertedWithCustomError(p.accounts, "InvalidProof");
+      const t = {
+        newCommitment: commitment(prepared.prepared.next),
+        ephemeralKey: prepared.prepared.encrypted.ephemeralKey,
+        cipher: prepared.prepared.encrypted.cipher,
+        flat: true,
+        proof: { a: cd.a, b: cd.b, c: cd.c },
+      };
+      await expect(p.accounts.connect(signers[3]).deposit(0, 1n, params.epochId, t)).to.be.revertedWithCustomError(
+        p.accounts,
+        "InvalidProof",
+      );
     });
 
     it("public inputs >= r revert with PublicInputNotInField", async () => {
       const { data, pending } = await carol.prepare({ kind: "deposit", asset: 0, amount: 1n }, params);
       const c = p.accounts.connect(signers[3]);
-      for (const [k, idx] of [["newCommitment", 1], ["ephemeralKey", 6], ["cipher", 7]] as const) {
+      for (const [k, idx] of [
+        ["newCommitment", 1],
+        ["ephemeralKey", 6],
+        ["cipher", 7],
+      ] as const) {
         const t = structuredClone(data);
         t[k] = data[k] + FIELD_MODULUS;
-        await expect(c.deposit(0, 1n, params.epochId, t)).to.be.revertedWithCustomError(p.accounts, "PublicInputNotInField").withArgs(idx, t[k]);
+        await expect(c.deposit(0, 1n, params.epochId, t))
+          .to.be.revertedWithCustomError(p.accounts, "PublicInputNotInField")
+          .withArgs(idx, t[k]);
       }
       carol.store.dropPending(pending);
     });
@@ -192,12 +222,18 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
       const old = clone(params);
       await post();
       const { data, pending } = await alice.prepare({ kind: "withdraw", asset: 0, amount: 1n }, old);
-      await expect(p.accounts.connect(signers[1]).withdraw(0, 1n, old.epochId, data)).to.be.revertedWithCustomError(p.accounts, "NotLatestEpoch");
+      await expect(p.accounts.connect(signers[1]).withdraw(0, 1n, old.epochId, data)).to.be.revertedWithCustomError(
+        p.accounts,
+        "NotLatestEpoch",
+      );
       alice.store.dropPending(pending);
       const fresh = await alice.prepare({ kind: "withdraw", asset: 0, amount: 1n }, params);
       await p.ethers.provider.send("evm_increaseTime", [3601]);
       await p.ethers.provider.send("evm_mine", []);
-      await expect(p.accounts.connect(signers[1]).withdraw(0, 1n, params.epochId, fresh.data)).to.be.revertedWithCustomError(p.registry, "StaleEpoch");
+      await expect(p.accounts.connect(signers[1]).withdraw(0, 1n, params.epochId, fresh.data)).to.be.revertedWithCustomError(
+        p.registry,
+        "StaleEpoch",
+      );
       alice.store.dropPending(fresh.pending);
       await post();
     });
@@ -207,11 +243,13 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
       const proof = await alice.marginProof(params);
       const { solidityCalldata } = await import("../../prover/prover.ts");
       const cd = await solidityCalldata(proof);
-      await expect(p.accounts.connect(signers[6]).proveMargin(alice.address, params.epochId, { a: cd.a, b: cd.b, c: cd.c }))
-        .to.be.revertedWithCustomError(p.accounts, "NotAuthorized");
+      await expect(
+        p.accounts.connect(signers[6]).proveMargin(alice.address, params.epochId, { a: cd.a, b: cd.b, c: cd.c }),
+      ).to.be.revertedWithCustomError(p.accounts, "NotAuthorized");
       // a margin proof of alice's state does not attest for bob
-      await expect(p.accounts.connect(signers[2]).proveMargin(bob.address, params.epochId, { a: cd.a, b: cd.b, c: cd.c }))
-        .to.be.revertedWithCustomError(p.accounts, "InvalidProof");
+      await expect(
+        p.accounts.connect(signers[2]).proveMargin(bob.address, params.epochId, { a: cd.a, b: cd.b, c: cd.c }),
+      ).to.be.revertedWithCustomError(p.accounts, "InvalidProof");
     });
   });
 
@@ -265,7 +303,10 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
       for (const l of logs) {
         const a = l.args;
         state = replayTransition(p.liquidation.secret, state, {
-          op: BigInt(a.op), ephemeralKey: BigInt(a.ephemeralKey), cipher: BigInt(a.cipher), newCommitment: BigInt(a.newCommitment),
+          op: BigInt(a.op),
+          ephemeralKey: BigInt(a.ephemeralKey),
+          cipher: BigInt(a.cipher),
+          newCommitment: BigInt(a.newCommitment),
           params: epochs.get(BigInt(a.epochId))!,
         });
       }

@@ -25,17 +25,37 @@ describe("zkmargin account commands over JSON-RPC", function () {
   let node: ChildProcess;
   let provider: JsonRpcProvider;
   const run = (env: Record<string, string>, ...args: string[]) => {
-    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", cwd: REPO_ROOT, timeout: 300_000, env: { ...process.env, ...env } });
+    const r = spawnSync(process.execPath, [BIN, ...args], {
+      encoding: "utf8",
+      cwd: REPO_ROOT,
+      timeout: 300_000,
+      env: { ...process.env, ...env },
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
-  const as = (who: "alice" | "bob", index: string) => (...args: string[]) =>
-    run({ ZKMARGIN_PASSPHRASE: `${who} passphrase` }, "account", ...args, "--deployment", deployment, "--state", state(who), "--account-index", index);
+  const as =
+    (who: "alice" | "bob", index: string) =>
+    (...args: string[]) =>
+      run(
+        { ZKMARGIN_PASSPHRASE: `${who} passphrase` },
+        "account",
+        ...args,
+        "--deployment",
+        deployment,
+        "--state",
+        state(who),
+        "--account-index",
+        index,
+      );
   const alice = as("alice", "1");
   const bob = as("bob", "2");
   const rpcCall = (method: string, params: unknown[]) => provider.send(method, params);
 
   before(async () => {
-    node = spawn(process.execPath, [HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(port)], { cwd: REPO_ROOT, stdio: "ignore" });
+    node = spawn(process.execPath, [HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+      cwd: REPO_ROOT,
+      stdio: "ignore",
+    });
     await waitForNode(rpc, node);
     provider = new JsonRpcProvider(rpc, undefined, { staticNetwork: true });
   });
@@ -83,7 +103,10 @@ describe("zkmargin account commands over JSON-RPC", function () {
     const signer = await provider.getSigner(0);
     const usd = new Contract(d.accounts.tokens[0], ["function mint(address,uint256)"], signer);
     for (const i of [1, 2]) await (await usd.mint((await provider.getSigner(i)).address, 10n ** 12n)).wait();
-    for (const [t, amount] of [[alice, "200000000000"], [bob, "300000000000"]] as const) {
+    for (const [t, amount] of [
+      [alice, "200000000000"],
+      [bob, "300000000000"],
+    ] as const) {
       expect(t("open").code).to.equal(0);
       const r = t("deposit", "--asset", "0", "--amount", amount, "--params", params);
       expect(r.code, r.stderr).to.equal(0);
@@ -97,8 +120,12 @@ describe("zkmargin account commands over JSON-RPC", function () {
     const legA = join(dir, "alice.leg.json");
     const legB = join(dir, "bob.leg.json");
     const [aliceAddress, bobAddress] = [(await provider.getSigner(1)).address, (await provider.getSigner(2)).address];
-    expect(alice("trade-leg", "--fill", fill, "--side", "buy", "--counterparty", bobAddress, "--params", params, "--out", legA).code).to.equal(0);
-    expect(bob("trade-leg", "--fill", fill, "--side", "sell", "--counterparty", aliceAddress, "--params", params, "--out", legB).code).to.equal(0);
+    expect(
+      alice("trade-leg", "--fill", fill, "--side", "buy", "--counterparty", bobAddress, "--params", params, "--out", legA).code,
+    ).to.equal(0);
+    expect(
+      bob("trade-leg", "--fill", fill, "--side", "sell", "--counterparty", aliceAddress, "--params", params, "--out", legB).code,
+    ).to.equal(0);
     const legText = readFileSync(legA, "utf8");
     expect(legText).to.not.contain("97250100");
     expect(legText).to.not.contain('"150"');
@@ -140,17 +167,57 @@ describe("zkmargin account commands over JSON-RPC", function () {
     expect(notPublisher.code).to.equal(1);
     expect(notPublisher.stderr).to.contain("NotPublisher");
     // the watchtower holds a copy of bob's state and attests for him
-    const w = run({ ZKMARGIN_PASSPHRASE: "bob passphrase" }, "account", "prove-margin", "--deployment", deployment, "--state", state("bob"),
-      "--account-index", "5", "--account", (await provider.getSigner(2)).address, "--params", p43);
+    const w = run(
+      { ZKMARGIN_PASSPHRASE: "bob passphrase" },
+      "account",
+      "prove-margin",
+      "--deployment",
+      deployment,
+      "--state",
+      state("bob"),
+      "--account-index",
+      "5",
+      "--account",
+      (await provider.getSigner(2)).address,
+      "--params",
+      p43,
+    );
     expect(w.code, w.stderr).to.equal(0);
-    const early = run({}, "liquidate", "--deployment", deployment, "--account", (await provider.getSigner(1)).address, "--account-index", "6");
+    const early = run(
+      {},
+      "liquidate",
+      "--deployment",
+      deployment,
+      "--account",
+      (await provider.getSigner(1)).address,
+      "--account-index",
+      "6",
+    );
     expect(early.code).to.equal(1);
     expect(early.stderr).to.contain("GracePeriodRunning");
     await rpcCall("evm_increaseTime", [61]);
     await rpcCall("evm_mine", []);
-    const liq = run({}, "liquidate", "--deployment", deployment, "--account", (await provider.getSigner(1)).address, "--account-index", "6");
+    const liq = run(
+      {},
+      "liquidate",
+      "--deployment",
+      deployment,
+      "--account",
+      (await provider.getSigner(1)).address,
+      "--account-index",
+      "6",
+    );
     expect(liq.code, liq.stderr).to.equal(0);
-    const bobSafe = run({}, "liquidate", "--deployment", deployment, "--account", (await provider.getSigner(2)).address, "--account-index", "6");
+    const bobSafe = run(
+      {},
+      "liquidate",
+      "--deployment",
+      deployment,
+      "--account",
+      (await provider.getSigner(2)).address,
+      "--account-index",
+      "6",
+    );
     expect(bobSafe.code).to.equal(1);
     expect(bobSafe.stderr).to.contain("AlreadyAttested");
   });

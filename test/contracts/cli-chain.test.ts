@@ -25,7 +25,10 @@ describe("zkmargin deploy and epoch post over JSON-RPC", function () {
   let node: ChildProcess;
 
   before(async () => {
-    node = spawn(process.execPath, [HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(port)], { cwd: REPO_ROOT, stdio: "ignore" });
+    node = spawn(process.execPath, [HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+      cwd: REPO_ROOT,
+      stdio: "ignore",
+    });
     await waitForNode(rpc, node);
   });
   after(() => {
@@ -37,7 +40,8 @@ describe("zkmargin deploy and epoch post over JSON-RPC", function () {
     expect(r.code, r.stderr).to.equal(0);
     const d = JSON.parse(readFileSync(deployment, "utf8"));
     expect(d.schema).to.equal("zkmargin/deployment/v1");
-    for (const c of ["Groth16Verifier", "MarginProofVerifier", "RiskEpochRegistry", "PoseidonT6Opt"]) expect(d.contracts[c]).to.match(/^0x[0-9a-fA-F]{40}$/);
+    for (const c of ["Groth16Verifier", "MarginProofVerifier", "RiskEpochRegistry", "PoseidonT6Opt"])
+      expect(d.contracts[c]).to.match(/^0x[0-9a-fA-F]{40}$/);
   });
 
   it("posts an epoch whose on-chain paramsHash equals the prover's", () => {
@@ -64,8 +68,19 @@ describe("zkmargin deploy and epoch post over JSON-RPC", function () {
 
   it("verify --deployment: accepted only through the wrapper and for the proof's own fresh epoch", () => {
     const proofFile = join(dir, "proof.json");
-    const p = run("prove", "--params", join(REPO_ROOT, "examples/params.json"), "--portfolio", join(REPO_ROOT, "examples/portfolio.json"),
-      "--level", "maintenance", "--binding", "7", "--out", proofFile);
+    const p = run(
+      "prove",
+      "--params",
+      join(REPO_ROOT, "examples/params.json"),
+      "--portfolio",
+      join(REPO_ROOT, "examples/portfolio.json"),
+      "--level",
+      "maintenance",
+      "--binding",
+      "7",
+      "--out",
+      proofFile,
+    );
     expect(p.code, p.stderr).to.equal(0);
     const ok = run("verify", "--proof", proofFile, "--deployment", deployment, "--epoch", "42");
     expect(ok.code, ok.stderr).to.equal(0);
@@ -96,7 +111,10 @@ describe("zkmargin deploy and epoch post over JSON-RPC", function () {
   });
 
   it("an unreachable node exits 3; a bad --rpc exits 1", () => {
-    expect(run("epoch", "post", "--deployment", deployment, "--params", join(REPO_ROOT, "examples/params.json"), "--rpc", "http://127.0.0.1:1").code).to.equal(3);
+    expect(
+      run("epoch", "post", "--deployment", deployment, "--params", join(REPO_ROOT, "examples/params.json"), "--rpc", "http://127.0.0.1:1")
+        .code,
+    ).to.equal(3);
     expect(run("deploy", "--rpc", "ftp://x", "--out", join(dir, "d2.json")).code).to.equal(1);
   });
 });

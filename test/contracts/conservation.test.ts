@@ -33,11 +33,51 @@ type Step =
   | { op: "call" };
 
 const arbStep: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ op: fc.constant("deposit" as const), who: fc.integer({ min: 0, max: 2 }), asset: fc.integer({ min: 0, max: 2 }), amount: fc.bigInt({ min: 1n, max: 50_000n * E6 }) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant("withdraw" as const), who: fc.integer({ min: 0, max: 2 }), asset: fc.integer({ min: 0, max: 2 }), part: fc.integer({ min: 1, max: 100 }) }) },
-  { weight: 4, arbitrary: fc.record({ op: fc.constant("trade" as const), buyer: fc.integer({ min: 0, max: 2 }), seller: fc.integer({ min: 0, max: 2 }), market: fc.integer({ min: 0, max: 2 }), size: fc.bigInt({ min: 1n, max: 400n }), tick: fc.bigInt({ min: -500n, max: 500n }) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant("realize" as const), who: fc.integer({ min: 0, max: 2 }), market: fc.integer({ min: 0, max: 2 }) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant("move" as const), market: fc.integer({ min: 0, max: 2 }), bps: fc.integer({ min: -300, max: 300 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant("deposit" as const),
+      who: fc.integer({ min: 0, max: 2 }),
+      asset: fc.integer({ min: 0, max: 2 }),
+      amount: fc.bigInt({ min: 1n, max: 50_000n * E6 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("withdraw" as const),
+      who: fc.integer({ min: 0, max: 2 }),
+      asset: fc.integer({ min: 0, max: 2 }),
+      part: fc.integer({ min: 1, max: 100 }),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant("trade" as const),
+      buyer: fc.integer({ min: 0, max: 2 }),
+      seller: fc.integer({ min: 0, max: 2 }),
+      market: fc.integer({ min: 0, max: 2 }),
+      size: fc.bigInt({ min: 1n, max: 400n }),
+      tick: fc.bigInt({ min: -500n, max: 500n }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("realize" as const),
+      who: fc.integer({ min: 0, max: 2 }),
+      market: fc.integer({ min: 0, max: 2 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("move" as const),
+      market: fc.integer({ min: 0, max: 2 }),
+      bps: fc.integer({ min: -300, max: 300 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ op: "call" as const }) },
 );
 
@@ -72,12 +112,20 @@ describe("conservation invariant under random operation sequences", function () 
     const custody = await p.accounts.getAddress();
     for (let j = 0; j < 4; j++) {
       let claims = traders.reduce((acc, t) => acc + t.portfolio.collateral[j], 0n);
-      if (j === 0) claims += traders.reduce((acc, t) => acc + evaluate(params, t.portfolio, "maintenance").pnl.reduce((x, y) => x + y, 0n), 0n);
+      if (j === 0)
+        claims += traders.reduce((acc, t) => acc + evaluate(params, t.portfolio, "maintenance").pnl.reduce((x, y) => x + y, 0n), 0n);
       expect(BigInt(await p.tokens[j].balanceOf(custody)), `token ${j}`).to.equal(claims);
     }
-    for (let i = 0; i < 8; i++) expect(traders.reduce((acc, t) => acc + t.portfolio.sizes[i], 0n), `market ${i}`).to.equal(0n);
+    for (let i = 0; i < 8; i++)
+      expect(
+        traders.reduce((acc, t) => acc + t.portfolio.sizes[i], 0n),
+        `market ${i}`,
+      ).to.equal(0n);
     expect(await p.ethers.provider.getBalance(custody)).to.equal(BOND * BigInt(traders.length - liquidated));
-    for (const t of traders) expect(BigInt((await p.accounts.accounts(t.address)).commitment)).to.equal((await import("../../prover/encoding.ts")).commitment(t.portfolio));
+    for (const t of traders)
+      expect(BigInt((await p.accounts.accounts(t.address)).commitment)).to.equal(
+        (await import("../../prover/encoding.ts")).commitment(t.portfolio),
+      );
   }
 
   it("holds after every step of a random sequence", async () => {

@@ -23,13 +23,30 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
   let stranger: any;
   const MAX_AGE = 3600n;
   const field = (name: string) =>
-    ["MaxLeverageBps", "MaintenanceRateBps", "InitialRateBps", "ImpactBps", "Depth", "PositionCap", "HaircutBps", "Shock", "FundingIndex", "EpochId", "PriceE18"].indexOf(name);
+    [
+      "MaxLeverageBps",
+      "MaintenanceRateBps",
+      "InitialRateBps",
+      "ImpactBps",
+      "Depth",
+      "PositionCap",
+      "HaircutBps",
+      "Shock",
+      "FundingIndex",
+      "EpochId",
+      "PriceE18",
+    ].indexOf(name);
 
   before(async () => {
     chain = await startLocalChain();
     ethers = chain.ethers;
     [admin, publisher, stranger] = await ethers.getSigners();
-    registry = (await ethers.getContractAt("RiskEpochRegistry", await deployRegistry(admin, { admin: admin.address, publisher: publisher.address, maxAge: MAX_AGE }))).connect(publisher);
+    registry = (
+      await ethers.getContractAt(
+        "RiskEpochRegistry",
+        await deployRegistry(admin, { admin: admin.address, publisher: publisher.address, maxAge: MAX_AGE }),
+      )
+    ).connect(publisher);
   });
   after(async () => chain?.close());
 
@@ -68,7 +85,14 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
     const risk = () => riskParamsArg(example().params);
     const cases: Array<[string, (r: any) => void, string, number]> = [
       ["maintenance > initial", (r) => (r.markets[3].maintenanceRateBps = r.markets[3].initialRateBps + 1n), "MaintenanceRateBps", 3],
-      ["initial > 10000", (r) => { r.markets[2].initialRateBps = 10001n; }, "InitialRateBps", 2],
+      [
+        "initial > 10000",
+        (r) => {
+          r.markets[2].initialRateBps = 10001n;
+        },
+        "InitialRateBps",
+        2,
+      ],
       ["impact > 10000", (r) => (r.markets[1].impactBps = 10001n), "ImpactBps", 1],
       ["depth = 0", (r) => (r.markets[6].depth = 0n), "Depth", 6],
       ["haircut > 10000", (r) => (r.haircutBps[2] = 10001n), "HaircutBps", 2],
@@ -103,7 +127,8 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
     it("only publishers post, only the admin configures", async () => {
       const { params } = example();
       await expect(registry.connect(stranger).postPrices(...pricesArgs({ ...params, epochId: 10_000n })))
-        .to.be.revertedWithCustomError(registry, "NotPublisher").withArgs(stranger.address);
+        .to.be.revertedWithCustomError(registry, "NotPublisher")
+        .withArgs(stranger.address);
       await expect(registry.connect(stranger).postRisk(riskParamsArg(params))).to.be.revertedWithCustomError(registry, "NotPublisher");
       await expect(registry.connect(publisher).setMaxAge(1n)).to.be.revertedWithCustomError(registry, "NotAdmin");
       await expect(registry.connect(stranger).setPublisher(stranger.address, true)).to.be.revertedWithCustomError(registry, "NotAdmin");
@@ -112,7 +137,8 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
     it("epoch ids strictly increase", async () => {
       const latest = BigInt(await registry.latestEpochId());
       await expect(registry.postPrices(...pricesArgs({ ...example().params, epochId: latest })))
-        .to.be.revertedWithCustomError(registry, "EpochNotIncreasing").withArgs(latest, latest);
+        .to.be.revertedWithCustomError(registry, "EpochNotIncreasing")
+        .withArgs(latest, latest);
     });
 
     it("asset 0 is the settlement asset: priceE18[0] must be 1e18", async () => {
@@ -120,11 +146,18 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
       const p = clone(example().params);
       p.epochId = latest + 1n;
       p.collateral[0].priceE18 = 10n ** 18n + 1n;
-      await expect(registry.postPrices(...pricesArgs(p))).to.be.revertedWithCustomError(registry, "InvalidParameter").withArgs(field("PriceE18"), 0);
+      await expect(registry.postPrices(...pricesArgs(p)))
+        .to.be.revertedWithCustomError(registry, "InvalidParameter")
+        .withArgs(field("PriceE18"), 0);
     });
 
     it("prices need risk parameters and funding first", async () => {
-      const fresh = (await ethers.getContractAt("RiskEpochRegistry", await deployRegistry(admin, { admin: admin.address, publisher: publisher.address, maxAge: MAX_AGE }))).connect(publisher);
+      const fresh = (
+        await ethers.getContractAt(
+          "RiskEpochRegistry",
+          await deployRegistry(admin, { admin: admin.address, publisher: publisher.address, maxAge: MAX_AGE }),
+        )
+      ).connect(publisher);
       const { params } = example();
       await expect(fresh.postPrices(...pricesArgs(params))).to.be.revertedWithCustomError(fresh, "RiskNotPosted");
       await (await fresh.postRisk(riskParamsArg(params))).wait();
@@ -158,7 +191,11 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
   it("the optimized Poseidon(5) equals the prover's Poseidon on edge inputs", async () => {
     const h = await ethers.getContractAt("PoseidonT6Opt", await registry.poseidon5());
     const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
-    for (const xs of [[0n, 0n, 0n, 0n, 0n], [1n, 2n, 3n, 4n, 5n], [R - 1n, R - 2n, 2n ** 252n, 2n ** 253n - 1n, 7n]]) {
+    for (const xs of [
+      [0n, 0n, 0n, 0n, 0n],
+      [1n, 2n, 3n, 4n, 5n],
+      [R - 1n, R - 2n, 2n ** 252n, 2n ** 253n - 1n, 7n],
+    ]) {
       expect(BigInt(await h.hash(xs))).to.equal(poseidon(xs));
     }
   });
@@ -171,9 +208,13 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
     const high = { ...cd, publicSignals: [...cd.publicSignals] };
     high.publicSignals[2] = "0x" + (R + 1n).toString(16);
     await expect(chain.wrapper.verify(high.a, high.b, high.c, high.publicSignals))
-      .to.be.revertedWithCustomError(chain.wrapper, "PublicInputNotInField").withArgs(2, R + 1n);
+      .to.be.revertedWithCustomError(chain.wrapper, "PublicInputNotInField")
+      .withArgs(2, R + 1n);
     const wrong = { ...cd, publicSignals: [...cd.publicSignals] };
     wrong.publicSignals[3] = "0x2";
-    await expect(chain.wrapper.verify(wrong.a, wrong.b, wrong.c, wrong.publicSignals)).to.be.revertedWithCustomError(chain.wrapper, "InvalidProof");
+    await expect(chain.wrapper.verify(wrong.a, wrong.b, wrong.c, wrong.publicSignals)).to.be.revertedWithCustomError(
+      chain.wrapper,
+      "InvalidProof",
+    );
   });
 });

@@ -139,8 +139,14 @@ interface IMarginAccounts {
     /// @param ephemeralKey the transition log's ephemeral public key x-coordinate
     /// @param cipher the transition log's ciphertext element
     event Transition(
-        address indexed account, uint64 nonce, uint64 epochId, uint256 op, uint256 fill,
-        uint256 newCommitment, uint256 ephemeralKey, uint256 cipher
+        address indexed account,
+        uint64 nonce,
+        uint64 epochId,
+        uint256 op,
+        uint256 fill,
+        uint256 newCommitment,
+        uint256 ephemeralKey,
+        uint256 cipher
     );
     /// @notice The account proved maintenance margin for the epoch.
     /// @param account the owner
@@ -213,10 +219,9 @@ interface IMarginAccounts {
     /// @return lastAttestedEpoch the latest epoch for which health was proven
     /// @return status None, Active or Frozen
     /// @return isFlat whether the last transition proved every size and cost basis 0
-    function accounts(address account)
-        external
-        view
-        returns (uint256 commitment, uint64 nonce, uint64 lastAttestedEpoch, Status status, bool isFlat);
+    function accounts(
+        address account
+    ) external view returns (uint256 commitment, uint64 nonce, uint64 lastAttestedEpoch, Status status, bool isFlat);
 
     /// @notice The address allowed to attest margin for the account (never to transition it).
     /// @param account the owner

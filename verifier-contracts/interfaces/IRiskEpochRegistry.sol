@@ -200,9 +200,11 @@ interface IRiskEpochRegistry {
     /// @param markPrice mark price per market (< 2^48)
     /// @param priceE18 collateral price per asset, 1e18 = par (asset 0 must be at par)
     /// @return paramsHash the epoch's paramsHash
-    function postPrices(uint64 epochId, uint48[N_MARKETS] calldata markPrice, uint96[M_ASSETS] calldata priceE18)
-        external
-        returns (uint256 paramsHash);
+    function postPrices(
+        uint64 epochId,
+        uint48[N_MARKETS] calldata markPrice,
+        uint96[M_ASSETS] calldata priceE18
+    ) external returns (uint256 paramsHash);
 
     /// @notice paramsHash of an epoch still in the ring (reverts UnknownEpoch otherwise).
     /// @param epochId the epoch
@@ -233,8 +235,7 @@ interface IRiskEpochRegistry {
     /// @return pricesBlock block of the epoch's EpochPosted log
     /// @return riskBlock block of the RiskPosted log the epoch uses
     /// @return fundingBlock block of the FundingPosted log the epoch uses
-    function epochBlocks(uint64 epochId)
-        external
-        view
-        returns (uint256 pricesBlock, uint256 riskBlock, uint256 fundingBlock);
+    function epochBlocks(
+        uint64 epochId
+    ) external view returns (uint256 pricesBlock, uint256 riskBlock, uint256 fundingBlock);
 }

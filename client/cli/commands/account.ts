@@ -10,11 +10,34 @@ import type { Fill, Point } from "../../../prover/transition/index.ts";
 import type { Trader, TransitionData, TradeLeg } from "../../accounts.ts";
 import type { ChainStatus } from "../../preflight.ts";
 import type { Command, Group } from "../command.ts";
-import { EXIT, address, bigOption, checkOutPath, indexOption, iso, json, out, progress, readJsonFile, relative, required, str, type Values } from "../io.ts";
+import {
+  EXIT,
+  address,
+  bigOption,
+  checkOutPath,
+  indexOption,
+  iso,
+  json,
+  out,
+  progress,
+  readJsonFile,
+  relative,
+  required,
+  str,
+  type Values,
+} from "../io.ts";
 
 /** the on-chain checks, loaded with ethers when an action connects */
 const preflight = () => import("../../preflight.ts");
-import { DEPLOYMENT_OPTION, RPC_OPTION, chainSigner, deployedAddress, deploymentFile, loadMarginProver, loadTransitionProver } from "./shared.ts";
+import {
+  DEPLOYMENT_OPTION,
+  RPC_OPTION,
+  chainSigner,
+  deployedAddress,
+  deploymentFile,
+  loadMarginProver,
+  loadTransitionProver,
+} from "./shared.ts";
 
 // ------------------------------------------------------------------------------- keys
 
@@ -33,7 +56,10 @@ insurance process: it decrypts every account's transition log (docs/PROTOCOL.md)
     const { writeDurably } = await import("../../state.ts");
     const k = liquidationKeyPair();
     const keyHash = liquidationKeyHash(k.publicKey);
-    writeDurably(outPath, Buffer.from(`${json({ schema: "zkmargin/liquidation-key/v1", secret: k.secret, publicKey: k.publicKey, keyHash })}\n`));
+    writeDurably(
+      outPath,
+      Buffer.from(`${json({ schema: "zkmargin/liquidation-key/v1", secret: k.secret, publicKey: k.publicKey, keyHash })}\n`),
+    );
     out(json({ out: outPath, publicKey: k.publicKey, keyHash }));
     return EXIT.OK;
   },
@@ -71,7 +97,8 @@ async function connect(values: Values): Promise<Connection> {
   const { contractAt } = await import("../../contracts.ts");
   const rpc = str(values, "rpc") ?? d.rpc ?? DEFAULT_RPC;
   const indexRaw = str(values, "account-index");
-  if (indexRaw !== undefined && !/^[0-9]{1,2}$/.test(indexRaw)) throw new ValidationError("--account-index", "must be a small non-negative integer");
+  if (indexRaw !== undefined && !/^[0-9]{1,2}$/.test(indexRaw))
+    throw new ValidationError("--account-index", "must be a small non-negative integer");
   const { signer, provider } = await chainSigner(rpc, indexRaw === undefined ? 0 : Number(indexRaw));
   return { signer, provider, accounts: await contractAt("MarginAccounts", at, signer) };
 }
@@ -115,7 +142,8 @@ function requireState(path: string): void {
 }
 
 /** --params when given (validated before anything connects), else undefined: the chain's latest fresh epoch is used. */
-const readParams = (values: Values): Params | undefined => (values.params === undefined ? undefined : validateParams(readJsonFile(required(values, "params"), "--params")));
+const readParams = (values: Values): Params | undefined =>
+  values.params === undefined ? undefined : validateParams(readJsonFile(required(values, "params"), "--params"));
 
 /** The epoch to act on: --params, or the latest fresh epoch rebuilt from the registry's logs (paramsHash checked). */
 async function epochOf(file: Params | undefined, registry: Contract): Promise<Params> {
@@ -141,8 +169,14 @@ interface Preflight {
 function announceMarginCall(s: ChainStatus): void {
   const call = s.marginCall;
   if (!call || call.attested || s.state !== "active" || s.isFlat) return;
-  if (!call.expired) progress(`margin call: epoch ${call.epochId}, deadline ${relative(call.deadline, s.now)} (${iso(call.deadline)}); attest with 'zkmargin account prove-margin'`);
-  else progress(`margin call of epoch ${call.epochId} missed at ${iso(call.deadline)}: the account can be liquidated; attest for epoch ${call.epochId} or later now`);
+  if (!call.expired)
+    progress(
+      `margin call: epoch ${call.epochId}, deadline ${relative(call.deadline, s.now)} (${iso(call.deadline)}); attest with 'zkmargin account prove-margin'`,
+    );
+  else
+    progress(
+      `margin call of epoch ${call.epochId} missed at ${iso(call.deadline)}: the account can be liquidated; attest for epoch ${call.epochId} or later now`,
+    );
 }
 
 /**
@@ -178,7 +212,13 @@ function reportSent(trader: Trader, action: string, x: { txHash: string; gasUsed
   return EXIT.OK;
 }
 
-const PARAMS = { params: { type: "string", value: "P", help: "an epoch's params.json (default: the latest fresh epoch, rebuilt from the chain; either way checked against the registry)" } } as const;
+const PARAMS = {
+  params: {
+    type: "string",
+    value: "P",
+    help: "an epoch's params.json (default: the latest fresh epoch, rebuilt from the chain; either way checked against the registry)",
+  },
+} as const;
 const ASSET = { asset: { type: "string", value: "J", help: `collateral asset index, 0..${M_ASSETS - 1} (0 settles)` } } as const;
 const AMOUNT = { amount: { type: "string", value: "X", help: "amount in the token's smallest unit" } } as const;
 const EX = "zkmargin account";
@@ -207,7 +247,17 @@ const show: Command = {
     const state = stateOf(values);
     const { StateStore } = await import("../../state.ts");
     const s = StateStore.open(state.path, state.pass).state;
-    out(json({ account: s.account, chainId: s.chainId, contract: s.contract, nonce: s.current.nonce, commitment: s.current.commitment, portfolio: s.current.portfolio, pending: s.pending.length }));
+    out(
+      json({
+        account: s.account,
+        chainId: s.chainId,
+        contract: s.contract,
+        nonce: s.current.nonce,
+        commitment: s.current.commitment,
+        portfolio: s.current.portfolio,
+        pending: s.pending.length,
+      }),
+    );
     return EXIT.OK;
   },
 };
@@ -239,11 +289,18 @@ min", attested or not) and whether the account can be liquidated now.`,
       let health: Record<string, unknown> | undefined;
       const params = file ?? (latest ? await epochOf(undefined, registry) : undefined);
       if (params) {
-        if (latest && params.epochId !== latest.epochId) progress(`--params is epoch ${params.epochId}; the latest fresh epoch is ${latest.epochId}`);
+        if (latest && params.epochId !== latest.epochId)
+          progress(`--params is epoch ${params.epochId}; the latest fresh epoch is ${latest.epochId}`);
         health = { epochId: params.epochId };
         for (const level of ["maintenance", "initial"] as const) {
           const ev = evaluate(params, store.state.current.portfolio, level);
-          health[level] = { healthy: ev.healthy, violations: ev.violations, equity: formatUsd(ev.equity), requirement: formatUsd(ev.requirement), headroom: formatUsd(ev.equity - ev.requirement) };
+          health[level] = {
+            healthy: ev.healthy,
+            violations: ev.violations,
+            equity: formatUsd(ev.equity),
+            requirement: formatUsd(ev.requirement),
+            headroom: formatUsd(ev.equity - ev.requirement),
+          };
         }
       }
       const call = s.marginCall;
@@ -255,9 +312,19 @@ min", attested or not) and whether the account can be liquidated now.`,
             nonce: s.nonce,
             flat: s.isFlat,
             lastAttestedEpoch: s.lastAttestedEpoch,
-            latestFreshEpoch: latest ? { epochId: latest.epochId, freshUntil: iso(latest.freshUntil), freshFor: relative(latest.freshUntil, s.now) } : { error: (s.latest as { error: string }).error },
+            latestFreshEpoch: latest
+              ? { epochId: latest.epochId, freshUntil: iso(latest.freshUntil), freshFor: relative(latest.freshUntil, s.now) }
+              : { error: (s.latest as { error: string }).error },
             health: health ?? "no fresh epoch: pass an epoch's params.json with --params for equity, requirement and headroom",
-            marginCall: call ? { epochId: call.epochId, deadline: iso(call.deadline), deadlineIn: relative(call.deadline, s.now), attested: call.attested, missed: call.expired && !call.attested } : null,
+            marginCall: call
+              ? {
+                  epochId: call.epochId,
+                  deadline: iso(call.deadline),
+                  deadlineIn: relative(call.deadline, s.now),
+                  attested: call.attested,
+                  missed: call.expired && !call.attested,
+                }
+              : null,
             liquidatable: s.liquidatable,
           },
           2,
@@ -286,7 +353,10 @@ const sync: Command = {
 function transfer(kind: "deposit" | "withdraw"): Command {
   return {
     name: `account ${kind}`,
-    summary: kind === "deposit" ? "pull X of token J into the account (approve + proven deposit)" : "proven withdrawal of X of token J (initial margin of the rest)",
+    summary:
+      kind === "deposit"
+        ? "pull X of token J into the account (approve + proven deposit)"
+        : "proven withdrawal of X of token J (initial margin of the rest)",
     options: { ...ASSET, ...AMOUNT, ...PARAMS },
     examples: [`${EX} ${kind} ${CONN} --asset 0 --amount 200000000000`],
     async run({ values }) {
@@ -302,7 +372,9 @@ function transfer(kind: "deposit" | "withdraw"): Command {
         await (await preflight()).checkEpoch(status, registry, params, kind);
         if (kind === "deposit") await (await preflight()).checkBalance(accounts, asset, status.account, amount, signer);
       };
-      return withTrader(values, state, { action: kind, check }, async (t) => reportSent(t, kind, await (kind === "deposit" ? t.deposit(asset, amount, params) : t.withdraw(asset, amount, params))));
+      return withTrader(values, state, { action: kind, check }, async (t) =>
+        reportSent(t, kind, await (kind === "deposit" ? t.deposit(asset, amount, params) : t.withdraw(asset, amount, params))),
+      );
     },
   };
 }
@@ -371,7 +443,17 @@ both with 'zkmargin account trade'.`,
     };
     return withTrader(values, state, { action: "trade-leg", check }, async (trader) => {
       const leg = await trader.tradeLeg(fill, side, params, counterparty);
-      const file = { schema: "zkmargin/trade-leg/v1", account: leg.account, counterparty, side: leg.side, fill: leg.fill, epochId: params.epochId, data: leg.data, signature: leg.signature, pending: leg.pending };
+      const file = {
+        schema: "zkmargin/trade-leg/v1",
+        account: leg.account,
+        counterparty,
+        side: leg.side,
+        fill: leg.fill,
+        epochId: params.epochId,
+        data: leg.data,
+        signature: leg.signature,
+        pending: leg.pending,
+      };
       try {
         checkOutPath(legOut, [state.path]);
         writeDurably(legOut, Buffer.from(`${json(file)}\n`));
@@ -412,7 +494,13 @@ function readLeg(path: string, field: string): LegFile {
     epochId: big(raw.epochId, "epochId"),
     signature: String(raw.signature),
     pending: big(raw.pending, "pending"),
-    data: { newCommitment: big(d.newCommitment, "data.newCommitment"), ephemeralKey: big(d.ephemeralKey, "data.ephemeralKey"), cipher: big(d.cipher, "data.cipher"), flat: d.flat === true, proof: d.proof },
+    data: {
+      newCommitment: big(d.newCommitment, "data.newCommitment"),
+      ephemeralKey: big(d.ephemeralKey, "data.ephemeralKey"),
+      cipher: big(d.cipher, "data.cipher"),
+      flat: d.flat === true,
+      proof: d.proof,
+    },
   };
 }
 
@@ -433,11 +521,20 @@ const trade: Command = {
     const { settleTrade } = await import("../../accounts.ts");
     const check = async ({ accounts }: Preflight) => (await preflight()).checkFillFresh(accounts, mine.fill);
     return withTrader(values, state, { action: "trade", check }, async (trader) => {
-      if (mine.account.toLowerCase() !== trader.address.toLowerCase()) throw new ValidationError("--leg", `is account ${mine.account}'s leg, not the signer's (${trader.address})`);
+      if (mine.account.toLowerCase() !== trader.address.toLowerCase())
+        throw new ValidationError("--leg", `is account ${mine.account}'s leg, not the signer's (${trader.address})`);
       if (mine.fill !== theirs.fill) throw new ValidationError("--counter", "commits to another fill than --leg");
       if (mine.epochId !== theirs.epochId) throw new ValidationError("--counter", "was proven for another epoch than --leg");
-      if (theirs.counterparty.toLowerCase() !== trader.address.toLowerCase()) throw new ValidationError("--counter", `was signed for counterparty ${theirs.counterparty}, not ${trader.address}`);
-      const asLeg = (l: LegFile): TradeLeg => ({ side: l.side, account: l.account, data: l.data, pending: l.pending, fill: l.fill, signature: l.signature });
+      if (theirs.counterparty.toLowerCase() !== trader.address.toLowerCase())
+        throw new ValidationError("--counter", `was signed for counterparty ${theirs.counterparty}, not ${trader.address}`);
+      const asLeg = (l: LegFile): TradeLeg => ({
+        side: l.side,
+        account: l.account,
+        data: l.data,
+        pending: l.pending,
+        fill: l.fill,
+        signature: l.signature,
+      });
       return reportSent(trader, "trade", await settleTrade({ ...asLeg(mine), trader }, asLeg(theirs), mine.epochId));
     });
   },
@@ -484,7 +581,12 @@ const proveMargin: Command = {
       const prover = await loadMarginProver();
       progress(`proving maintenance margin for ${forAccount}, epoch ${params.epochId} (a few seconds)`);
       const chainId = (await provider.getNetwork()).chainId;
-      const proof = await prover.prove(params, store.state.current.portfolio, "maintenance", bindingOf(MARGIN_DOMAIN, chainId, String(accounts.target), forAccount, BigInt(a.nonce)));
+      const proof = await prover.prove(
+        params,
+        store.state.current.portfolio,
+        "maintenance",
+        bindingOf(MARGIN_DOMAIN, chainId, String(accounts.target), forAccount, BigInt(a.nonce)),
+      );
       const { a: pa, b, c } = await solidityCalldata(proof);
       const r = await sendTx(accounts, "proveMargin", () => accounts.proveMargin(forAccount, params.epochId, { a: pa, b, c }));
       out(json({ account: forAccount, epochId: params.epochId, gasUsed: r.gasUsed }));
@@ -512,7 +614,8 @@ const watchtower: Command = {
 
 export const account: Group = {
   name: "account",
-  summary: "a private margin account: open | show | status | sync | deposit | withdraw | realize | trade-leg | trade | prove-margin | watchtower",
+  summary:
+    "a private margin account: open | show | status | sync | deposit | withdraw | realize | trade-leg | trade | prove-margin | watchtower",
   description: `The private state (portfolio and salt) lives in S, encrypted with ZKMARGIN_PASSPHRASE, and is
 never sent anywhere. Pending states are written before a transaction is sent and promoted once it
 is mined; every action first reconciles S with the on-chain commitment. The signer is
@@ -520,7 +623,10 @@ ZKMARGIN_PRIVATE_KEY, else the node's account N (default 0).
 Exit codes: 0 ok, 1 bad input or a contract revert (named), 2 the result would not be healthy
 (nothing is sent), 3 internal error or unreachable node.`,
   noun: "action",
-  common: { ...CONNECTION, state: { type: "string", value: "S", help: "the encrypted state file (ZKMARGIN_PASSPHRASE)", env: "ZKMARGIN_STATE" } },
+  common: {
+    ...CONNECTION,
+    state: { type: "string", value: "S", help: "the encrypted state file (ZKMARGIN_PASSPHRASE)", env: "ZKMARGIN_STATE" },
+  },
   commands: [open, show, status, sync, transfer("deposit"), transfer("withdraw"), realize, tradeLeg, trade, proveMargin, watchtower],
 };
 
@@ -529,7 +635,8 @@ Exit codes: 0 ok, 1 bad input or a contract revert (named), 2 the result would n
 export const marginCall: Command = {
   name: "margin-call",
   summary: "(risk publisher) call margin for the latest epoch",
-  description: "Every account with open exposure must attest margin for the latest epoch within the grace\nperiod. Prints {epochId, deadline, gasUsed}.",
+  description:
+    "Every account with open exposure must attest margin for the latest epoch within the grace\nperiod. Prints {epochId, deadline, gasUsed}.",
   options: CONNECTION,
   examples: ["zkmargin margin-call --deployment d.json"],
   exits: "0 called, 1 naming the revert, 3 unreachable node.",
@@ -538,7 +645,15 @@ export const marginCall: Command = {
       const r = await sendTx(accounts, "marginCall", () => accounts.marginCall());
       const deadline = BigInt(await accounts.marginCallDeadline());
       const now = BigInt((await accounts.runner!.provider!.getBlock("latest"))!.timestamp);
-      out(json({ epochId: BigInt(await accounts.marginCallEpoch()), deadline, deadlineIso: iso(deadline), deadlineIn: relative(deadline, now), gasUsed: r.gasUsed }));
+      out(
+        json({
+          epochId: BigInt(await accounts.marginCallEpoch()),
+          deadline,
+          deadlineIso: iso(deadline),
+          deadlineIn: relative(deadline, now),
+          gasUsed: r.gasUsed,
+        }),
+      );
       return EXIT.OK;
     });
   },
@@ -547,10 +662,12 @@ export const marginCall: Command = {
 export const liquidate: Command = {
   name: "liquidate",
   summary: "liquidate an account that missed a margin call",
-  description: "Liquidates A if it missed the margin call: frozen, its bond paid to the caller. Prints\n{account, liquidated, bondWei, gasUsed}.",
+  description:
+    "Liquidates A if it missed the margin call: frozen, its bond paid to the caller. Prints\n{account, liquidated, bondWei, gasUsed}.",
   options: { ...CONNECTION, account: { type: "string", value: "A", help: "the account to liquidate" } },
   examples: ["zkmargin liquidate --deployment d.json --account 0xBob..."],
-  exits: "0 liquidated; 1 naming the revert (GracePeriodRunning, AlreadyAttested, AccountFlat, NotActive, NoMarginCall); 3 unreachable node.",
+  exits:
+    "0 liquidated; 1 naming the revert (GracePeriodRunning, AlreadyAttested, AccountFlat, NotActive, NoMarginCall); 3 unreachable node.",
   async run({ values }) {
     const target = address(required(values, "account"), "--account");
     return connected(values, async ({ accounts }) => {

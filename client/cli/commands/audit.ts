@@ -85,8 +85,10 @@ Prints a human summary.`,
     const jsonOut = typeof values.json === "string" ? checkOutPath(values.json, [], "--json") : undefined;
     if (typeof values.ptau === "string" && !existsSync(values.ptau)) throw new ValidationError("--ptau", `${values.ptau} not found`);
     const only = str(values, "circuit");
-    if (only !== undefined && !(CIRCUITS as readonly string[]).includes(only)) throw new ValidationError("--circuit", `unknown circuit '${only}' (shipped: ${CIRCUITS.join(", ")})`);
-    if (typeof values.vectors === "string" && only === undefined) throw new ValidationError("--vectors", "needs --circuit (vectors belong to one circuit)");
+    if (only !== undefined && !(CIRCUITS as readonly string[]).includes(only))
+      throw new ValidationError("--circuit", `unknown circuit '${only}' (shipped: ${CIRCUITS.join(", ")})`);
+    if (typeof values.vectors === "string" && only === undefined)
+      throw new ValidationError("--vectors", "needs --circuit (vectors belong to one circuit)");
     const { audit: runAudit, formatAudit, marginCases, transitionCases } = await import("../../../tools/audit.ts");
     const v = await import("../../../tools/vectors.ts");
     let failures = 0;
@@ -118,7 +120,10 @@ async function startChain() {
     const { startLocalChain } = await import("../../local.ts");
     return await startLocalChain();
   } catch (e) {
-    throw new CliError(EXIT.INTERNAL, `cannot start the in-process EVM (${(e as Error).message.split("\n")[0]}); use --no-chain outside a development checkout`);
+    throw new CliError(
+      EXIT.INTERNAL,
+      `cannot start the in-process EVM (${(e as Error).message.split("\n")[0]}); use --no-chain outside a development checkout`,
+    );
   }
 }
 
@@ -151,7 +156,10 @@ function initR1cs(values: Record<string, unknown>): string {
   if (typeof values.r1cs === "string") return values.r1cs;
   const circuit = typeof values.circuit === "string" ? values.circuit : "margin";
   if (!(CIRCUITS as readonly string[]).includes(circuit)) {
-    throw new ValidationError("--circuit", `unknown circuit '${circuit}' (shipped: ${CIRCUITS.join(", ")}); for another circuit pass --r1cs FILE (and --circuit-name NAME to name it)`);
+    throw new ValidationError(
+      "--circuit",
+      `unknown circuit '${circuit}' (shipped: ${CIRCUITS.join(", ")}); for another circuit pass --r1cs FILE (and --circuit-name NAME to name it)`,
+    );
   }
   return circuitArtifacts(circuit as CircuitName).r1cs;
 }
@@ -160,7 +168,10 @@ function initR1cs(values: Record<string, unknown>): string {
 function r1csFor(values: Record<string, unknown>, transcript: { circuit: string; r1cs: { file: string } }): string {
   if (typeof values.r1cs === "string") return values.r1cs;
   if (!(CIRCUITS as readonly string[]).includes(transcript.circuit)) {
-    throw new ValidationError("--r1cs", `required: '${transcript.circuit}' is not a shipped circuit (pass the r1cs the ceremony started from, ${transcript.r1cs.file})`);
+    throw new ValidationError(
+      "--r1cs",
+      `required: '${transcript.circuit}' is not a shipped circuit (pass the r1cs the ceremony started from, ${transcript.r1cs.file})`,
+    );
   }
   return circuitArtifacts(transcript.circuit as CircuitName).r1cs;
 }
@@ -191,9 +202,21 @@ D/transcript.json; the ceremony is named after the shipped circuit, the r1cs fil
       summary: "start a phase-2 ceremony from a public powers-of-tau file",
       options: {
         ptau: { type: "string", value: "PHASE1.ptau", help: "the phase-1 powers of tau" },
-        circuit: { type: "string", value: "C", help: `a shipped circuit (${CIRCUITS.join(", ")}; default margin); with --r1cs it only names the ceremony` },
-        r1cs: { type: "string", value: "FILE", help: "any circuit's r1cs instead of a shipped one; the ceremony is named after the file (without .r1cs)" },
-        "circuit-name": { type: "string", value: "NAME", help: "name the ceremony (transcript, zkeys, NAME.zkey) instead: letters, digits, _ . -" },
+        circuit: {
+          type: "string",
+          value: "C",
+          help: `a shipped circuit (${CIRCUITS.join(", ")}; default margin); with --r1cs it only names the ceremony`,
+        },
+        r1cs: {
+          type: "string",
+          value: "FILE",
+          help: "any circuit's r1cs instead of a shipped one; the ceremony is named after the file (without .r1cs)",
+        },
+        "circuit-name": {
+          type: "string",
+          value: "NAME",
+          help: "name the ceremony (transcript, zkeys, NAME.zkey) instead: letters, digits, _ . -",
+        },
       },
       examples: [
         "zkmargin ceremony init --ptau powersOfTau28_hez_final_14.ptau --dir ceremony --circuit margin",
@@ -205,7 +228,9 @@ D/transcript.json; the ceremony is named after the shipped circuit, the r1cs fil
         // the name: --circuit-name, else --circuit (a shipped circuit, or with --r1cs the name as before), else the r1cs file's
         const name = str(values, "circuit-name") ?? str(values, "circuit") ?? (typeof values.r1cs === "string" ? undefined : "margin");
         const t = await ceremonyStep((c) => c.ceremonyInit({ dir, ptau: required(values, "ptau"), r1cs, circuit: name }));
-        progress(`ceremony '${t.circuit}' started in ${dir} (${t.steps[0].file}); next: zkmargin ceremony contribute --dir ${dir} --name NAME`);
+        progress(
+          `ceremony '${t.circuit}' started in ${dir} (${t.steps[0].file}); next: zkmargin ceremony contribute --dir ${dir} --name NAME`,
+        );
         out(JSON.stringify({ dir, circuit: t.circuit, step: t.steps[0] }));
         return EXIT.OK;
       },
@@ -239,7 +264,9 @@ D/transcript.json; the ceremony is named after the shipped circuit, the r1cs fil
         const dir = required(values, "dir");
         const it = str(values, "iterations");
         if (it !== undefined && !/^[0-9]{1,2}$/.test(it)) throw new ValidationError("--iterations", "must be an integer in [10, 63]");
-        const s = await ceremonyStep((c) => c.ceremonyBeacon({ dir, hash: required(values, "hash"), iterationsExp: it ? Number(it) : undefined, name: str(values, "name") }));
+        const s = await ceremonyStep((c) =>
+          c.ceremonyBeacon({ dir, hash: required(values, "hash"), iterationsExp: it ? Number(it) : undefined, name: str(values, "name") }),
+        );
         out(JSON.stringify(s));
         return EXIT.OK;
       },
@@ -249,7 +276,11 @@ D/transcript.json; the ceremony is named after the shipped circuit, the r1cs fil
       summary: "re-run every check: file hashes, the zkey against r1cs + ptau, contribution hashes",
       options: {
         ptau: { type: "string", value: "PHASE1.ptau", help: "the phase-1 powers of tau" },
-        r1cs: { type: "string", value: "FILE", help: "the circuit's r1cs (default: the transcript's shipped circuit; required for any other)" },
+        r1cs: {
+          type: "string",
+          value: "FILE",
+          help: "the circuit's r1cs (default: the transcript's shipped circuit; required for any other)",
+        },
       },
       exits: "0 iff the ceremony verifies, 1 otherwise.",
       async run({ values }) {
@@ -268,17 +299,33 @@ D/transcript.json; the ceremony is named after the shipped circuit, the r1cs fil
       summary: "verify, then write the final zkey, verification_key.json and Verifier.sol",
       options: {
         ptau: { type: "string", value: "PHASE1.ptau", help: "the phase-1 powers of tau" },
-        r1cs: { type: "string", value: "FILE", help: "the circuit's r1cs (default: the transcript's shipped circuit; required for any other)" },
+        r1cs: {
+          type: "string",
+          value: "FILE",
+          help: "the circuit's r1cs (default: the transcript's shipped circuit; required for any other)",
+        },
         out: { type: "string", value: "OUTDIR", help: "where the final files go: NAME.zkey, verification_key.json, Verifier.sol" },
       },
       async run({ values }) {
         const dir = required(values, "dir");
         // snarkjs's own template, wherever snarkjs is installed (a checkout or beside an installed package)
         const snarkjsMain = createRequire(import.meta.url).resolve("snarkjs");
-        const template = readFileSync(join(snarkjsMain.slice(0, snarkjsMain.lastIndexOf("/node_modules/snarkjs/") + "/node_modules/snarkjs/".length), "templates/verifier_groth16.sol.ejs"), "utf8");
+        const template = readFileSync(
+          join(
+            snarkjsMain.slice(0, snarkjsMain.lastIndexOf("/node_modules/snarkjs/") + "/node_modules/snarkjs/".length),
+            "templates/verifier_groth16.sol.ejs",
+          ),
+          "utf8",
+        );
         const f = await ceremonyStep(async (c) => {
           const t = c.readTranscript(dir);
-          return c.ceremonyFinalize({ dir, ptau: required(values, "ptau"), r1cs: r1csFor(values, t), out: required(values, "out"), solidityTemplate: template });
+          return c.ceremonyFinalize({
+            dir,
+            ptau: required(values, "ptau"),
+            r1cs: r1csFor(values, t),
+            out: required(values, "out"),
+            solidityTemplate: template,
+          });
         });
         out(JSON.stringify(f.finalized));
         return EXIT.OK;

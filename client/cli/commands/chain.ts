@@ -7,7 +7,14 @@ import { chainSigner, deployedAddress, deploymentFile } from "./shared.ts";
 import { readLiquidationKey } from "./account.ts";
 
 const DEFAULT_RPC = "http://127.0.0.1:8545";
-const RPC = { rpc: { type: "string", value: "URL", help: `JSON-RPC endpoint (default ${DEFAULT_RPC}, e.g. a local 'npx hardhat node')`, env: "ZKMARGIN_RPC" } } as const;
+const RPC = {
+  rpc: {
+    type: "string",
+    value: "URL",
+    help: `JSON-RPC endpoint (default ${DEFAULT_RPC}, e.g. a local 'npx hardhat node')`,
+    env: "ZKMARGIN_RPC",
+  },
+} as const;
 
 function count(values: Values, name: string, dflt: bigint, max: bigint, what: string): bigint {
   const v = str(values, name) ?? String(dflt);
@@ -44,10 +51,12 @@ file (only its publicKey is read); the collateral tokens default to ${M_ASSETS} 
     let accounts: import("../../chain.ts").AccountsOptions | undefined;
     if (values.accounts) {
       const keyPath = str(values, "liquidation-key");
-      if (!keyPath) throw new ValidationError("--liquidation-key", "is required with --accounts (a 'zkmargin keygen' file or {publicKey: [x, y]})");
+      if (!keyPath)
+        throw new ValidationError("--liquidation-key", "is required with --accounts (a 'zkmargin keygen' file or {publicKey: [x, y]})");
       const liquidationKey = await readLiquidationKey(keyPath);
       const tokens = str(values, "tokens")?.split(",");
-      if (tokens && (tokens.length !== M_ASSETS || tokens.some((t) => !/^0x[0-9a-fA-F]{40}$/.test(t)))) throw new ValidationError("--tokens", `must be ${M_ASSETS} comma-separated ERC-20 addresses`);
+      if (tokens && (tokens.length !== M_ASSETS || tokens.some((t) => !/^0x[0-9a-fA-F]{40}$/.test(t))))
+        throw new ValidationError("--tokens", `must be ${M_ASSETS} comma-separated ERC-20 addresses`);
       const bondWei = count(values, "bond", DEFAULT_BOND_WEI, 10n ** 30n, "a non-negative integer");
       const gracePeriod = count(values, "grace", DEFAULT_GRACE_SECONDS, 10n ** 30n, "a non-negative integer");
       if (gracePeriod >= 2n ** 64n) throw new ValidationError("--grace", "must be below 2^64 seconds");
@@ -59,7 +68,15 @@ file (only its publicKey is read); the collateral tokens default to ${M_ASSETS} 
       const { deployProtocol } = await import("../../chain.ts");
       const d = await deployProtocol(signer, { publisher, maxAge, accounts, log: progress });
       writeAtomically(outPath, `${JSON.stringify({ ...d, rpc }, null, 2)}\n`, "--out");
-      out(JSON.stringify({ out: outPath, chainId: d.chainId, registry: d.contracts.RiskEpochRegistry, wrapper: d.contracts.MarginProofVerifier, accounts: d.contracts.MarginAccounts }));
+      out(
+        JSON.stringify({
+          out: outPath,
+          chainId: d.chainId,
+          registry: d.contracts.RiskEpochRegistry,
+          wrapper: d.contracts.MarginProofVerifier,
+          accounts: d.contracts.MarginAccounts,
+        }),
+      );
       return EXIT.OK;
     } finally {
       provider.destroy();

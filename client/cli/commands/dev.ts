@@ -76,13 +76,21 @@ refused. AMOUNT is in human units of the token (e.g. 200000 USD, 1.5 ETH).`,
     if (units === 0n) throw new ValidationError("--amount", "must be positive");
     const to = str(values, "to");
     if (to !== undefined) address(to, "--to");
-    const token = deployedAddress(d, `TestToken${asset.token.symbol}`, ` (the deployment's tokens are not test tokens; the faucet mints only on 'deploy --accounts' without --tokens)`);
+    const token = deployedAddress(
+      d,
+      `TestToken${asset.token.symbol}`,
+      ` (the deployment's tokens are not test tokens; the faucet mints only on 'deploy --accounts' without --tokens)`,
+    );
     const { DEFAULT_RPC } = await import("../../chain.ts");
     const { contractAt } = await import("../../contracts.ts");
     const { ContractRevert, revertMessage } = await import("../../revert.ts");
     const indexRaw = str(values, "account-index");
-    if (indexRaw !== undefined && !/^[0-9]{1,2}$/.test(indexRaw)) throw new ValidationError("--account-index", "must be a small non-negative integer");
-    const { signer, provider } = await chainSigner(str(values, "rpc") ?? d.rpc ?? DEFAULT_RPC, indexRaw === undefined ? 0 : Number(indexRaw));
+    if (indexRaw !== undefined && !/^[0-9]{1,2}$/.test(indexRaw))
+      throw new ValidationError("--account-index", "must be a small non-negative integer");
+    const { signer, provider } = await chainSigner(
+      str(values, "rpc") ?? d.rpc ?? DEFAULT_RPC,
+      indexRaw === undefined ? 0 : Number(indexRaw),
+    );
     try {
       const t = await contractAt("TestToken", token, signer);
       const recipient = to ?? (await signer.getAddress());
@@ -92,7 +100,17 @@ refused. AMOUNT is in human units of the token (e.g. 200000 USD, 1.5 ETH).`,
       } catch (e) {
         throw new ContractRevert("mint", revertMessage(e, [t]));
       }
-      out(json({ asset: asset.index, symbol: asset.symbol, token, to: recipient, amount: units, balance: BigInt(await t.balanceOf(recipient)), gasUsed: receipt.gasUsed }));
+      out(
+        json({
+          asset: asset.index,
+          symbol: asset.symbol,
+          token,
+          to: recipient,
+          amount: units,
+          balance: BigInt(await t.balanceOf(recipient)),
+          gasUsed: receipt.gasUsed,
+        }),
+      );
       return EXIT.OK;
     } finally {
       provider.destroy();
@@ -112,7 +130,8 @@ export const advance: Command = {
   exits: "0 advanced, 1 bad input or a node that refuses time travel, 3 unreachable node.",
   async run({ values }) {
     const raw = required(values, "seconds");
-    if (!/^[0-9]{1,9}$/.test(raw) || Number(raw) === 0) throw new ValidationError("--seconds", "must be a positive whole number below 10^9");
+    if (!/^[0-9]{1,9}$/.test(raw) || Number(raw) === 0)
+      throw new ValidationError("--seconds", "must be a positive whole number below 10^9");
     const { DEFAULT_RPC } = await import("../../chain.ts");
     const { provider } = await chainSigner(str(values, "rpc") ?? DEFAULT_RPC);
     try {
@@ -120,7 +139,10 @@ export const advance: Command = {
         await provider.send("evm_increaseTime", [Number(raw)]);
         await provider.send("evm_mine", []);
       } catch (e) {
-        throw new ValidationError("--rpc", `the node refuses time travel (${(e as Error).message.split("\n")[0]}); only local development chains allow it`);
+        throw new ValidationError(
+          "--rpc",
+          `the node refuses time travel (${(e as Error).message.split("\n")[0]}); only local development chains allow it`,
+        );
       }
       const block = await provider.getBlock("latest");
       out(json({ advanced: Number(raw), timestamp: block?.timestamp, time: new Date(Number(block?.timestamp ?? 0) * 1000).toISOString() }));

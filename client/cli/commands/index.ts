@@ -10,11 +10,24 @@ import { calibrate } from "./risk.ts";
 
 export const ENTRIES: readonly Entry[] = [
   // a trader's margin proof
-  check, prove, verify, vkey,
+  check,
+  prove,
+  verify,
+  vkey,
   // auditors
-  vectors, audit, ceremony,
+  vectors,
+  audit,
+  ceremony,
   // the protocol on a chain
-  deploy, epoch, calibrate, keygen, account, marginCall, liquidate,
+  deploy,
+  epoch,
+  calibrate,
+  keygen,
+  account,
+  marginCall,
+  liquidate,
   // local development and a trader's helpers
-  fill, faucet, advance,
+  fill,
+  faucet,
+  advance,
 ];

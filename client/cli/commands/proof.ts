@@ -48,8 +48,11 @@ Public signals: [commitment, paramsHash, level, binding]. Progress on stderr.`,
     binding: { type: "string", value: "B", help: "verifier-chosen context, decimal or 0x-hex, 0 <= B < r" },
     out: { type: "string", value: "F", help: "where to write the proof (atomically; never an input file)" },
   },
-  examples: ["zkmargin prove --params examples/params.json --portfolio examples/portfolio.json --level initial --binding 0x2a --out proof.json"],
-  exits: "0 proof written; 2 (writing nothing) naming every violated code when not healthy; 1 (writing nothing) for malformed or out-of-bounds input; 3 internal error.",
+  examples: [
+    "zkmargin prove --params examples/params.json --portfolio examples/portfolio.json --level initial --binding 0x2a --out proof.json",
+  ],
+  exits:
+    "0 proof written; 2 (writing nothing) naming every violated code when not healthy; 1 (writing nothing) for malformed or out-of-bounds input; 3 internal error.",
   async run({ values }) {
     const { params, portfolio, level } = loadInputs(values);
     const binding = parseBinding(required(values, "binding"), "--binding");

@@ -46,22 +46,26 @@ the first and last hour and the number of hours).`,
   async run({ values }) {
     const { readPriceFolder, syntheticHistory, dataInfo, calibrate: derive, backtest } = await import("../../../risk/calibrate.ts");
     const horizon = str(values, "horizon") ?? "24";
-    if (!/^[0-9]{1,4}$/.test(horizon) || Number(horizon) < 1) throw new ValidationError("--horizon", "must be a whole number of hours from 1 to 9999");
+    if (!/^[0-9]{1,4}$/.test(horizon) || Number(horizon) < 1)
+      throw new ValidationError("--horizon", "must be a whole number of hours from 1 to 9999");
     const list = (v: unknown, d: string[], n: number, field: string) => {
       const xs = typeof v === "string" ? v.split(",") : d;
-      if (xs.length !== n || xs.some((x) => !/^[A-Z]{1,10}$|^-$/.test(x))) throw new ValidationError(field, `must list ${n} asset symbols (or -) separated by commas`);
+      if (xs.length !== n || xs.some((x) => !/^[A-Z]{1,10}$|^-$/.test(x)))
+        throw new ValidationError(field, `must list ${n} asset symbols (or -) separated by commas`);
       return xs;
     };
     const markets = list(values.markets, DEFAULT_MARKETS, N_MARKETS, "--markets");
     const collateral = list(values.collateral, DEFAULT_COLLATERAL, M_ASSETS, "--collateral");
     const epochIdOption = str(values, "epoch-id");
     if (epochIdOption !== undefined) {
-      if (typeof values.out !== "string") throw new ValidationError("--epoch-id", "only with --out (it sets the epochId of the params written)");
+      if (typeof values.out !== "string")
+        throw new ValidationError("--epoch-id", "only with --out (it sets the epochId of the params written)");
       if (!/^[0-9]{1,20}$/.test(epochIdOption) || BigInt(epochIdOption) >= 1n << BigInt(EPOCH_BITS)) {
         throw new ValidationError("--epoch-id", `must be a whole number below 2^${EPOCH_BITS}`);
       }
     }
-    if (typeof values.out === "string" && typeof values.params !== "string") throw new ValidationError("--params", "required with --out (the other fields are taken from it)");
+    if (typeof values.out === "string" && typeof values.params !== "string")
+      throw new ValidationError("--params", "required with --out (the other fields are taken from it)");
     let history;
     if (values.synthetic === true) {
       if (typeof values.prices === "string") throw new ValidationError("--synthetic", "cannot be combined with --prices (real data)");
@@ -73,7 +77,9 @@ the first and last hour and the number of hours).`,
       progress(`loading price history from ${dir}`);
       const real = readPriceFolder(dir);
       if (real === undefined) {
-        const where = existsSync(join(dir, "merged")) ? `${dir}/merged holds no <ASSET>USDT_1h_*.csv with timestamp_ms and close columns` : `${dir}/merged not found`;
+        const where = existsSync(join(dir, "merged"))
+          ? `${dir}/merged holds no <ASSET>USDT_1h_*.csv with timestamp_ms and close columns`
+          : `${dir}/merged not found`;
         throw new ValidationError(
           "--prices",
           `no hourly price data: ${where}${given ? "" : " (the default folder beside the checkout)"}. Pass --prices DIR, a folder holding merged/<ASSET>USDT_1h_*.csv, or --synthetic to try calibrate on generated paths (not for publishing)`,
@@ -97,11 +103,16 @@ the first and last hour and the number of hours).`,
       const outPath = checkOutPath(values.out, [values.params as string]);
       const input = validateParams(raw);
       const epochId = epochIdOption !== undefined ? BigInt(epochIdOption) : input.epochId + 1n;
-      if (epochId >= 1n << BigInt(EPOCH_BITS)) throw new ValidationError("--epoch-id", `required: the input's epochId ${input.epochId} is the last one (2^${EPOCH_BITS} - 1)`);
+      if (epochId >= 1n << BigInt(EPOCH_BITS))
+        throw new ValidationError("--epoch-id", `required: the input's epochId ${input.epochId} is the last one (2^${EPOCH_BITS} - 1)`);
       if (epochIdOption === undefined) {
-        progress(`--out: epochId ${epochId} (the input's ${input.epochId} + 1, so that 'zkmargin epoch post' accepts it; --epoch-id N to choose)`);
+        progress(
+          `--out: epochId ${epochId} (the input's ${input.epochId} + 1, so that 'zkmargin epoch post' accepts it; --epoch-id N to choose)`,
+        );
       } else if (epochId <= input.epochId) {
-        progress(`--out: epochId ${epochId} is not above the input's ${input.epochId}; 'zkmargin epoch post' refuses an epochId that does not increase`);
+        progress(
+          `--out: epochId ${epochId} is not above the input's ${input.epochId}; 'zkmargin epoch post' refuses an epochId that does not increase`,
+        );
       }
       const next = { ...raw, epochId: String(epochId), scenarios: calibration.scenarios.map((row) => row.map(String)) };
       validateParams(next);

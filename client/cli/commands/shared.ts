@@ -41,14 +41,16 @@ export interface DeploymentFile {
 
 export function deploymentFile(path: string): DeploymentFile {
   const d = readJsonFile(path, "--deployment");
-  if (d === null || typeof d !== "object" || Array.isArray(d)) throw new ValidationError("--deployment", "must be a JSON object (zkmargin deploy --out)");
+  if (d === null || typeof d !== "object" || Array.isArray(d))
+    throw new ValidationError("--deployment", "must be a JSON object (zkmargin deploy --out)");
   return d as DeploymentFile;
 }
 
 /** The address of a deployed contract, named in the message when the deployment lacks it. */
 export function deployedAddress(d: DeploymentFile, name: string, hint = ""): string {
   const a = d.contracts?.[name];
-  if (typeof a !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(a)) throw new ValidationError("--deployment", `contracts.${name} must be an address${hint}`);
+  if (typeof a !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(a))
+    throw new ValidationError("--deployment", `contracts.${name} must be an address${hint}`);
   return a;
 }
 
@@ -59,5 +61,10 @@ export const DEPLOYMENT_OPTION = {
 
 /** --rpc, defaulting to ZKMARGIN_RPC, else the deployment's */
 export const RPC_OPTION = {
-  rpc: { type: "string", value: "URL", help: "JSON-RPC endpoint (default: the deployment's, else http://127.0.0.1:8545)", env: "ZKMARGIN_RPC" },
+  rpc: {
+    type: "string",
+    value: "URL",
+    help: "JSON-RPC endpoint (default: the deployment's, else http://127.0.0.1:8545)",
+    env: "ZKMARGIN_RPC",
+  },
 } as const;
