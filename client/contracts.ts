@@ -151,3 +151,8 @@ export function linkBytecode(a: ContractArtifact, libraries: Record<string, stri
   }
   return `0x${code}`;
 }
+
+/** The interfaces of every contract the project deploys (their custom errors, OpenZeppelin's and the ERC-20 ones). */
+export async function projectInterfaces(): Promise<Interface[]> {
+  return Promise.all(["MarginAccounts", "RiskEpochRegistry", "MarginProofVerifier", "TestToken"].map(contractInterface));
+}

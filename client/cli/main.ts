@@ -50,6 +50,20 @@ function describe(e: unknown): { code: number; message: string } {
   return { code: EXIT.INTERNAL, message: `zkmargin: internal error: ${first}` };
 }
 
+/** A contract revert no command named: decoded with every project contract's errors, exit 1. */
+async function describeRevert(e: unknown): Promise<{ code: number; message: string } | null> {
+  if (e instanceof CliError || e instanceof ValidationError) return null;
+  const { decodeRevert, revertData } = await import("../revert.ts");
+  if (revertData(e) === undefined) return null;
+  try {
+    const { projectInterfaces } = await import("../contracts.ts");
+    const d = decodeRevert(e, await projectInterfaces());
+    return d ? { code: EXIT.BAD_INPUT, message: `zkmargin: error: reverted: ${d.text}` } : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function main(args: string[]): Promise<number> {
   const debug = args.includes("--debug");
   const argv = args.filter((a) => a !== "--debug");
@@ -78,7 +92,7 @@ export async function main(args: string[]): Promise<number> {
     command = entry;
     return await runCommand(entry, rest);
   } catch (e) {
-    const { code, message } = describe(e);
+    const { code, message } = (await describeRevert(e)) ?? describe(e);
     process.stderr.write(`${message}\n`);
     if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     return command?.failureExit ?? (name === "verify" ? EXIT.BAD_INPUT : code);

@@ -116,7 +116,10 @@ describe("zkmargin account commands over JSON-RPC", function () {
     expect(wrongPass.code).to.equal(1);
     expect(wrongPass.stderr).to.contain("passphrase");
     const fill = join(dir, "fill.json");
-    writeFileSync(fill, JSON.stringify({ market: 0, size: "150", price: "97250100", salt: "123456789123456789" }));
+    writeFileSync(
+      fill,
+      JSON.stringify({ market: 0, size: "150", price: "97250100", salt: "9876543210987654321098765432109876543210987654321098765432" }),
+    );
     const legA = join(dir, "alice.leg.json");
     const legB = join(dir, "bob.leg.json");
     const [aliceAddress, bobAddress] = [(await provider.getSigner(1)).address, (await provider.getSigner(2)).address];

@@ -116,10 +116,11 @@ async function connected(values: Values, f: (c: Connection) => Promise<number>):
 /** Send a transaction, naming its custom error when it reverts. */
 async function sendTx(contract: Contract, what: string, f: () => Promise<any>): Promise<{ gasUsed: bigint }> {
   const { ContractRevert, revertMessage } = await import("../../revert.ts");
+  const { projectInterfaces } = await import("../../contracts.ts");
   try {
     return await (await f()).wait();
   } catch (e) {
-    throw new ContractRevert(what, revertMessage(e, [contract]));
+    throw new ContractRevert(what, revertMessage(e, [contract, ...(await projectInterfaces())]));
   }
 }
 
@@ -247,6 +248,7 @@ const show: Command = {
     const state = stateOf(values);
     const { StateStore } = await import("../../state.ts");
     const s = StateStore.open(state.path, state.pass).state;
+    progress("the local state file; 'zkmargin account status' shows the account on-chain (active or liquidated, health, margin call)");
     out(
       json({
         account: s.account,
@@ -406,6 +408,13 @@ function readFill(path: string): Fill {
   const big = (k: string) => parseInteger(raw[k] as string, `fill.${k}`);
   const salt = big("salt");
   if (salt < 0n || salt >= FIELD_MODULUS) throw new ValidationError("fill.salt", "must be a field element");
+  // the fill commitment Poseidon(market, size, price, salt) is public: a guessable salt lets anyone
+  // recover market, size and price by trying them (a random salt below 2^128 has odds 2^-126)
+  if (salt < 1n << 128n)
+    throw new ValidationError(
+      "fill.salt",
+      "must be a random field element (zkmargin fill new draws one): a small salt lets anyone recover the fill from its public commitment",
+    );
   return { market, size: big("size"), price: big("price"), salt };
 }
 
