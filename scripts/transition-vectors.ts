@@ -13,6 +13,7 @@ import type { TransitionOp } from "../prover/transition/op.ts";
 import { TRANSITION_VECTOR_SCHEMA, prepareTransitionVector, type TransitionVector } from "../tools/vectors.ts";
 import type { Params, Portfolio } from "../prover/types.ts";
 import { arbTransitionOp, clone, example, paramsToJson, portfolioToJson } from "../tools/fixtures.ts";
+import { M_ASSETS, N_MARKETS } from "../prover/constants.ts";
 
 const OUT = join(REPO_ROOT, "test", "vectors", "transition");
 const KEY = liquidationKeyPair(0x2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2an);
@@ -66,7 +67,7 @@ const flat = (): Portfolio => {
 const mark = (i: number) => params.markets[i].markPrice;
 
 // ---- deposits
-for (let j = 0; j < 4; j++)
+for (let j = 0; j < M_ASSETS; j++)
   addTyped(`deposit-asset-${j}`, `deposit into asset ${j} of the example portfolio`, ["deposit"], params, portfolio, {
     kind: "deposit",
     asset: j,
@@ -103,7 +104,7 @@ addTyped(
   "the first deposit into an empty account (salt 0)",
   ["deposit", "empty"],
   params,
-  { ...flat(), collateral: [0n, 0n, 0n, 0n], entryFunding: Array(8).fill(0n), salt: 0n },
+  { ...flat(), collateral: Array(M_ASSETS).fill(0n), entryFunding: Array(N_MARKETS).fill(0n), salt: 0n },
   { kind: "deposit", asset: 0, amount: 10n ** 9n },
 );
 addTyped("deposit-amount-zero", "amount 0", ["deposit", "invalid"], params, portfolio, { kind: "deposit", asset: 0, amount: 0n });

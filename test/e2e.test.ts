@@ -5,6 +5,7 @@ import { solidityCalldata, UnhealthyError, verifyProof, type MarginProof } from 
 import { commitment, paramsHash } from "../prover/encoding.ts";
 import { clone, example } from "../tools/fixtures.ts";
 import { prover } from "./helpers.ts";
+import { MARGIN_PUBLIC_SIGNALS } from "../prover/constants.ts";
 
 describe("prove and verify (Groth16, shipped artifacts)", function () {
   this.timeout(600_000);
@@ -25,7 +26,7 @@ describe("prove and verify (Groth16, shipped artifacts)", function () {
   });
 
   it("rejects the proof under any other public signal (binding, level, commitment, paramsHash)", async () => {
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < MARGIN_PUBLIC_SIGNALS; i++) {
       const t = clone(proof);
       t.publicSignals[i] = (BigInt(t.publicSignals[i]) + 1n).toString();
       expect(await verifyProof(t), `signal ${i}`).to.equal(false);

@@ -27,6 +27,7 @@ import type { Params, Portfolio } from "../prover/types.ts";
 import { ValidationError } from "../prover/validate.ts";
 import { arbTransitionOp, clone, example } from "../tools/fixtures.ts";
 import { transitionProver } from "./helpers.ts";
+import { M_ASSETS, N_MARKETS } from "../prover/constants.ts";
 
 const key = liquidationKeyPair(123456789n);
 
@@ -48,8 +49,8 @@ describe("Transition circuit vs the TypeScript reference", function () {
 
   it("every op: the circuit's public signals are the reference's, and the key holder replays the chain", async () => {
     const { params } = example();
-    let q = emptyPortfolio(8, 4);
-    let replayed = emptyPortfolio(8, 4);
+    let q = emptyPortfolio(N_MARKETS, M_ASSETS);
+    let replayed = emptyPortfolio(N_MARKETS, M_ASSETS);
     const ops: TransitionOp[] = [
       { kind: "deposit", asset: 0, amount: 10n ** 12n },
       { kind: "deposit", asset: 2, amount: 3n * 10n ** 8n },

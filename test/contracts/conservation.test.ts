@@ -19,6 +19,7 @@ import { postEpoch } from "../../client/chain.ts";
 import { startLocalProtocol, type LocalProtocol } from "../../client/local.ts";
 import { clone, example } from "../../tools/fixtures.ts";
 import { prover, transitionProver } from "../helpers.ts";
+import { M_ASSETS, N_MARKETS } from "../../prover/constants.ts";
 
 const E6 = 10n ** 6n;
 const E18 = 10n ** 18n;
@@ -110,13 +111,13 @@ describe("conservation invariant under random operation sequences", function () 
 
   async function checkInvariant(liquidated: number): Promise<void> {
     const custody = await p.accounts.getAddress();
-    for (let j = 0; j < 4; j++) {
+    for (let j = 0; j < M_ASSETS; j++) {
       let claims = traders.reduce((acc, t) => acc + t.portfolio.collateral[j], 0n);
       if (j === 0)
         claims += traders.reduce((acc, t) => acc + evaluate(params, t.portfolio, "maintenance").pnl.reduce((x, y) => x + y, 0n), 0n);
       expect(BigInt(await p.tokens[j].balanceOf(custody)), `token ${j}`).to.equal(claims);
     }
-    for (let i = 0; i < 8; i++)
+    for (let i = 0; i < N_MARKETS; i++)
       expect(
         traders.reduce((acc, t) => acc + t.portfolio.sizes[i], 0n),
         `market ${i}`,

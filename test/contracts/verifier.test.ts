@@ -6,6 +6,7 @@ import { verifyOnChain } from "../../client/chain.ts";
 import { startLocalChain, type LocalChain } from "../../client/local.ts";
 import { example } from "../../tools/fixtures.ts";
 import { prover } from "../helpers.ts";
+import { MARGIN_PUBLIC_SIGNALS } from "../../prover/constants.ts";
 
 describe("on-chain verification (generated Groth16 verifier, Hardhat EDR)", function () {
   this.timeout(600_000);
@@ -26,7 +27,7 @@ describe("on-chain verification (generated Groth16 verifier, Hardhat EDR)", func
   });
 
   it("rejects the proof under another binding, level, commitment or paramsHash", async () => {
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < MARGIN_PUBLIC_SIGNALS; i++) {
       const cd = await solidityCalldata(proof);
       cd.publicSignals[i] = "0x" + (BigInt(cd.publicSignals[i]) ^ 1n).toString(16);
       expect((await verifyOnChain(chain, cd)).valid, `signal ${i}`).to.equal(false);
