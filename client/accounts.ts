@@ -1,7 +1,7 @@
 // The trader's side of the MarginAccounts protocol (docs/PROTOCOL.md) over ethers v6: prove a
 // transition locally, record the resulting private state before sending, send, promote once
 // mined. Used by the demo, the tests and `zkmargin account ...`.
-import { AbiCoder, Contract, getBytes, keccak256, toUtf8Bytes, type Signer } from "ethers";
+import { AbiCoder, Contract, keccak256, toUtf8Bytes, type Signer } from "ethers";
 import {
   BINDING_SHIFT,
   FIELD_MODULUS,
@@ -20,6 +20,7 @@ import type { Point } from "../prover/transition/encryption.ts";
 import type { TransitionProver } from "../prover/transition/prover.ts";
 import { ContractRevert, revertMessage } from "./revert.ts";
 import { StateStore } from "./state.ts";
+import { legHash, signTradeLeg, tradeDomain } from "./typed-data.ts";
 
 export { ContractRevert };
 
@@ -251,20 +252,26 @@ export class Trader {
   }
 
   /**
-   * One leg of a privately agreed fill: the proof, the pending state and the owner's signature
-   * authorising the counterparty to submit both legs.
-   */
-  /**
    * One leg of a privately agreed fill with `counterparty`: the proof, the pending state and
-   * the owner's signature authorising exactly this leg, for this counterparty to submit.
+   * the owner's EIP-712 signature authorising exactly this leg, for this counterparty to submit.
+   * The typed data (client/typed-data.ts) is built here from the chain id and contract address
+   * this client knows: no digest is taken from the RPC.
    */
   async tradeLeg(fill: Fill, side: "buy" | "sell", params: Params, counterparty: string): Promise<TradeLeg & { trader: Trader }> {
     const { data, pending, nonce } = await this.prepare({ kind: side, fill }, params);
     const f = fillCommitment(fill);
     try {
-      const leg = await this.accounts.legHash(data);
-      const digest = await this.accounts.tradeDigest(f, this.address, nonce, counterparty, side === "buy", params.epochId, leg);
-      const signature = await this.signer.signMessage(getBytes(digest));
+      const domain = tradeDomain(this.chainId, await this.accounts.getAddress());
+      const message = {
+        fill: f,
+        account: this.address,
+        nonce,
+        counterparty,
+        buy: side === "buy",
+        epochId: params.epochId,
+        leg: legHash(data),
+      };
+      const signature = await signTradeLeg(this.signer, domain, message);
       return { trader: this, side, account: this.address, data, pending, fill: f, signature };
     } catch (e) {
       this.store.dropPending(pending);

@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {PoseidonT3} from "poseidon-solidity/PoseidonT3.sol";
 import {
     FIELD_MODULUS,
@@ -36,11 +36,13 @@ import {ITransitionGroth16} from "./interfaces/ITransitionGroth16.sol";
 /// it is frozen, its bond pays the keeper, and its encrypted transition log lets the holder of
 /// the liquidation key (the insurance process) reconstruct the portfolio without publishing it.
 /// @dev The generated snarkjs verifiers (verifier-contracts/generated/*.sol, untouched) are
-/// called through IMarginGroth16 and ITransitionGroth16.
+/// called through IMarginGroth16 and ITransitionGroth16. The counterparty of a trade authorises
+/// its leg with EIP-712 typed data (domain "zkmargin MarginAccounts", version "1", this chain
+/// id, this contract): see tradeDigest.
 /// Custody invariant: for every token, balanceOf(this) equals what active and frozen accounts
 /// can claim (hidden, proven collateral plus realised PnL); ETH held equals the bonds of
 /// accounts that were not liquidated.
-contract MarginAccounts is IMarginAccounts {
+contract MarginAccounts is EIP712, IMarginAccounts {
     using SafeERC20 for IERC20;
 
     /// @inheritdoc IMarginAccounts
@@ -48,6 +50,13 @@ contract MarginAccounts is IMarginAccounts {
     /// @inheritdoc IMarginAccounts
     uint256 public constant EMPTY_COMMITMENT =
         2279903754341370458733878433213099345166535131364473703583845910262677570720;
+    // the EIP-712 type string is hashed at compile time: no long string at run time
+    // solhint-disable gas-small-strings
+    /// @inheritdoc IMarginAccounts
+    bytes32 public constant TRADE_LEG_TYPEHASH = keccak256(
+        "TradeLeg(uint256 fill,address account,uint64 nonce,address counterparty,bool buy,uint64 epochId,bytes32 leg)"
+    );
+    // solhint-enable gas-small-strings
 
     /// @dev Storage of an account: two slots (the linter counts the Status enum as a full slot).
     // solhint-disable-next-line gas-struct-packing
@@ -99,7 +108,7 @@ contract MarginAccounts is IMarginAccounts {
         uint256 bond_,
         uint64 gracePeriod_,
         uint256[2] memory liquidationKey_
-    ) {
+    ) EIP712("zkmargin MarginAccounts", "1") {
         registry = registry_;
         marginVerifier = marginVerifier_;
         transitionVerifier = transitionVerifier_;
@@ -237,24 +246,13 @@ contract MarginAccounts is IMarginAccounts {
         address account,
         uint64 nonce,
         address counterparty,
-        bool isBuyer,
+        bool buy,
         uint64 epochId,
         bytes32 leg
     ) public view returns (bytes32) {
         return
-            keccak256(
-                abi.encode(
-                    keccak256("zkmargin.trade.v1"),
-                    block.chainid,
-                    address(this),
-                    fill,
-                    account,
-                    nonce,
-                    counterparty,
-                    isBuyer,
-                    epochId,
-                    leg
-                )
+            _hashTypedDataV4(
+                keccak256(abi.encode(TRADE_LEG_TYPEHASH, fill, account, nonce, counterparty, buy, epochId, leg))
             );
     }
 
@@ -373,11 +371,9 @@ contract MarginAccounts is IMarginAccounts {
         emit Transition(account, nonce, epochId, op, fill, t.newCommitment, t.ephemeralKey, t.cipher);
     }
 
+    /// The signer of an EIP-712 digest; a malformed or malleable (high-s) signature reverts.
     function _recover(bytes32 digest, bytes calldata sig) internal pure returns (address) {
-        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(
-            MessageHashUtils.toEthSignedMessageHash(digest),
-            sig
-        );
+        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(digest, sig);
         if (err != ECDSA.RecoverError.NoError) revert InvalidSignature();
         return signer;
     }

@@ -2,6 +2,7 @@
 // withdrawals, PnL realisation, margin attestations, margin calls and liquidation; every revert
 // path; the key holder's replay; a scan of all calldata and events for position data.
 import { expect } from "chai";
+import { AbiCoder, concat, getBytes, toBeHex, toBigInt, verifyTypedData, type TypedDataDomain } from "ethers";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +15,16 @@ import type { Params, Portfolio } from "../../prover/types.ts";
 import { Trader, settleTrade, transitionBinding, type Sent } from "../../client/accounts.ts";
 import { postEpoch } from "../../client/chain.ts";
 import { startLocalProtocol, type LocalProtocol } from "../../client/local.ts";
+import {
+  TRADE_DOMAIN_NAME,
+  TRADE_DOMAIN_VERSION,
+  TRADE_LEG_TYPEHASH,
+  TRADE_LEG_TYPES,
+  legHash,
+  tradeDigest,
+  tradeDomain,
+  type TradeLegMessage,
+} from "../../client/typed-data.ts";
 import { clone, example } from "../../tools/fixtures.ts";
 import { expectRejection, prover, transitionProver } from "../helpers.ts";
 
@@ -112,6 +123,7 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
     await expectRejection(settleTrade(buy2, sell2, params.epochId), /FillAlreadySettled/);
     expect(alice.portfolio.sizes[0]).to.equal(1237n); // pending states were dropped
     expect(s.gasUsed > 0n).to.equal(true);
+    expect(s.gasUsed / 2n <= 300_000n, `per leg ${s.gasUsed / 2n}`).to.equal(true);
   });
 
   it("refuses a trade leg without the counterparty's signature, or sent by a third party", async () => {
@@ -143,6 +155,91 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
     await expect(
       c.trade({ account: sell.account, t: sell.data }, { account: buy.account, t: buy.data }, buy.fill, params.epochId, sell.signature),
     ).to.be.revertedWithCustomError(p.accounts, "InvalidSignature");
+    alice.store.dropPending(buy.pending);
+    bob.store.dropPending(sell.pending);
+  });
+
+  it("trade signatures are EIP-712 typed data computed locally; another chain, contract, field or signer, a malleable or an EIP-191 signature is refused", async () => {
+    const f: Fill = { market: 1, size: 7n, price: params.markets[1].markPrice, salt: 77n };
+    const buy = await alice.tradeLeg(f, "buy", params, bob.address);
+    const sell = await bob.tradeLeg(f, "sell", params, alice.address);
+    const contract = await p.accounts.getAddress();
+    const domain = tradeDomain(p.chainId, contract);
+    const message: TradeLegMessage = {
+      fill: sell.fill,
+      account: bob.address,
+      nonce: await bob.nonce(),
+      counterparty: alice.address,
+      buy: false,
+      epochId: params.epochId,
+      leg: legHash(sell.data),
+    };
+    // the local computation equals the contract's views (kept for such cross-checks only)
+    expect(await p.accounts.legHash(sell.data)).to.equal(message.leg);
+    const m = message;
+    expect(await p.accounts.tradeDigest(m.fill, m.account, m.nonce, m.counterparty, m.buy, m.epochId, m.leg)).to.equal(
+      tradeDigest(domain, message),
+    );
+    expect(await p.accounts.TRADE_LEG_TYPEHASH()).to.equal(TRADE_LEG_TYPEHASH);
+    const d = await p.accounts.eip712Domain();
+    expect([d.name, d.version, d.chainId, d.verifyingContract]).to.deep.equal([
+      TRADE_DOMAIN_NAME,
+      TRADE_DOMAIN_VERSION,
+      p.chainId,
+      contract,
+    ]);
+    expect(verifyTypedData(domain, TRADE_LEG_TYPES, message, sell.signature)).to.equal(bob.address);
+
+    // alice submits bob's signed leg: the signature as made is accepted (a static call settles nothing)
+    const c = p.accounts.connect(signers[1]);
+    const legs = [
+      { account: buy.account, t: buy.data },
+      { account: sell.account, t: sell.data },
+    ] as const;
+    await c.trade.staticCall(...legs, buy.fill, params.epochId, sell.signature);
+    const refused = async (signature: string, why: string) => {
+      try {
+        await c.trade.staticCall(...legs, buy.fill, params.epochId, signature);
+      } catch (e) {
+        expect(p.accounts.interface.parseError((e as any).data)?.name, why).to.equal("InvalidSignature");
+        return;
+      }
+      expect.fail(`${why}: accepted`);
+    };
+    const bobSigns = (dom: TypedDataDomain, msg: TradeLegMessage, signer = signers[2]) => signer.signTypedData(dom, TRADE_LEG_TYPES, msg);
+    // the domain binds the chain id, the contract, the name and the version
+    await refused(await bobSigns(tradeDomain(p.chainId + 1n, contract), message), "another chain id");
+    await refused(await bobSigns(tradeDomain(p.chainId, await p.registry.getAddress()), message), "another contract");
+    await refused(await bobSigns({ ...domain, name: "zkmargin" }, message), "another domain name");
+    await refused(await bobSigns({ ...domain, version: "2" }, message), "another domain version");
+    // every field of the typed struct is covered
+    const other: { [K in keyof TradeLegMessage]: TradeLegMessage[K] } = {
+      fill: message.fill + 1n,
+      account: carol.address,
+      nonce: message.nonce + 1n,
+      counterparty: carol.address,
+      buy: true,
+      epochId: message.epochId + 1n,
+      leg: legHash(buy.data),
+    };
+    for (const k of Object.keys(other) as (keyof TradeLegMessage)[])
+      await refused(await bobSigns(domain, { ...message, [k]: other[k] }), `another ${k}`);
+    // the right typed data signed by another key
+    await refused(await bobSigns(domain, message, signers[3]), "carol's key");
+    // the old scheme: an EIP-191 personal signature of the same digest
+    await refused(await signers[2].signMessage(getBytes(tradeDigest(domain, message))), "EIP-191 of the digest");
+    // the malleable twin (s -> n - s, v flipped) recovers bob with ecrecover but is refused
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    const sig = getBytes(sell.signature);
+    const [r, sHigh, v] = [sig.slice(0, 32), toBeHex(n - toBigInt(sig.slice(32, 64)), 32), sig[64] === 27 ? 28 : 27];
+    const twin = concat([r, sHigh, toBeHex(v, 1)]);
+    const ecrecover = await p.ethers.provider.call({
+      to: "0x0000000000000000000000000000000000000001",
+      data: AbiCoder.defaultAbiCoder().encode(["bytes32", "uint8", "bytes32", "bytes32"], [tradeDigest(domain, message), v, r, sHigh]),
+    });
+    expect(AbiCoder.defaultAbiCoder().decode(["address"], ecrecover)[0]).to.equal(bob.address);
+    await refused(twin, "high-s twin");
+    await refused(sell.signature.slice(0, -2), "64 bytes");
     alice.store.dropPending(buy.pending);
     bob.store.dropPending(sell.pending);
   });

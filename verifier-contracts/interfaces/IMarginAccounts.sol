@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
 import {IRiskEpochRegistry} from "./IRiskEpochRegistry.sol";
 import {IMarginGroth16} from "./IMarginGroth16.sol";
 import {ITransitionGroth16} from "./ITransitionGroth16.sol";
@@ -16,7 +17,9 @@ import {ITransitionGroth16} from "./ITransitionGroth16.sol";
 /// period can be liquidated by anyone.
 /// @dev Op word of a transition: op = kind + 2^3 * asset + 2^8 * flat + 2^9 * amount
 /// (OP_* in generated/Constants.sol); context = op + 2^105 * binding.
-interface IMarginAccounts {
+/// Trade signatures are EIP-712 typed data; eip712Domain() (ERC-5267) returns the domain:
+/// name "zkmargin MarginAccounts", version "1", this chain id, this contract.
+interface IMarginAccounts is IERC5267 {
     /// @notice Lifecycle of an account: never opened, open, or frozen by a liquidation.
     enum Status {
         None,
@@ -172,6 +175,10 @@ interface IMarginAccounts {
     /// @return the commitment every account starts from
     function EMPTY_COMMITMENT() external view returns (uint256);
 
+    /// @notice EIP-712 type hash of what the counterparty signs for its trade leg.
+    /// @return keccak256("TradeLeg(uint256 fill,address account,uint64 nonce,address counterparty,bool buy,uint64 epochId,bytes32 leg)")
+    function TRADE_LEG_TYPEHASH() external view returns (bytes32);
+
     /// @notice Domain of the binding carried by transition proofs.
     /// @return keccak256("zkmargin.transition.v1")
     function TRANSITION_DOMAIN() external view returns (bytes32);
@@ -291,13 +298,15 @@ interface IMarginAccounts {
     function realize(uint64 epochId, TransitionData calldata t) external;
 
     /// @notice Settles a privately agreed fill: both legs in one call. msg.sender owns one leg;
-    /// the other owner authorises its own leg with an EIP-191 signature of tradeDigest(fill,
-    /// account, nonce, msg.sender, side, epochId, legHash(leg)).
+    /// the other owner authorises its own leg with an EIP-712 signature of the typed data
+    /// TradeLeg(fill, account, nonce, counterparty = msg.sender, buy, epochId, leg = legHash(its
+    /// transition)) under this contract's domain (tradeDigest). A malformed, malleable (high-s)
+    /// or foreign signature reverts with InvalidSignature.
     /// @param buyer the buying leg
     /// @param seller the selling leg
     /// @param fill the fill commitment Poseidon(market, size, price, salt) (0 < fill < r)
     /// @param epochId the latest fresh epoch
-    /// @param signature the other leg owner's signature
+    /// @param signature the other leg owner's 65-byte signature (r, s, v)
     function trade(
         TradeLeg calldata buyer,
         TradeLeg calldata seller,
@@ -306,14 +315,19 @@ interface IMarginAccounts {
         bytes calldata signature
     ) external;
 
-    /// @notice What the leg that does not send the call signs (as an EIP-191 personal message):
-    /// the fill, its own account and nonce, the counterparty that may submit, its side, the epoch
-    /// and its own leg (so nobody can pair the signature with another leg or counterparty).
+    /// @notice The EIP-712 digest the leg that does not send the call signs: keccak256(0x1901 ||
+    /// domainSeparator || keccak256(abi.encode(TRADE_LEG_TYPEHASH, fill, account, nonce,
+    /// counterparty, buy, epochId, leg))), the domain being name "zkmargin MarginAccounts",
+    /// version "1", this chain id and this contract. It covers the fill, the signer's own account
+    /// and nonce, the counterparty that may submit, the side, the epoch and the signer's own leg
+    /// (so nobody can pair the signature with another leg, counterparty, chain or deployment).
+    /// For tools and cross-checks: clients compute it locally (client/typed-data.ts) and never
+    /// sign a digest an RPC returned.
     /// @param fill the fill commitment
     /// @param account the signing leg's owner
     /// @param nonce the signing account's current nonce
     /// @param counterparty the account that submits the trade
-    /// @param isBuyer whether the signing leg buys
+    /// @param buy whether the signing leg buys
     /// @param epochId the epoch of the trade
     /// @param leg legHash of the signing leg's transition
     /// @return the digest
@@ -322,12 +336,14 @@ interface IMarginAccounts {
         address account,
         uint64 nonce,
         address counterparty,
-        bool isBuyer,
+        bool buy,
         uint64 epochId,
         bytes32 leg
     ) external view returns (bytes32);
 
-    /// @notice keccak256 of what a leg publishes (its proof included).
+    /// @notice keccak256 of what a leg publishes (its proof included): keccak256(abi.encode(
+    /// newCommitment, ephemeralKey, cipher, flat, proof.a, proof.b, proof.c)), the `leg` field
+    /// of the signed TradeLeg. For tools and cross-checks (clients compute it locally).
     /// @param t the leg's transition
     /// @return the hash
     function legHash(TransitionData calldata t) external pure returns (bytes32);
