@@ -25,6 +25,8 @@ export interface History {
   /** the generator's seed (synthetic only) */
   seed?: number;
   series: Record<string, Series>;
+  /** the OHLC candles behind `series` (real data read by readPriceFolder) */
+  candles?: Record<string, Candles>;
 }
 
 /** Where a calibration's prices came from: printed with every result so generated paths cannot pass for real ones. */
@@ -38,30 +40,79 @@ export const ASSETS = ["BTC", "ETH", "SOL", "BNB", "XRP", "DOGE"] as const;
 
 const PRICE_FILE = /^([A-Z]+)USDT_1h_.*\.csv$/;
 
+/**
+ * One hourly candle file, as columns sorted by time with one row per timestamp (the first row
+ * read wins): timestamp_ms (candle open time, UTC) and close are required; open, high and low
+ * are NaN where the file has no such column (`ohlc` says whether all three were present). Rows
+ * whose time or close is not a finite number, or whose close is not positive, are skipped. The
+ * one reader of price CSVs: calibrate (closes) and risk moves (OHLC, perp marks) both use it.
+ */
+export interface Candles {
+  t: Float64Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  /** the file has open, high and low columns */
+  ohlc: boolean;
+  path: string;
+}
+
+/** An hourly candle CSV (the header names its columns), or undefined without timestamp_ms and close columns or rows. */
+export function readCandleCsv(path: string): Candles | undefined {
+  const lines = readFileSync(path, "utf8").split("\n");
+  const header = lines[0].trim().split(",");
+  const col = (name: string) => header.indexOf(name);
+  const [ti, oi, hi, li, ci] = [col("timestamp_ms"), col("open"), col("high"), col("low"), col("close")];
+  if (ti < 0 || ci < 0) return undefined;
+  const ohlc = oi >= 0 && hi >= 0 && li >= 0;
+  const need = Math.max(ti, ci, ohlc ? Math.max(oi, hi, li) : 0);
+  const cols: number[][] = [[], [], [], [], []]; // t, open, high, low, close
+  let sorted = true;
+  for (let i = 1; i < lines.length; i++) {
+    const cells = lines[i].split(",");
+    if (cells.length <= need) continue;
+    const t = Number(cells[ti]);
+    const close = Number(cells[ci]);
+    if (!Number.isFinite(t) || !Number.isFinite(close) || close <= 0) continue;
+    const n = cols[0].length;
+    if (n > 0 && t <= cols[0][n - 1]) sorted = false;
+    cols[0].push(t);
+    cols[1].push(ohlc ? Number(cells[oi]) : NaN);
+    cols[2].push(ohlc ? Number(cells[hi]) : NaN);
+    cols[3].push(ohlc ? Number(cells[li]) : NaN);
+    cols[4].push(close);
+  }
+  if (cols[0].length === 0) return undefined;
+  let order: number[] | undefined;
+  if (!sorted) {
+    // one row per timestamp (the first read), in time order
+    const first = new Map<number, number>();
+    cols[0].forEach((t, i) => first.has(t) || first.set(t, i));
+    order = [...first.values()].sort((x, y) => cols[0][x] - cols[0][y]);
+  }
+  const c = (k: number) => Float64Array.from(order ? order.map((i) => cols[k][i]) : cols[k]);
+  return { t: c(0), open: c(1), high: c(2), low: c(3), close: c(4), ohlc, path };
+}
+
 /** The real hourly history in DIR/merged, or undefined when the folder is absent or holds no usable prices. */
 export function readPriceFolder(dir: string): History | undefined {
   const merged = join(dir, "merged");
   if (!existsSync(merged)) return undefined;
   const series: Record<string, Series> = {};
-  for (const f of readdirSync(merged)) {
+  const candles: Record<string, Candles> = {};
+  for (const f of readdirSync(merged).sort()) {
     const m = PRICE_FILE.exec(f);
-    if (!m) continue;
+    if (!m || candles[m[1]]) continue;
+    const c = readCandleCsv(join(merged, f));
+    if (c === undefined) continue;
     const s: Series = new Map();
-    const lines = readFileSync(join(merged, f), "utf8").split("\n");
-    const header = lines[0].split(",");
-    const ti = header.indexOf("timestamp_ms");
-    const ci = header.indexOf("close");
-    if (ti < 0 || ci < 0) continue;
-    for (let i = 1; i < lines.length; i++) {
-      const cols = lines[i].split(",");
-      const t = Number(cols[ti]);
-      const close = Number(cols[ci]);
-      if (cols.length > ci && Number.isFinite(t) && Number.isFinite(close) && close > 0) s.set(t, close);
-    }
-    if (s.size > 0) series[m[1]] = s;
+    for (let i = 0; i < c.t.length; i++) s.set(c.t[i], c.close[i]);
+    series[m[1]] = s;
+    candles[m[1]] = c;
   }
   if (Object.keys(series).length === 0) return undefined;
-  return { source: `hourly closes from ${dir}/merged`, synthetic: false, dir, series };
+  return { source: `hourly closes from ${dir}/merged`, synthetic: false, dir, series, candles };
 }
 
 /** Deterministic generated paths, marked synthetic. */

@@ -6,7 +6,7 @@ import { audit, ceremony, vectors } from "./audit.ts";
 import { deploy, epoch } from "./chain.ts";
 import { advance, faucet, fill } from "./dev.ts";
 import { check, prove, verify, vkey } from "./proof.ts";
-import { calibrate } from "./risk.ts";
+import { calibrate, risk } from "./risk.ts";
 
 export const ENTRIES: readonly Entry[] = [
   // a trader's margin proof
@@ -22,6 +22,7 @@ export const ENTRIES: readonly Entry[] = [
   deploy,
   epoch,
   calibrate,
+  risk,
   keygen,
   account,
   marginCall,

@@ -1,10 +1,11 @@
-// calibrate: the risk publisher's stress scenarios and back-tests (risk/ holds the engine).
+// calibrate: the risk publisher's stress scenarios and back-tests; risk: the risk engine's tables
+// (risk moves: worst-move tables). risk/ holds the engine.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { EPOCH_BITS, M_ASSETS, N_MARKETS } from "../../../prover/constants.ts";
 import { PACKAGE_ROOT } from "../../../prover/artifacts.ts";
 import { ValidationError, parseLevel, validateParams, validatePortfolio } from "../../../prover/validate.ts";
-import type { Command } from "../command.ts";
+import type { Command, Group } from "../command.ts";
 import { EXIT, checkOutPath, out, progress, readJsonFile, required, str, writeAtomically } from "../io.ts";
 
 const DEFAULT_MARKETS = ["BTC", "ETH", "SOL", "BNB", "XRP", "DOGE", "-", "-"];
@@ -123,4 +124,160 @@ the first and last hour and the number of hours).`,
     out(JSON.stringify(result, null, 2));
     return EXIT.OK;
   },
+};
+
+/** The default price folder: ../shared/data/prices beside the checkout. */
+const defaultPrices = () => join(PACKAGE_ROOT, "..", "shared", "data", "prices");
+
+const HORIZON_MAX = 9999;
+
+/** --from / --to: a UTC calendar day, as the first (from) or last (to) candle open time of that day in ms. */
+function day(values: Record<string, unknown>, name: "from" | "to"): number | undefined {
+  const v = values[name];
+  if (typeof v !== "string") return undefined;
+  const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(v);
+  const t = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
+  if (!m || Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== v)
+    throw new ValidationError(`--${name}`, `must be a UTC calendar date YYYY-MM-DD (got '${v}')`);
+  return name === "from" ? t : t + 23 * 3_600_000;
+}
+
+const moves: Command = {
+  name: "risk moves",
+  summary: "worst-move tables: q99 / q99.9 / max per asset and horizon, wick and close, long and short",
+  description: `For each asset and horizon H (hours), the adverse move of a long (a drop) and of a short (a
+rise) over every H-hour window of the hourly history, from the price at the window's start (the
+previous candle's close) to the lowest low / highest high within the window (wick) or to its last
+close (close): q99, q99.9 and max (with the window's start) over the windows, their number and an
+effective sample size for overlapping windows, n_eff = n^2 / sum_ij max(0, 1 - |s_i - s_j| / H)
+(about n / H). Windows with a missing hour are left out, never bridged; every gap says how many
+windows it removed (--json). Conditional columns: only the windows starting right after an hour
+whose |close-to-close move| was above the asset's --condition-quantile quantile (default 0.99:
+the top 1% of hours). Where the folder holds Binance USDⓈ-M perp mark prices
+(csv/*/futures/<ASSET>_USDT_USDT-1h-mark.csv), the same table on marks is shown next to spot over
+the marks' span. Percent in the table and bps in --json are rounded up (a worse move rounds up);
+*Fraction fields are unrounded. docs/RISK.md defines every formula.
+Prices: --prices DIR, the folder holding merged/<ASSET>USDT_1h_*.csv (default
+../shared/data/prices beside the checkout). Without real data it refuses (exit 1) unless
+--synthetic is given: then generated paths stand in, labelled "synthetic hour N" instead of
+dates, said on stderr and in the output (data.source "synthetic").`,
+  options: {
+    assets: { type: "string", value: "LIST", help: "assets, comma-separated (default: every asset in the folder)" },
+    horizons: { type: "string", value: "LIST", help: `horizons in hours, comma-separated, 1 to ${HORIZON_MAX} (default 1,2,4,24)` },
+    from: { type: "string", value: "DATE", help: "first UTC day YYYY-MM-DD of the span (default: the history's start)" },
+    to: { type: "string", value: "DATE", help: "last UTC day YYYY-MM-DD of the span, inclusive (default: the history's end)" },
+    "condition-quantile": {
+      type: "string",
+      value: "P",
+      help: "conditional tables: windows after an hour whose |move| is above this quantile (default 0.99)",
+    },
+    json: { type: "boolean", help: "one JSON document (numbers' units in their field names: q99Bps, maxFraction)" },
+  },
+  examples: [
+    "zkmargin risk moves",
+    "zkmargin risk moves --assets BTC,XRP --horizons 1,4,24,168 --from 2020-01-01 --to 2020-12-31",
+    "zkmargin risk moves --prices DIR --json > moves.json",
+    "zkmargin risk moves --synthetic --assets BTC",
+  ],
+  async run({ values }) {
+    const { ASSETS, readPriceFolder, dataInfo } = await import("../../../risk/calibrate.ts");
+    const rank = (a: string) => ((ASSETS as readonly string[]).includes(a) ? ASSETS.indexOf(a as (typeof ASSETS)[number]) : ASSETS.length);
+    const { DEFAULT_CONDITION_QUANTILE, DEFAULT_HORIZONS, formatReport, movesReport, readMarks, syntheticCandles } =
+      await import("../../../risk/moves.ts");
+    // options first: a mistake is named before any data is read
+    const horizonsOption = str(values, "horizons");
+    const horizons = horizonsOption === undefined ? DEFAULT_HORIZONS : horizonsOption.split(",");
+    for (const h of horizons) {
+      if (!/^[0-9]{1,4}$/.test(String(h)) || Number(h) < 1 || Number(h) > HORIZON_MAX)
+        throw new ValidationError("--horizons", `'${h}' is not a whole number of hours from 1 to ${HORIZON_MAX}`);
+    }
+    const hours = [...new Set(horizons.map(Number))].sort((a, b) => a - b);
+    const cq = str(values, "condition-quantile") ?? String(DEFAULT_CONDITION_QUANTILE);
+    if (!/^0?\.[0-9]{1,12}$/.test(cq) || Number(cq) <= 0 || Number(cq) >= 1)
+      throw new ValidationError("--condition-quantile", `must be a decimal strictly between 0 and 1, e.g. 0.99 (got '${cq}')`);
+    const from = day(values, "from");
+    const to = day(values, "to");
+    if (from !== undefined && to !== undefined && to < from) throw new ValidationError("--to", "is before --from");
+    const assetsOption = str(values, "assets");
+    const asked = assetsOption?.split(",").map((a) => a.trim().toUpperCase());
+    if (asked?.some((a) => !/^[A-Z0-9]{1,10}$/.test(a)))
+      throw new ValidationError("--assets", "must list asset symbols separated by commas, e.g. BTC,ETH");
+
+    let history;
+    let candles;
+    let marks = {};
+    if (values.synthetic === true) {
+      if (typeof values.prices === "string") throw new ValidationError("--synthetic", "cannot be combined with --prices (real data)");
+      if (from !== undefined || to !== undefined)
+        throw new ValidationError(from !== undefined ? "--from" : "--to", "generated paths have no dates (--synthetic)");
+      ({ history, candles } = syntheticCandles());
+      progress(`--synthetic: using ${history.source} with generated wicks; these tables describe no real market, do not publish them`);
+    } else {
+      const given = typeof values.prices === "string";
+      const dir = str(values, "prices") ?? defaultPrices();
+      progress(`loading price history from ${dir}`);
+      const real = readPriceFolder(dir);
+      if (real === undefined) {
+        const where = existsSync(join(dir, "merged"))
+          ? `${dir}/merged holds no <ASSET>USDT_1h_*.csv with timestamp_ms and close columns`
+          : `${dir}/merged not found`;
+        throw new ValidationError(
+          "--prices",
+          `no hourly price data: ${where}${given ? "" : " (the default folder beside the checkout)"}. Pass --prices DIR, a folder holding merged/<ASSET>USDT_1h_*.csv, or --synthetic to try risk moves on generated paths (not for publishing)`,
+        );
+      }
+      history = real;
+      candles = real.candles!;
+      marks = readMarks(dir);
+    }
+    // the project's assets in their usual order, then any other asset in the folder
+    const available = Object.keys(candles).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+    const assets = asked ?? available;
+    for (const a of assets) {
+      if (!candles[a]) throw new ValidationError("--assets", `unknown asset ${a} (the price data holds ${available.join(", ")})`);
+      if (!candles[a].ohlc)
+        throw new ValidationError("--prices", `${candles[a].path} has no open, high and low columns (wick moves need them)`);
+    }
+    const data = dataInfo(history);
+    if (data.source === "real") progress(`real prices: ${data.assets.join(", ")}, ${data.hours} hours from ${data.first} to ${data.last}`);
+    const started = Date.now();
+    const report = movesReport(
+      candles,
+      marks,
+      assets,
+      { horizons: hours, conditionQuantile: Number(cq), from, to, synthetic: history.synthetic },
+      (what) => progress(`computing ${what}: horizons ${hours.join(", ")} h`),
+    );
+    if (report.spot.length === 0) {
+      const span = `${from === undefined ? "the start" : new Date(from).toISOString().slice(0, 10)} to ${to === undefined ? "the end" : new Date(to).toISOString().slice(0, 10)}`;
+      throw new ValidationError(from !== undefined ? "--from" : "--to", `no hourly prices of ${assets.join(", ")} from ${span}`);
+    }
+    progress(`computed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const span = { from: str(values, "from") ?? null, to: str(values, "to") ?? null };
+    if (values.json === true) {
+      out(JSON.stringify({ data, span, ...report }, null, 2));
+    } else {
+      const header =
+        data.source === "synthetic"
+          ? [`zkmargin risk moves — SYNTHETIC generated paths (${data.generator}, seed ${data.seed}), NOT real prices: do not publish`]
+          : [`zkmargin risk moves — real Binance spot 1h prices from ${data.dir}/merged (USDT quote, UTC)`];
+      if (span.from || span.to) header.push(`Span: ${span.from ?? "start"} → ${span.to ?? "end"} (UTC days, inclusive)`);
+      out(formatReport(report, header));
+    }
+    return EXIT.OK;
+  },
+};
+
+export const risk: Group = {
+  name: "risk",
+  summary: "the risk engine: tables that size the protocol from hourly price history (moves)",
+  description: `Every action reads hourly prices from --prices DIR (default ../shared/data/prices beside the
+checkout) and refuses without them (exit 1 naming --prices) unless --synthetic is given; generated
+paths are then said on stderr and in the output. docs/RISK.md defines the tables.`,
+  noun: "action",
+  common: {
+    prices: { type: "string", value: "DIR", help: "hourly price history (the folder holding merged/ and csv/)" },
+    synthetic: { type: "boolean", help: "generated paths instead of real prices (for trying the tool, not for publishing)" },
+  },
+  commands: [moves],
 };
