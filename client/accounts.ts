@@ -18,7 +18,7 @@ import { describeOp, fillCommitment, type Fill, type TransitionOp } from "../pro
 import { emptyPortfolio } from "../prover/transition/rule.ts";
 import type { Point } from "../prover/transition/encryption.ts";
 import type { TransitionProver } from "../prover/transition/prover.ts";
-import { ContractRevert, revertMessage } from "./revert.ts";
+import { ContractRevert, revertData, revertMessage } from "./revert.ts";
 import { StateStore } from "./state.ts";
 import { legHash, signTradeLeg, tradeDomain } from "./typed-data.ts";
 
@@ -198,6 +198,7 @@ export class Trader {
   /** Prove a transition of this account and record its result as pending. */
   async prepare(op: TransitionOp, params: Params): Promise<{ data: TransitionData; pending: bigint; nonce: bigint }> {
     await this.checkEpoch(params);
+    await this.sync(); // prove from the state the chain has (a leg may have been settled meanwhile)
     const nonce = await this.nonce();
     const binding = transitionBinding(this.chainId, await this.accounts.getAddress(), this.address, nonce);
     this.progress(`proving ${describeOp(op)} (transition circuit, a few seconds)`);
@@ -221,12 +222,31 @@ export class Trader {
     return { data, pending: pending.commitment, nonce };
   }
 
+  /**
+   * Send, then promote the pending state once mined. The pending state is dropped only when the
+   * node refused the transaction before broadcasting it (a revert in its simulation: the proof
+   * never left this process); after any other failure (an RPC error while sending or waiting) it
+   * is kept, and sync() promotes it if the transaction was mined after all.
+   */
   private async finish(pending: bigint, what: string, f: () => Promise<any>): Promise<Sent> {
+    let refused = false;
+    const sendAndRecord = async () => {
+      let tx;
+      try {
+        tx = await f();
+      } catch (e) {
+        refused = revertData(e) !== undefined;
+        throw e;
+      }
+      this.store.markSent(pending, tx.hash);
+      return tx;
+    };
     let sent: Sent;
     try {
-      sent = await send(this.accounts, what, f, this.progress, this.decoders);
+      sent = await send(this.accounts, what, sendAndRecord, this.progress, this.decoders);
     } catch (e) {
-      this.store.dropPending(pending);
+      if (refused) this.store.dropPending(pending);
+      else await syncQuietly(this);
       throw e;
     }
     this.store.promote(pending, sent.txHash);
@@ -306,31 +326,57 @@ export interface TradeLeg {
   signature: string;
 }
 
+/** Reconcile after a failure, never masking it: an error here shows again at the next sync. */
+async function syncQuietly(t: Trader): Promise<void> {
+  try {
+    await t.sync();
+  } catch {
+    /* the next sync reports it */
+  }
+}
+
 /**
  * Settle both legs in one call, sent by `sender`'s owner with the other leg's signature. Pending
- * states are promoted (or dropped on failure) for the legs whose client runs here; a counterparty
- * in another process reconciles with `sync()`.
+ * states are promoted for the legs whose client runs here; a counterparty in another process
+ * reconciles with `sync()`. On failure no pending state is dropped: each leg is signed and held
+ * by the other party, who may still settle it (or may have settled it first: the sync that
+ * follows a failure then promotes it); they go once the account's nonce moves past them.
  */
 export async function settleTrade(sender: TradeLeg & { trader: Trader }, other: TradeLeg, epochId: bigint): Promise<Sent> {
   if (sender.fill !== other.fill) throw new ValidationError("fill", "the two legs commit to different fills");
   if (sender.side === other.side) throw new ValidationError("side", "the two legs must have opposite sides");
+  const own = sender.trader.store.state;
+  if (own.current.commitment !== sender.pending && !own.pending.some((p) => p.commitment === sender.pending))
+    throw new ValidationError(
+      "leg",
+      "the state this leg produces is not in the sender's state file (made with another copy of it, or pruned because the account moved past its nonce): refusing to settle a state that would be lost",
+    );
   const [buy, sell] = sender.side === "buy" ? [sender, other] : [other, sender];
   const c = sender.trader.accounts;
+  const here = [sender, other].filter((l): l is TradeLeg & { trader: Trader } => l.trader !== undefined);
   let sent: Sent;
   try {
     sent = await send(
       c,
       "trade",
-      () => c.trade({ account: buy.account, t: buy.data }, { account: sell.account, t: sell.data }, sender.fill, epochId, other.signature),
+      async () => {
+        const tx = await c.trade(
+          { account: buy.account, t: buy.data },
+          { account: sell.account, t: sell.data },
+          sender.fill,
+          epochId,
+          other.signature,
+        );
+        for (const l of here) l.trader.store.markSent(l.pending, tx.hash);
+        return tx;
+      },
       sender.trader.progress,
       sender.trader.decoders,
     );
   } catch (e) {
-    sender.trader.store.dropPending(sender.pending);
-    other.trader?.store.dropPending(other.pending);
+    for (const l of here) await syncQuietly(l.trader);
     throw e;
   }
-  sender.trader.store.promote(sender.pending, sent.txHash);
-  other.trader?.store.promote(other.pending, sent.txHash);
+  for (const l of here) l.trader.store.promote(l.pending, sent.txHash);
   return sent;
 }

@@ -1,7 +1,7 @@
 // The CLI's input and output: exit codes, the error every command throws, options, JSON files,
 // atomic writes. Results go to stdout (one JSON document or lines), progress to stderr.
-import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { closeSync, existsSync, fstatSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { ValidationError, parseInteger, parseJson } from "../../prover/validate.ts";
 
 /** The CLI contract's exit codes (docs/SPEC.md §6). */
@@ -76,15 +76,44 @@ export function indexOption(values: Values, name: string, max: number): number {
   return Number(raw);
 }
 
-export function readJsonFile(path: string, field: string): unknown {
-  let text: string;
+/** The largest JSON input read (params, portfolio, proof, fill, leg, deployment files are kilobytes). */
+export const MAX_JSON_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A JSON input file, named by `field` in every error: missing, a directory, unreadable, larger
+ * than `limit` (refused from its size, before reading it; a pipe is read only up to the limit)
+ * or not JSON.
+ */
+export function readJsonFile(path: string, field: string, limit = MAX_JSON_BYTES): unknown {
+  let fd: number;
   try {
-    if (statSync(path).isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
-    text = readFileSync(path, "utf8");
+    fd = openSync(path, "r");
   } catch (e) {
     throw new ValidationError(field, `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  return parseJson(text, field);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new ValidationError(field, `cannot read ${path} (EISDIR: it is a directory)`);
+    const tooLarge = () =>
+      new ValidationError(field, `${path} is larger than ${limit / (1024 * 1024)} MiB: refusing to read it (not a zkmargin input file)`);
+    if (st.isFile() && st.size > limit) throw tooLarge();
+    for (;;) {
+      const b = Buffer.alloc(Math.min(1 << 20, limit + 1 - total));
+      const n = readSync(fd, b, 0, b.length, null);
+      if (n === 0) break;
+      chunks.push(b.subarray(0, n));
+      total += n;
+      if (total > limit) throw tooLarge();
+    }
+  } catch (e) {
+    if (e instanceof ValidationError) throw e;
+    throw new ValidationError(field, `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  } finally {
+    closeSync(fd);
+  }
+  return parseJson(Buffer.concat(chunks, total).toString("utf8"), field);
 }
 
 /** The output path must be writable and must not be (or alias) an input: a proof never overwrites a portfolio. */
@@ -94,6 +123,14 @@ export function checkOutPath(outPath: string, inputs: string[], field = "--out")
     throw new ValidationError(field, `directory ${dirname(abs)} does not exist`);
   }
   if (existsSync(abs) && statSync(abs).isDirectory()) throw new ValidationError(field, `${outPath} is a directory`);
+  // writable? (access(2) says yes to root even where nothing can be created: try it)
+  const probe = join(dirname(abs), `.zkmargin-probe-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  try {
+    closeSync(openSync(probe, "wx", 0o600));
+    rmSync(probe, { force: true });
+  } catch (e) {
+    throw new ValidationError(field, `cannot write in directory ${dirname(abs)} (${(e as NodeJS.ErrnoException).code})`);
+  }
   const real = existsSync(abs) ? realpathSync(abs) : abs;
   for (const input of inputs) {
     if (existsSync(input) && realpathSync(input) === real) {

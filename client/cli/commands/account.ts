@@ -1,7 +1,8 @@
 // keygen, account <action>, margin-call, liquidate: the trader's, the key holder's and the
 // keeper's side of the MarginAccounts protocol over JSON-RPC. The private state (portfolio and
 // salt) lives in the --state file, encrypted with ZKMARGIN_PASSPHRASE, and is never sent anywhere.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Contract, JsonRpcProvider, Signer } from "ethers";
 import { FIELD_MODULUS, M_ASSETS, N_MARKETS } from "../../../prover/constants.ts";
 import type { Params } from "../../../prover/types.ts";
@@ -9,6 +10,7 @@ import { ValidationError, parseInteger, validateParams } from "../../../prover/v
 import type { Fill, Point } from "../../../prover/transition/index.ts";
 import type { Trader, TransitionData, TradeLeg } from "../../accounts.ts";
 import type { ChainStatus } from "../../preflight.ts";
+import type { StateLock } from "../../state.ts";
 import type { Command, Group } from "../command.ts";
 import {
   EXIT,
@@ -52,6 +54,7 @@ insurance process: it decrypts every account's transition log (docs/PROTOCOL.md)
   async run({ values }) {
     const outPath = required(values, "out");
     if (existsSync(outPath)) throw new ValidationError("--out", `${outPath} exists; refusing to overwrite a key`);
+    checkOutPath(outPath, []);
     const { liquidationKeyHash, liquidationKeyPair } = await import("../../../prover/transition/encryption.ts");
     const { writeDurably } = await import("../../state.ts");
     const k = liquidationKeyPair();
@@ -132,10 +135,39 @@ function passphrase(): string {
   return p;
 }
 
-/** The state file and its passphrase: every account action starts here. */
-function stateOf(values: Values): { path: string; pass: string } {
+/** The state locks this process holds: released when its action ends, whatever the outcome (and at exit). */
+const locks: StateLock[] = [];
+
+/**
+ * The state file and its passphrase: every account action starts here. Every action that may
+ * write the state takes its lock (one zkmargin command per state file at a time); `show` only
+ * reads a consistent snapshot (the file is replaced atomically) and takes none.
+ */
+async function stateOf(values: Values, opts: { lock: boolean } = { lock: true }): Promise<{ path: string; pass: string }> {
   const path = required(values, "state");
-  return { path, pass: passphrase() };
+  const pass = passphrase();
+  if (existsSync(path) && statSync(path).isDirectory()) throw new ValidationError("--state", `${path} is a directory, not a state file`);
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ValidationError("--state", `directory ${dir} does not exist`);
+  if (opts.lock) {
+    const { StateLock } = await import("../../state.ts");
+    locks.push(StateLock.acquire(path, `zkmargin ${process.argv.slice(2, 4).join(" ")}`));
+  }
+  return { path, pass };
+}
+
+/** An account action that releases the state lock it took when it ends (success or error). */
+function releasingLocks(c: Command): Command {
+  return {
+    ...c,
+    async run(ctx) {
+      try {
+        return await c.run(ctx);
+      } finally {
+        while (locks.length > 0) locks.pop()!.release();
+      }
+    },
+  };
 }
 
 function requireState(path: string): void {
@@ -231,7 +263,7 @@ const open: Command = {
   options: {},
   examples: [`${EX} open ${CONN}`],
   async run({ values }) {
-    const state = stateOf(values);
+    const state = await stateOf(values);
     return withTrader(values, state, { action: "open" }, async (trader, opened) => {
       out(json({ account: trader.address, opened: opened !== undefined, gasUsed: opened?.gasUsed ?? 0n, state: state.path }));
       return EXIT.OK;
@@ -245,7 +277,7 @@ const show: Command = {
   options: {},
   examples: [`${EX} show --state alice.state`],
   async run({ values }) {
-    const state = stateOf(values);
+    const state = await stateOf(values, { lock: false });
     const { StateStore } = await import("../../state.ts");
     const s = StateStore.open(state.path, state.pass).state;
     progress("the local state file; 'zkmargin account status' shows the account on-chain (active or liquidated, health, margin call)");
@@ -275,7 +307,7 @@ min", attested or not) and whether the account can be liquidated now.`,
   options: { ...PARAMS },
   examples: [`${EX} status ${CONN}`],
   async run({ values }) {
-    const state = stateOf(values);
+    const state = await stateOf(values);
     requireState(state.path);
     const file = readParams(values);
     return connected(values, async ({ signer, accounts }) => {
@@ -343,7 +375,7 @@ const sync: Command = {
   options: {},
   examples: [`${EX} sync ${CONN}`],
   async run({ values }) {
-    const state = stateOf(values);
+    const state = await stateOf(values);
     requireState(state.path);
     return withTrader(values, state, { action: "sync" }, async (trader) => {
       out(json({ account: trader.address, nonce: trader.store.state.current.nonce, commitment: trader.store.state.current.commitment }));
@@ -362,7 +394,7 @@ function transfer(kind: "deposit" | "withdraw"): Command {
     options: { ...ASSET, ...AMOUNT, ...PARAMS },
     examples: [`${EX} ${kind} ${CONN} --asset 0 --amount 200000000000`],
     async run({ values }) {
-      const state = stateOf(values);
+      const state = await stateOf(values);
       const file = readParams(values);
       let params!: Params;
       const asset = indexOption(values, "asset", M_ASSETS);
@@ -387,7 +419,7 @@ const realize: Command = {
   options: { market: { type: "string", value: "I", help: `market index, 0..${N_MARKETS - 1}` }, ...PARAMS },
   examples: [`${EX} realize ${CONN} --market 0`],
   async run({ values }) {
-    const state = stateOf(values);
+    const state = await stateOf(values);
     const file = readParams(values);
     let params!: Params;
     const market = indexOption(values, "market", N_MARKETS);
@@ -434,7 +466,7 @@ both with 'zkmargin account trade'.`,
   },
   examples: [`${EX} trade-leg ${CONN} --fill fill.json --side buy --counterparty 0xBob... --out alice.leg`],
   async run({ values }) {
-    const state = stateOf(values);
+    const state = await stateOf(values);
     const file = readParams(values);
     let params!: Params;
     const fill = readFill(required(values, "fill"));
@@ -467,8 +499,10 @@ both with 'zkmargin account trade'.`,
         checkOutPath(legOut, [state.path]);
         writeDurably(legOut, Buffer.from(`${json(file)}\n`));
       } catch (e) {
-        trader.store.dropPending(leg.pending);
-        throw e;
+        // the signed leg was never handed over unless the file exists: only then is its state kept
+        if (!existsSync(legOut)) trader.store.dropPending(leg.pending);
+        if (e instanceof ValidationError) throw e;
+        throw new ValidationError("--out", `cannot write ${legOut} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
       out(json({ out: legOut, account: leg.account, side: leg.side, fill: leg.fill }));
       return EXIT.OK;
@@ -523,7 +557,7 @@ const trade: Command = {
   },
   examples: [`${EX} trade ${CONN} --leg alice.leg --counter bob.leg`],
   async run({ values }) {
-    const state = stateOf(values);
+    const state = await stateOf(values);
     requireState(state.path);
     const mine = readLeg(required(values, "leg"), "--leg");
     const theirs = readLeg(required(values, "counter"), "--counter");
@@ -536,6 +570,12 @@ const trade: Command = {
       if (mine.epochId !== theirs.epochId) throw new ValidationError("--counter", "was proven for another epoch than --leg");
       if (theirs.counterparty.toLowerCase() !== trader.address.toLowerCase())
         throw new ValidationError("--counter", `was signed for counterparty ${theirs.counterparty}, not ${trader.address}`);
+      const s = trader.store.state;
+      if (s.current.commitment !== mine.pending && !s.pending.some((p) => p.commitment === mine.pending))
+        throw new ValidationError(
+          "--leg",
+          `its state is not in ${state.path} (made with another state file, or the account has moved past its nonce): refusing to settle a state that would be lost`,
+        );
       const asLeg = (l: LegFile): TradeLeg => ({
         side: l.side,
         account: l.account,
@@ -556,7 +596,7 @@ const proveMargin: Command = {
   options: { ...PARAMS, account: { type: "string", value: "A", help: "attest for account A as its watchtower" } },
   examples: [`${EX} prove-margin ${CONN}`],
   async run({ values }) {
-    const state = stateOf(values);
+    const state = await stateOf(values);
     const file = readParams(values);
     let params!: Params;
     const forAccount = str(values, "account");
@@ -610,7 +650,7 @@ const watchtower: Command = {
   options: { address: { type: "string", value: "W", help: "the watchtower's address" } },
   examples: [`${EX} watchtower ${CONN} --address 0xWatch...`],
   async run({ values }) {
-    stateOf(values);
+    await stateOf(values);
     const watch = address(required(values, "address"), "--address");
     requireState(required(values, "state"));
     return connected(values, async ({ accounts }) => {
@@ -636,7 +676,9 @@ Exit codes: 0 ok, 1 bad input or a contract revert (named), 2 the result would n
     ...CONNECTION,
     state: { type: "string", value: "S", help: "the encrypted state file (ZKMARGIN_PASSPHRASE)", env: "ZKMARGIN_STATE" },
   },
-  commands: [open, show, status, sync, transfer("deposit"), transfer("withdraw"), realize, tradeLeg, trade, proveMargin, watchtower],
+  commands: [open, show, status, sync, transfer("deposit"), transfer("withdraw"), realize, tradeLeg, trade, proveMargin, watchtower].map(
+    releasingLocks,
+  ),
 };
 
 // ------------------------------------------------------------------------------- keeper and publisher

@@ -1,0 +1,212 @@
+// A trader never loses its state (real proofs, Hardhat EDR): every order of events around a
+// trade or a transaction leaves a state file that opens the on-chain commitment after sync —
+// the counterparty settling first, a bad signature then a good one, a double settle, an RPC
+// error after broadcast (mined, or still in the mempool). Each case reloads the trader from its
+// file (as a new process would) and runs a next action.
+import { expect } from "chai";
+import { getBytes, hexlify, type Contract } from "ethers";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { commitment } from "../../prover/encoding.ts";
+import type { Fill } from "../../prover/transition/op.ts";
+import type { Params } from "../../prover/types.ts";
+import { Trader, settleTrade, type Provers, type TradeLeg } from "../../client/accounts.ts";
+import { postEpoch } from "../../client/chain.ts";
+import { startLocalProtocol, type LocalProtocol } from "../../client/local.ts";
+import { example } from "../../tools/fixtures.ts";
+import { expectRejection, prover, transitionProver } from "../helpers.ts";
+
+const E6 = 10n ** 6n;
+
+/** A contract whose transactions are broadcast, but waiting for them fails (an RPC error after broadcast). */
+function failingWait(c: Contract, methods: string[]): Contract {
+  return new Proxy(c, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target);
+      if (typeof prop === "string" && methods.includes(prop))
+        return async (...args: unknown[]) => {
+          const tx = await (v as (...a: unknown[]) => Promise<object>)(...args);
+          return new Proxy(tx, {
+            get: (t, k) =>
+              k === "wait"
+                ? async () => {
+                    throw new Error("read ECONNRESET (simulated RPC failure after broadcast)");
+                  }
+                : Reflect.get(t, k, t),
+          });
+        };
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
+
+describe("a trader never loses its state (real proofs, Hardhat EDR)", function () {
+  this.timeout(900_000);
+  let p: LocalProtocol;
+  let params: Params;
+  let signers: any[];
+  let provers: Provers;
+  let alice: Trader;
+  let bob: Trader;
+  const dir = mkdtempSync(join(tmpdir(), "zkmargin-accounts-state-"));
+  const who = { alice: { i: 1, pass: "pass-alice" }, bob: { i: 2, pass: "pass-bob" } };
+  let salt = 1n << 200n;
+  const fill = (size: bigint): Fill => ({ market: 0, size, price: params.markets[0].markPrice, salt: salt++ });
+  /** a leg handed to the other party: its owner's client does not run where it is settled */
+  const away = (leg: TradeLeg): TradeLeg => ({ ...leg, trader: undefined });
+
+  /** The trader as a new process sees it: attached from its state file (reconciled with the chain). */
+  const reload = async (name: keyof typeof who) =>
+    (await Trader.attach(signers[who[name].i], p.accounts, provers, join(dir, `${name}.state`), who[name].pass)).trader;
+
+  /** The state file opens the on-chain commitment at the on-chain nonce. */
+  const opensOnChain = async (t: Trader) => {
+    const a = await p.accounts.accounts(t.address);
+    expect(commitment(t.portfolio), "commitment").to.equal(BigInt(a.commitment));
+    expect(t.store.state.current.commitment).to.equal(BigInt(a.commitment));
+    expect(t.store.state.current.nonce, "nonce").to.equal(Number(a.nonce));
+  };
+
+  before(async () => {
+    p = await startLocalProtocol({ maxAge: 3600n });
+    signers = await p.ethers.getSigners();
+    params = { ...example().params, epochId: 100n };
+    await postEpoch(p.registry.connect(signers[0]), params, { pricesOnly: false });
+    provers = { margin: await prover(), transition: await transitionProver() };
+    alice = await reload("alice");
+    bob = await reload("bob");
+    for (const t of [alice, bob]) {
+      await (await p.tokens[0].mint(t.address, 1_000_000n * E6)).wait();
+      await t.deposit(0, 200_000n * E6, params);
+    }
+  });
+  after(async () => {
+    await p?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the counterparty settles first: my own trade fails, my state opens the commitment after sync, and I withdraw", async () => {
+    const size = alice.portfolio.sizes[0];
+    const f = fill(10n);
+    const buy = await alice.tradeLeg(f, "buy", params, bob.address);
+    const sell = await bob.tradeLeg(f, "sell", params, alice.address);
+    await settleTrade(sell, away(buy), params.epochId); // bob settles; alice's client is elsewhere
+    await expectRejection(settleTrade(buy, away(sell), params.epochId), /FillAlreadySettled/);
+    alice = await reload("alice");
+    await opensOnChain(alice);
+    expect(alice.portfolio.sizes[0]).to.equal(size + 10n);
+    expect(alice.store.state.pending).to.deep.equal([]);
+    await alice.withdraw(0, 1n * E6, params);
+    await opensOnChain(alice);
+    await alice.proveMargin(params);
+  });
+
+  it("a bad signature from the counterparty, which then settles with a good one: my leg's state is kept and promoted", async () => {
+    const size = alice.portfolio.sizes[0];
+    const f = fill(7n);
+    const buy = await alice.tradeLeg(f, "buy", params, bob.address);
+    const sell = await bob.tradeLeg(f, "sell", params, alice.address);
+    const bad = getBytes(sell.signature);
+    bad[10] ^= 0xff;
+    await expectRejection(settleTrade(buy, { ...away(sell), signature: hexlify(bad) }, params.epochId), /InvalidSignature/);
+    // my leg is signed and in bob's hands: its state must survive my failure
+    expect(alice.store.state.pending.map((s) => s.commitment)).to.include(buy.pending);
+    await settleTrade(sell, away(buy), params.epochId);
+    alice = await reload("alice");
+    await opensOnChain(alice);
+    expect(alice.portfolio.sizes[0]).to.equal(size + 7n);
+    await alice.realize(0, params);
+    await opensOnChain(alice);
+  });
+
+  it("a double settle: the second submission fails and both states open the commitment", async () => {
+    const [sa, sb] = [alice.portfolio.sizes[0], bob.portfolio.sizes[0]];
+    const f = fill(3n);
+    const buy = await alice.tradeLeg(f, "buy", params, bob.address);
+    const sell = await bob.tradeLeg(f, "sell", params, alice.address);
+    await settleTrade(buy, away(sell), params.epochId);
+    await expectRejection(settleTrade(sell, away(buy), params.epochId), /FillAlreadySettled/);
+    await expectRejection(settleTrade(buy, away(sell), params.epochId), /FillAlreadySettled/); // the same sender again
+    alice = await reload("alice");
+    bob = await reload("bob");
+    for (const t of [alice, bob]) await opensOnChain(t);
+    expect([alice.portfolio.sizes[0], bob.portfolio.sizes[0]]).to.deep.equal([sa + 3n, sb - 3n]);
+    await bob.deposit(0, 1n * E6, params);
+    await opensOnChain(bob);
+  });
+
+  it("a leg whose nonce the account moved past is pruned, and can no longer be settled", async () => {
+    const f = fill(2n);
+    const buy = await alice.tradeLeg(f, "buy", params, bob.address);
+    const sell = await bob.tradeLeg(f, "sell", params, alice.address);
+    await alice.deposit(0, 1n * E6, params); // the same nonce, another commitment: the leg is dead
+    expect(alice.store.state.pending.map((s) => s.commitment)).to.not.include(buy.pending);
+    await expectRejection(settleTrade(sell, away(buy), params.epochId), /InvalidProof|InvalidSignature/);
+    await expectRejection(settleTrade(buy, away(sell), params.epochId), /not in the sender's state file/);
+    await opensOnChain(await reload("alice"));
+    bob = await reload("bob");
+    await opensOnChain(bob);
+  });
+
+  it("an RPC error after broadcast (mined, waiting failed): the pending state is kept and sync promotes it", async () => {
+    const before = alice.portfolio.collateral[0];
+    const real = alice.accounts;
+    (alice as any).accounts = failingWait(real, ["deposit"]);
+    await expectRejection(alice.deposit(0, 5n * E6, params), /ECONNRESET/);
+    (alice as any).accounts = real;
+    alice = await reload("alice");
+    await opensOnChain(alice);
+    expect(alice.portfolio.collateral[0]).to.equal(before + 5n * E6);
+
+    // the same for a trade sent by bob: both legs' owners recover
+    const [sa, sb] = [alice.portfolio.sizes[0], bob.portfolio.sizes[0]];
+    const f = fill(4n);
+    const buy = await alice.tradeLeg(f, "buy", params, bob.address);
+    const sell = await bob.tradeLeg(f, "sell", params, alice.address);
+    const bobs = bob.accounts;
+    (bob as any).accounts = failingWait(bobs, ["trade"]);
+    await expectRejection(settleTrade(sell, away(buy), params.epochId), /ECONNRESET/);
+    (bob as any).accounts = bobs;
+    alice = await reload("alice");
+    bob = await reload("bob");
+    for (const t of [alice, bob]) await opensOnChain(t);
+    expect([alice.portfolio.sizes[0], bob.portfolio.sizes[0]]).to.deep.equal([sa + 4n, sb - 4n]);
+  });
+
+  it("an RPC error after broadcast, not yet mined: sync keeps the pending state, then promotes it once mined", async () => {
+    const before = alice.portfolio.collateral[0];
+    const real = alice.accounts;
+    await p.ethers.provider.send("evm_setAutomine", [false]);
+    try {
+      (alice as any).accounts = failingWait(real, ["withdraw"]);
+      await expectRejection(alice.withdraw(0, 2n * E6, params), /ECONNRESET/);
+      (alice as any).accounts = real;
+      alice = await reload("alice"); // in the mempool: the chain still has the current state
+      expect(alice.portfolio.collateral[0]).to.equal(before);
+      expect(alice.store.state.pending).to.have.length(1);
+      expect(alice.store.state.pending[0].txHash).to.match(/^0x[0-9a-f]{64}$/);
+      await p.ethers.provider.send("evm_mine", []);
+    } finally {
+      (alice as any).accounts = real;
+      await p.ethers.provider.send("evm_setAutomine", [true]);
+    }
+    alice = await reload("alice");
+    await opensOnChain(alice);
+    expect(alice.portfolio.collateral[0]).to.equal(before - 2n * E6);
+    expect(alice.store.state.pending).to.deep.equal([]);
+    await alice.proveMargin(params);
+  });
+
+  it("a transaction refused before broadcast (a revert in simulation) drops its pending state", async () => {
+    const old = params;
+    params = { ...structuredClone(old), epochId: old.epochId + 1n };
+    await postEpoch(p.registry.connect(signers[0]), params, { pricesOnly: true });
+    await expectRejection(alice.withdraw(0, 1n * E6, old), /NotLatestEpoch/);
+    expect(alice.store.state.pending).to.deep.equal([]);
+    alice = await reload("alice");
+    await opensOnChain(alice);
+    await alice.withdraw(0, 1n * E6, params);
+    await opensOnChain(alice);
+  });
+});
