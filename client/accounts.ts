@@ -19,7 +19,7 @@ import { emptyPortfolio } from "../prover/transition/rule.ts";
 import type { Point } from "../prover/transition/encryption.ts";
 import type { TransitionProver } from "../prover/transition/prover.ts";
 import { ContractRevert, revertData, revertMessage } from "./revert.ts";
-import { StateStore } from "./state.ts";
+import { StateStore, checkDeployment } from "./state.ts";
 import { legHash, signTradeLeg, tradeDomain } from "./typed-data.ts";
 
 export { ContractRevert };
@@ -169,6 +169,7 @@ export class Trader {
         });
     if (store.state.account.toLowerCase() !== address.toLowerCase())
       throw new ValidationError("--state", `belongs to account ${store.state.account}, not ${address}`);
+    checkDeployment(store, chainId, await accounts.getAddress());
     const trader = new Trader(signer, address, contract, provers, store, key, chainId);
     await trader.sync();
     return { trader, opened };

@@ -552,3 +552,14 @@ export class StateLock {
     }
   }
 }
+
+/** The state file must belong to this chain and clearinghouse: a file for another deployment would never open its commitments here. */
+export function checkDeployment(store: StateStore, chainId: bigint, contract: string): void {
+  const st = store.state;
+  if (st.chainId !== String(chainId) || st.contract.toLowerCase() !== contract.toLowerCase()) {
+    throw new ValidationError(
+      "--state",
+      `belongs to the clearinghouse ${st.contract} on chain ${st.chainId}, not ${contract} on chain ${chainId}`,
+    );
+  }
+}

@@ -121,6 +121,14 @@ describe("the trader's journey over JSON-RPC: checks before proving", function (
     });
     expect(f.status).to.equal(1);
     expect(f.stderr).to.contain("--deployment").and.contain("not test tokens");
+    // alice's state file belongs to the first clearinghouse: refused against the second
+    const other = spawnSync(process.execPath, [BIN, "account", "status", "--account-index", "1"], {
+      encoding: "utf8",
+      cwd: dir,
+      env: { ...process.env, ...env, ZKMARGIN_DEPLOYMENT: join(dir, "d2.json") },
+    });
+    expect(other.status).to.equal(1);
+    expect(other.stderr).to.contain("--state").and.contain("belongs to the clearinghouse");
   });
 
   it("per-action help with an example and the environment defaults; --version", () => {

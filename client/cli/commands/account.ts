@@ -317,6 +317,8 @@ min", attested or not) and whether the account can be liquidated now.`,
       const { formatUsd } = await import("../../../prover/markets.ts");
       const registry = await pf.registryOf(accounts, signer);
       const store = StateStore.open(state.path, state.pass);
+      const { checkDeployment } = await import("../../state.ts");
+      checkDeployment(store, (await signer.provider!.getNetwork()).chainId, String(accounts.target));
       const s = await pf.chainStatus(accounts, registry, store.state.account);
       if (s.state !== "none") store.recover(BigInt((await accounts.accounts(s.account)).commitment), Number(s.nonce));
       const latest = "epochId" in s.latest ? s.latest : null;
@@ -625,6 +627,8 @@ const proveMargin: Command = {
       const { bindingOf, MARGIN_DOMAIN } = await import("../../accounts.ts");
       const { solidityCalldata } = await import("../../../prover/prover.ts");
       const store = StateStore.open(state.path, state.pass);
+      const { checkDeployment } = await import("../../state.ts");
+      checkDeployment(store, (await provider.getNetwork()).chainId, String(accounts.target));
       const a = await accounts.accounts(forAccount);
       store.recover(BigInt(a.commitment), Number(a.nonce));
       const prover = await loadMarginProver();
