@@ -18,12 +18,10 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync, 
 import {
   closeSync,
   existsSync,
-  fstatSync,
   fsyncSync,
   linkSync,
   openSync,
   readFileSync,
-  readSync,
   renameSync,
   rmSync,
   statSync,
@@ -35,6 +33,9 @@ import { dirname, resolve } from "node:path";
 import { commitment } from "../prover/encoding.ts";
 import type { Portfolio } from "../prover/types.ts";
 import { ValidationError } from "../prover/validate.ts";
+import { readBounded } from "./files.ts";
+
+export { readBounded };
 
 export interface StoredState {
   portfolio: Portfolio;
@@ -188,29 +189,6 @@ export function writeDurably(path: string, data: Buffer): void {
     throw e;
   }
   fsyncDirectory(dirname(resolve(path)));
-}
-
-/** Read at most `limit` bytes of a regular file: null when it is larger (decided from its size, before reading). */
-export function readBounded(path: string, limit: number): Buffer | null {
-  const fd = openSync(path, "r");
-  try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw Object.assign(new Error(`${path} is a directory`), { code: "EISDIR" });
-    if (st.isFile() && st.size > limit) return null;
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const b = Buffer.alloc(Math.min(1 << 20, limit + 1 - total));
-      const n = readSync(fd, b, 0, b.length, null);
-      if (n === 0) break;
-      chunks.push(b.subarray(0, n));
-      total += n;
-      if (total > limit) return null;
-    }
-    return Buffer.concat(chunks, total);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 // The CLI's input and output: exit codes, the error every command throws, options, JSON files,
 // atomic writes. Results go to stdout (one JSON document or lines), progress to stderr.
-import { closeSync, existsSync, fstatSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readBounded } from "../files.ts";
 import { dirname, join, resolve } from "node:path";
 import { ValidationError, parseInteger, parseJson } from "../../prover/validate.ts";
 
@@ -85,35 +86,22 @@ export const MAX_JSON_BYTES = 8 * 1024 * 1024;
  * or not JSON.
  */
 export function readJsonFile(path: string, field: string, limit = MAX_JSON_BYTES): unknown {
-  let fd: number;
+  let text: Buffer | null;
   try {
-    fd = openSync(path, "r");
+    text = readBounded(path, limit);
   } catch (e) {
-    throw new ValidationError(field, `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ValidationError(
+      field,
+      `cannot read ${path} (${code === "EISDIR" ? "EISDIR: it is a directory" : (code ?? (e as Error).message)})`,
+    );
   }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw new ValidationError(field, `cannot read ${path} (EISDIR: it is a directory)`);
-    const tooLarge = () =>
-      new ValidationError(field, `${path} is larger than ${limit / (1024 * 1024)} MiB: refusing to read it (not a zkmargin input file)`);
-    if (st.isFile() && st.size > limit) throw tooLarge();
-    for (;;) {
-      const b = Buffer.alloc(Math.min(1 << 20, limit + 1 - total));
-      const n = readSync(fd, b, 0, b.length, null);
-      if (n === 0) break;
-      chunks.push(b.subarray(0, n));
-      total += n;
-      if (total > limit) throw tooLarge();
-    }
-  } catch (e) {
-    if (e instanceof ValidationError) throw e;
-    throw new ValidationError(field, `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  } finally {
-    closeSync(fd);
-  }
-  return parseJson(Buffer.concat(chunks, total).toString("utf8"), field);
+  if (text === null)
+    throw new ValidationError(
+      field,
+      `${path} is larger than ${limit / (1024 * 1024)} MiB: refusing to read it (not a zkmargin input file)`,
+    );
+  return parseJson(text.toString("utf8"), field);
 }
 
 /** The output path must be writable and must not be (or alias) an input: a proof never overwrites a portfolio. */

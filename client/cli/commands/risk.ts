@@ -6,10 +6,35 @@ import { EPOCH_BITS, M_ASSETS, N_MARKETS } from "../../../prover/constants.ts";
 import { PACKAGE_ROOT } from "../../../prover/artifacts.ts";
 import { ValidationError, parseLevel, validateParams, validatePortfolio } from "../../../prover/validate.ts";
 import type { Command, Group } from "../command.ts";
-import { EXIT, checkOutPath, out, progress, readJsonFile, required, str, writeAtomically } from "../io.ts";
+import { EXIT, checkOutPath, out, progress, readJsonFile, required, str, writeAtomically, type Values } from "../io.ts";
 
 const DEFAULT_MARKETS = ["BTC", "ETH", "SOL", "BNB", "XRP", "DOGE", "-", "-"];
 const DEFAULT_COLLATERAL = ["USD", "ETH", "BTC", "-"];
+
+type RealHistory = NonNullable<ReturnType<typeof import("../../../risk/calibrate.ts").readPriceFolder>>;
+
+/**
+ * The real hourly prices of --prices (default: the shared data beside the checkout), or exit 1
+ * naming --prices and saying what to do: every risk command refuses to run on no data unless
+ * --synthetic says so.
+ */
+async function readRealPrices(values: Values, command: string): Promise<{ real: RealHistory; dir: string }> {
+  const { readPriceFolder } = await import("../../../risk/calibrate.ts");
+  const given = typeof values.prices === "string";
+  const dir = str(values, "prices") ?? defaultPrices();
+  progress(`loading price history from ${dir}`);
+  const real = readPriceFolder(dir);
+  if (real === undefined) {
+    const where = existsSync(join(dir, "merged"))
+      ? `${dir}/merged holds no <ASSET>USDT_1h_*.csv with timestamp_ms and close columns`
+      : `${dir}/merged not found`;
+    throw new ValidationError(
+      "--prices",
+      `no hourly price data: ${where}${given ? "" : " (the default folder beside the checkout)"}. Pass --prices DIR, a folder holding merged/<ASSET>USDT_1h_*.csv, or --synthetic to try ${command} on generated paths (not for publishing)`,
+    );
+  }
+  return { real, dir };
+}
 
 export const calibrate: Command = {
   name: "calibrate",
@@ -45,7 +70,7 @@ the first and last hour and the number of hours).`,
     "zkmargin calibrate --synthetic --params examples/params.json --portfolio examples/portfolio.json",
   ],
   async run({ values }) {
-    const { readPriceFolder, syntheticHistory, dataInfo, calibrate: derive, backtest } = await import("../../../risk/calibrate.ts");
+    const { syntheticHistory, dataInfo, calibrate: derive, backtest } = await import("../../../risk/calibrate.ts");
     const horizon = str(values, "horizon") ?? "24";
     if (!/^[0-9]{1,4}$/.test(horizon) || Number(horizon) < 1)
       throw new ValidationError("--horizon", "must be a whole number of hours from 1 to 9999");
@@ -73,19 +98,7 @@ the first and last hour and the number of hours).`,
       history = syntheticHistory();
       progress(`--synthetic: using ${history.source}; the scenarios and back-test describe no real market, do not publish them`);
     } else {
-      const given = typeof values.prices === "string";
-      const dir = str(values, "prices") ?? join(PACKAGE_ROOT, "..", "shared", "data", "prices");
-      progress(`loading price history from ${dir}`);
-      const real = readPriceFolder(dir);
-      if (real === undefined) {
-        const where = existsSync(join(dir, "merged"))
-          ? `${dir}/merged holds no <ASSET>USDT_1h_*.csv with timestamp_ms and close columns`
-          : `${dir}/merged not found`;
-        throw new ValidationError(
-          "--prices",
-          `no hourly price data: ${where}${given ? "" : " (the default folder beside the checkout)"}. Pass --prices DIR, a folder holding merged/<ASSET>USDT_1h_*.csv, or --synthetic to try calibrate on generated paths (not for publishing)`,
-        );
-      }
+      const { real } = await readRealPrices(values, "calibrate");
       history = real;
     }
     const data = dataInfo(history);
@@ -180,7 +193,7 @@ dates, said on stderr and in the output (data.source "synthetic").`,
     "zkmargin risk moves --synthetic --assets BTC",
   ],
   async run({ values }) {
-    const { ASSETS, readPriceFolder, dataInfo } = await import("../../../risk/calibrate.ts");
+    const { ASSETS, dataInfo } = await import("../../../risk/calibrate.ts");
     const rank = (a: string) => ((ASSETS as readonly string[]).includes(a) ? ASSETS.indexOf(a as (typeof ASSETS)[number]) : ASSETS.length);
     const { DEFAULT_CONDITION_QUANTILE, DEFAULT_HORIZONS, formatReport, movesReport, readMarks, syntheticCandles } =
       await import("../../../risk/moves.ts");
@@ -213,19 +226,7 @@ dates, said on stderr and in the output (data.source "synthetic").`,
       ({ history, candles } = syntheticCandles());
       progress(`--synthetic: using ${history.source} with generated wicks; these tables describe no real market, do not publish them`);
     } else {
-      const given = typeof values.prices === "string";
-      const dir = str(values, "prices") ?? defaultPrices();
-      progress(`loading price history from ${dir}`);
-      const real = readPriceFolder(dir);
-      if (real === undefined) {
-        const where = existsSync(join(dir, "merged"))
-          ? `${dir}/merged holds no <ASSET>USDT_1h_*.csv with timestamp_ms and close columns`
-          : `${dir}/merged not found`;
-        throw new ValidationError(
-          "--prices",
-          `no hourly price data: ${where}${given ? "" : " (the default folder beside the checkout)"}. Pass --prices DIR, a folder holding merged/<ASSET>USDT_1h_*.csv, or --synthetic to try risk moves on generated paths (not for publishing)`,
-        );
-      }
+      const { real, dir } = await readRealPrices(values, "risk moves");
       history = real;
       candles = real.candles!;
       marks = readMarks(dir);
