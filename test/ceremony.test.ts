@@ -107,6 +107,10 @@ describe("zkmargin ceremony (phase 2)", function () {
     const d5 = join(work, "named-by-option");
     expect(zk("init", "--ptau", ptau, "--dir", d5, "--r1cs", r1cs, "--circuit-name", "demo").code).to.equal(0);
     expect(JSON.parse(readFileSync(join(d5, "transcript.json"), "utf8")).circuit).to.equal("demo");
+    // --name at init is the same option (the spelling)
+    const d6 = join(work, "named-by-name");
+    expect(zk("init", "--ptau", ptau, "--dir", d6, "--r1cs", r1cs, "--name", "other").code).to.equal(0);
+    expect(JSON.parse(readFileSync(join(d6, "transcript.json"), "utf8")).circuit).to.equal("other");
     expect(zk("contribute", "--dir", d5, "--name", "frank").code).to.equal(0);
     const hash = "0x" + "89ABCDEF01234567".repeat(4);
     const b = zk("beacon", "--dir", d5, "--hash", hash);

@@ -217,6 +217,7 @@ D/transcript.json; the ceremony is named after the shipped circuit, the r1cs fil
           value: "NAME",
           help: "name the ceremony (transcript, zkeys, NAME.zkey) instead: letters, digits, _ . -",
         },
+        name: { type: "string", value: "NAME", help: "the same as --circuit-name (at init the name is the circuit's)" },
       },
       examples: [
         "zkmargin ceremony init --ptau powersOfTau28_hez_final_14.ptau --dir ceremony --circuit margin",
@@ -226,7 +227,13 @@ D/transcript.json; the ceremony is named after the shipped circuit, the r1cs fil
         const dir = required(values, "dir");
         const r1cs = initR1cs(values);
         // the name: --circuit-name, else --circuit (a shipped circuit, or with --r1cs the name as before), else the r1cs file's
-        const name = str(values, "circuit-name") ?? str(values, "circuit") ?? (typeof values.r1cs === "string" ? undefined : "margin");
+        if (typeof values.name === "string" && typeof values["circuit-name"] === "string" && values.name !== values["circuit-name"])
+          throw new ValidationError("--name", "differs from --circuit-name (they are the same option at init)");
+        const name =
+          str(values, "circuit-name") ??
+          str(values, "name") ??
+          str(values, "circuit") ??
+          (typeof values.r1cs === "string" ? undefined : "margin");
         const t = await ceremonyStep((c) => c.ceremonyInit({ dir, ptau: required(values, "ptau"), r1cs, circuit: name }));
         progress(
           `ceremony '${t.circuit}' started in ${dir} (${t.steps[0].file}); next: zkmargin ceremony contribute --dir ${dir} --name NAME`,
