@@ -1,11 +1,12 @@
 // calibrate: the risk publisher's stress scenarios and back-tests; risk: the risk engine's tables
-// (risk moves: worst-move tables). risk/ holds the engine.
+// (risk moves: worst-move tables; risk latency: the liquidation latency). risk/ holds the engine.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { EPOCH_BITS, M_ASSETS, N_MARKETS } from "../../../prover/constants.ts";
 import { PACKAGE_ROOT } from "../../../prover/artifacts.ts";
 import { ValidationError, parseLevel, validateParams, validatePortfolio } from "../../../prover/validate.ts";
 import type { Command, Group } from "../command.ts";
+import { CHAINS, DEFAULTS, capacity, formatLatency, latencyReport, type ChainProfile, type LatencyOptions } from "../../../risk/latency.ts";
 import { EXIT, checkOutPath, out, progress, readJsonFile, required, str, writeAtomically, type Values } from "../io.ts";
 
 const DEFAULT_MARKETS = ["BTC", "ETH", "SOL", "BNB", "XRP", "DOGE", "-", "-"];
@@ -269,16 +270,167 @@ dates, said on stderr and in the output (data.source "synthetic").`,
   },
 };
 
+/** A number option: a plain decimal within [min, max] (integer when asked), else exit 1 naming it. */
+function numberOption(values: Values, name: string, fallback: number, min: number, max: number, integer = false): number {
+  const raw = str(values, name);
+  if (raw === undefined) return fallback;
+  const ok = integer ? /^[0-9]{1,15}$/.test(raw) : /^[0-9]{1,15}(\.[0-9]{1,12})?$|^\.[0-9]{1,12}$/.test(raw);
+  const x = Number(raw);
+  if (!ok || !(x >= min && x <= max))
+    throw new ValidationError(
+      `--${name}`,
+      `must be ${integer ? "a whole number" : "a decimal number"} from ${min} to ${max} (got '${raw}')`,
+    );
+  return x;
+}
+
+export const latency: Command = {
+  name: "risk latency",
+  summary: "the liquidation latency L as a distribution: oracle cadence, by proof or by margin call, outages",
+  description: `The liquidation latency L, the time from a price move to the liquidation of an account the move
+made unhealthy, by seeded Monte Carlo: p50, p90, p99, p99.9 and max for the path by proof (the
+liquidation key holder reacts, proves and liquidates), the fallback (margin call, grace period,
+every account attests, liquidation) and both combined (by proof when the key holder is online).
+The capacity line gives the largest number of accounts that attest within the grace period on
+the chain profile at the share of block space. Chains: ethereum-l1 (12 s blocks, 36M gas), l2
+(2 s blocks, 30M gas, one sequencer), custom (--block-time and --gas-per-block). Seconds are
+rounded up, against the trader. It reads no price data. docs/RISK.md, "Liquidation latency",
+defines the model.`,
+  options: {
+    chain: { type: "string", value: "NAME", help: "ethereum-l1 | l2 | custom (default ethereum-l1)" },
+    "block-time": { type: "string", value: "S", help: "custom: seconds between blocks" },
+    "gas-per-block": { type: "string", value: "G", help: "custom: the gas limit of a block" },
+    share: { type: "string", value: "F", help: `the share of block space the protocol gets, (0, 1] (default ${DEFAULTS.share})` },
+    accounts: { type: "string", value: "N", help: `accounts that must attest after a margin call (default ${DEFAULTS.accounts})` },
+    liquidations: { type: "string", value: "K", help: "liquidations competing for inclusion (default: --accounts)" },
+    grace: { type: "string", value: "S", help: `the grace period of a margin call (default ${DEFAULTS.graceSeconds})` },
+    cadence: { type: "string", value: "S", help: `seconds between price posts, <= --max-age (default ${DEFAULTS.cadenceSeconds})` },
+    "max-age": { type: "string", value: "S", help: `epoch freshness (default ${DEFAULTS.maxAgeSeconds})` },
+    "gas-per-attestation": {
+      type: "string",
+      value: "G",
+      help: `proveMargin gas, or a batch's gas per account (default ${DEFAULTS.gasPerAttestation})`,
+    },
+    "gas-per-liquidation": { type: "string", value: "G", help: `liquidate gas (default ${DEFAULTS.gasPerLiquidation})` },
+    reaction: { type: "string", value: "S", help: `the key holder's mean reaction (default ${DEFAULTS.reactionSeconds})` },
+    "prove-seconds": { type: "string", value: "S", help: `the key holder's proving time (default ${DEFAULTS.proveSeconds})` },
+    "call-reaction": {
+      type: "string",
+      value: "S",
+      help: `the risk publisher's mean reaction before a margin call (default ${DEFAULTS.callReactionSeconds})`,
+    },
+    "key-holder-online": { type: "string", value: "Q", help: `probability the key holder is online (default ${DEFAULTS.keyHolderOnline})` },
+    "outage-prob": { type: "string", value: "P", help: `probability the oracle is down at the move (default ${DEFAULTS.outageProb})` },
+    "outage-seconds": { type: "string", value: "S", help: `mean oracle outage (default ${DEFAULTS.outageSeconds})` },
+    "sequencer-outage-prob": {
+      type: "string",
+      value: "P",
+      help: `l2/custom: probability the sequencer is down (default ${DEFAULTS.sequencerOutageProb} on l2, 0 on custom)`,
+    },
+    "sequencer-outage-seconds": {
+      type: "string",
+      value: "S",
+      help: `l2/custom: mean sequencer outage (default ${DEFAULTS.sequencerOutageSeconds})`,
+    },
+    samples: { type: "string", value: "N", help: `Monte Carlo samples (default ${DEFAULTS.samples})` },
+    seed: { type: "string", value: "N", help: `the generator's seed (default ${DEFAULTS.seed})` },
+    json: { type: "boolean", help: "one JSON document (units in field names: p99Seconds, capacityAccounts)" },
+  },
+  examples: [
+    "zkmargin risk latency",
+    "zkmargin risk latency --chain l2 --accounts 20000 --share 0.1",
+    "zkmargin risk latency --chain custom --block-time 0.25 --gas-per-block 32000000 --json",
+  ],
+  async run({ values }) {
+    for (const name of ["prices", "synthetic"]) {
+      if (values[name] !== undefined) throw new ValidationError(`--${name}`, "risk latency reads no price data");
+    }
+    const chainName = str(values, "chain") ?? "ethereum-l1";
+    if (chainName !== "ethereum-l1" && chainName !== "l2" && chainName !== "custom")
+      throw new ValidationError("--chain", `must be ethereum-l1, l2 or custom (got '${chainName}')`);
+    let chain: ChainProfile;
+    if (chainName === "custom") {
+      for (const name of ["block-time", "gas-per-block"])
+        if (str(values, name) === undefined) throw new ValidationError(`--${name}`, "required with --chain custom");
+      chain = {
+        name: "custom",
+        blockTimeSeconds: numberOption(values, "block-time", 0, 0.001, 3600),
+        gasPerBlock: numberOption(values, "gas-per-block", 0, 21_000, 1e12, true),
+        sequencer: true,
+        source: "custom: --block-time and --gas-per-block",
+      };
+    } else {
+      for (const name of ["block-time", "gas-per-block"])
+        if (values[name] !== undefined)
+          throw new ValidationError(`--${name}`, `only with --chain custom (${chainName} is ${CHAINS[chainName].source})`);
+      chain = CHAINS[chainName];
+    }
+    if (chainName === "ethereum-l1") {
+      for (const name of ["sequencer-outage-prob", "sequencer-outage-seconds"])
+        if (values[name] !== undefined) throw new ValidationError(`--${name}`, "ethereum-l1 has no sequencer");
+    }
+    const accounts = numberOption(values, "accounts", DEFAULTS.accounts, 1, 1e9, true);
+    const maxAgeSeconds = numberOption(values, "max-age", DEFAULTS.maxAgeSeconds, 1, 1e7, true);
+    const cadenceSeconds = numberOption(values, "cadence", Math.min(DEFAULTS.cadenceSeconds, maxAgeSeconds), 0, 1e7);
+    if (cadenceSeconds > maxAgeSeconds)
+      throw new ValidationError("--cadence", `must not exceed --max-age ${maxAgeSeconds} s (the epoch would go stale between posts)`);
+    const o: LatencyOptions = {
+      chain,
+      share: numberOption(values, "share", DEFAULTS.share, 1e-6, 1),
+      accounts,
+      liquidations: numberOption(values, "liquidations", accounts, 1, 1e9, true),
+      graceSeconds: numberOption(values, "grace", DEFAULTS.graceSeconds, 1, 1e7, true),
+      cadenceSeconds,
+      maxAgeSeconds,
+      gasPerAttestation: numberOption(values, "gas-per-attestation", DEFAULTS.gasPerAttestation, 1, 1e9, true),
+      gasPerLiquidation: numberOption(values, "gas-per-liquidation", DEFAULTS.gasPerLiquidation, 1, 1e9, true),
+      reactionSeconds: numberOption(values, "reaction", DEFAULTS.reactionSeconds, 0, 1e7),
+      proveSeconds: numberOption(values, "prove-seconds", DEFAULTS.proveSeconds, 0, 1e7),
+      callReactionSeconds: numberOption(values, "call-reaction", DEFAULTS.callReactionSeconds, 0, 1e7),
+      keyHolderOnline: numberOption(values, "key-holder-online", DEFAULTS.keyHolderOnline, 0, 1),
+      outageProb: numberOption(values, "outage-prob", DEFAULTS.outageProb, 0, 1),
+      outageSeconds: numberOption(values, "outage-seconds", DEFAULTS.outageSeconds, 0, 1e7),
+      sequencerOutageProb: chain.sequencer
+        ? numberOption(values, "sequencer-outage-prob", chainName === "l2" ? DEFAULTS.sequencerOutageProb : 0, 0, 1)
+        : 0,
+      sequencerOutageSeconds: chain.sequencer
+        ? numberOption(values, "sequencer-outage-seconds", DEFAULTS.sequencerOutageSeconds, 0, 1e7)
+        : 0,
+      samples: numberOption(values, "samples", DEFAULTS.samples, 1, 10_000_000, true),
+      seed: numberOption(values, "seed", DEFAULTS.seed, 0, 4294967295, true),
+    };
+    const c = capacity(o);
+    if (c.attestationsPerBlock === 0)
+      throw new ValidationError(
+        "--share",
+        `${o.share} of ${n(chain.gasPerBlock)} gas fits no attestation of ${n(o.gasPerAttestation)} gas in a block`,
+      );
+    if (c.liquidationsPerBlock === 0)
+      throw new ValidationError(
+        "--share",
+        `${o.share} of ${n(chain.gasPerBlock)} gas fits no liquidation of ${n(o.gasPerLiquidation)} gas in a block`,
+      );
+    if (o.graceSeconds < chain.blockTimeSeconds)
+      throw new ValidationError("--grace", `is shorter than one block (${chain.blockTimeSeconds} s)`);
+    const report = latencyReport(o);
+    out(values.json === true ? JSON.stringify(report, null, 2) : formatLatency(report));
+    return EXIT.OK;
+  },
+};
+
+const n = (x: number) => x.toLocaleString("en-US");
+
 export const risk: Group = {
   name: "risk",
-  summary: "the risk engine: tables that size the protocol from hourly price history (moves)",
-  description: `Every action reads hourly prices from --prices DIR (default ../shared/data/prices beside the
+  summary: "the risk engine: tables that size the protocol (moves from hourly price history, liquidation latency)",
+  description: `risk moves reads hourly prices from --prices DIR (default ../shared/data/prices beside the
 checkout) and refuses without them (exit 1 naming --prices) unless --synthetic is given; generated
-paths are then said on stderr and in the output. docs/RISK.md defines the tables.`,
+paths are then said on stderr and in the output. risk latency reads no price data (it refuses
+--prices and --synthetic). docs/RISK.md defines the tables.`,
   noun: "action",
   common: {
     prices: { type: "string", value: "DIR", help: "hourly price history (the folder holding merged/ and csv/)" },
     synthetic: { type: "boolean", help: "generated paths instead of real prices (for trying the tool, not for publishing)" },
   },
-  commands: [moves],
+  commands: [moves, latency],
 };
