@@ -199,7 +199,11 @@ export function latencyReport(o: LatencyOptions): LatencyReport {
   const cap = capacity(o);
   const bt = o.chain.blockTimeSeconds;
   const rand = rng(o.seed);
-  const exp = (mean: number) => (mean === 0 ? 0 : -mean * Math.log(1 - rand()));
+  // always one draw, also for a mean of 0: the draws stay in step whatever the parameters
+  const exp = (mean: number) => {
+    const u = rand();
+    return mean === 0 ? 0 : -mean * Math.log(1 - u);
+  };
   const a = new Float64Array(o.samples);
   const b = new Float64Array(o.samples);
   const c = new Float64Array(o.samples);

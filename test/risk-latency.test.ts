@@ -44,6 +44,13 @@ describe("risk latency: the liquidation latency", () => {
     });
   });
 
+  it("the defaults give the numbers docs/RISK.md quotes (seed 1, 100,000 samples)", () => {
+    const r = latencyReport(options({ samples: DEFAULTS.samples }));
+    expect(r.byProof).to.include({ p50Seconds: 105, p99Seconds: 232 });
+    expect(r.fallback).to.include({ p50Seconds: 736, p99Seconds: 976 });
+    expect(r.combined).to.include({ p99Seconds: 681 });
+  });
+
   it("is deterministic under a seed, and the seed matters", () => {
     const a = latencyReport(options({ seed: 7 }));
     expect(latencyReport(options({ seed: 7 }))).to.deep.equal(a);
