@@ -32,11 +32,18 @@ describe("README: the trader's walk-through, exactly as printed", function () {
   before(async () => {
     const cmd = withPort(blockAfter(readme, "walkthrough:node")).trim();
     expect(cmd).to.match(/^npx hardhat node --hostname 127\.0\.0\.1 --port \d+$/);
-    node = spawn("bash", ["-c", `exec ${cmd}`], { cwd: REPO_ROOT, env, stdio: "ignore" });
+    // its own process group: npx runs hardhat as a child, and the whole group is stopped after
+    node = spawn("bash", ["-c", `exec ${cmd}`], { cwd: REPO_ROOT, env, stdio: "ignore", detached: true });
     await waitForNode(`http://127.0.0.1:${port}`, node);
   });
   after(() => {
-    node?.kill();
+    if (node?.pid !== undefined && node.exitCode === null) {
+      try {
+        process.kill(-node.pid, "SIGTERM");
+      } catch {
+        node.kill();
+      }
+    }
     rmSync(join(REPO_ROOT, "walkthrough"), { recursive: true, force: true });
   });
 
