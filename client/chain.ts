@@ -8,7 +8,7 @@
 //   verifyOnChain      a proof through the deployed MarginProofVerifier wrapper
 //   verifyForEpoch     verifyOnChain, and the proof's paramsHash is the registry's fresh one
 import { ContractFactory, FetchRequest, JsonRpcProvider, Network, Wallet, type Contract, type Signer } from "ethers";
-import { DEFAULT_BOND_WEI, DEFAULT_GRACE_SECONDS, DEFAULT_MAX_AGE_SECONDS, N_MARKETS } from "../prover/constants.ts";
+import { DEFAULT_BOND_WEI, DEFAULT_GRACE_SECONDS, DEFAULT_MAX_AGE_SECONDS, DEFAULT_RPC, N_MARKETS } from "../prover/constants.ts";
 import { ASSETS } from "../prover/markets.ts";
 import { paramsHash } from "../prover/encoding.ts";
 import { toField } from "../prover/field.ts";
@@ -19,8 +19,7 @@ import { checkLiquidationKey } from "../prover/transition/encryption.ts";
 import { contractArtifact, contractAt, linkBytecode } from "./contracts.ts";
 import { decodeRevert, revertMessage } from "./revert.ts";
 
-export const DEFAULT_RPC = "http://127.0.0.1:8545";
-export { DEFAULT_BOND_WEI, DEFAULT_GRACE_SECONDS, DEFAULT_MAX_AGE_SECONDS };
+export { DEFAULT_BOND_WEI, DEFAULT_GRACE_SECONDS, DEFAULT_MAX_AGE_SECONDS, DEFAULT_RPC };
 
 /** A signer on the node at `rpc`: ZKMARGIN_PRIVATE_KEY if set, else the node's account `index`. */
 export async function signerFor(rpc: string, index = 0): Promise<{ signer: Signer; provider: JsonRpcProvider }> {

@@ -84,6 +84,8 @@ export const DEFAULT_MAX_AGE_SECONDS = 3600n;
 export const DEFAULT_GRACE_SECONDS = 600n;
 /** the account bond, paid to whoever liquidates the account (0.01 ETH) */
 export const DEFAULT_BOND_WEI = 10n ** 16n;
+/** the JSON-RPC endpoint of a local node (e.g. `npx hardhat node --hostname 127.0.0.1`) when none is given */
+export const DEFAULT_RPC = "http://127.0.0.1:8545";
 /** verifier-context domains (keccak256 of these strings) */
 export const TRANSITION_DOMAIN = "zkmargin.transition.v1";
 export const MARGIN_DOMAIN = "zkmargin.margin.v1";

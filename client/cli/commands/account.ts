@@ -39,6 +39,7 @@ import {
   deploymentFile,
   loadMarginProver,
   loadTransitionProver,
+  rpcOf,
 } from "./shared.ts";
 
 // ------------------------------------------------------------------------------- keys
@@ -96,9 +97,8 @@ interface Connection {
 async function connect(values: Values): Promise<Connection> {
   const d = deploymentFile(required(values, "deployment"));
   const at = deployedAddress(d, "MarginAccounts", " (deploy with --accounts)");
-  const { DEFAULT_RPC } = await import("../../chain.ts");
   const { contractAt } = await import("../../contracts.ts");
-  const rpc = str(values, "rpc") ?? d.rpc ?? DEFAULT_RPC;
+  const rpc = rpcOf(values, d);
   const indexRaw = str(values, "account-index");
   if (indexRaw !== undefined && !/^[0-9]{1,2}$/.test(indexRaw))
     throw new ValidationError("--account-index", "must be a small non-negative integer");

@@ -3,10 +3,10 @@ import { DEFAULT_BOND_WEI, DEFAULT_GRACE_SECONDS, DEFAULT_MAX_AGE_SECONDS, M_ASS
 import { ValidationError, validateParams } from "../../../prover/validate.ts";
 import type { Command, Group } from "../command.ts";
 import { address, checkOutPath, EXIT, out, progress, readJsonFile, required, str, writeAtomically, type Values } from "../io.ts";
-import { chainSigner, deployedAddress, deploymentFile } from "./shared.ts";
+import { chainSigner, deployedAddress, deploymentFile, rpcOf } from "./shared.ts";
 import { readLiquidationKey } from "./account.ts";
 
-const DEFAULT_RPC = "http://127.0.0.1:8545";
+import { DEFAULT_RPC } from "../../../prover/constants.ts";
 const RPC = {
   rpc: {
     type: "string",
@@ -62,7 +62,7 @@ file (only its publicKey is read); the collateral tokens default to ${M_ASSETS} 
       if (gracePeriod >= 2n ** 64n) throw new ValidationError("--grace", "must be below 2^64 seconds");
       accounts = { tokens, bondWei, gracePeriod, liquidationKey };
     }
-    const rpc = str(values, "rpc") ?? DEFAULT_RPC;
+    const rpc = rpcOf(values);
     const { signer, provider } = await chainSigner(rpc);
     try {
       const { deployProtocol } = await import("../../chain.ts");
@@ -105,7 +105,7 @@ paramsHash equals the locally computed one and prints {epochId, paramsHash, step
     const chain = await import("../../chain.ts");
     const { contractAt } = await import("../../contracts.ts");
     const { decodeRevert } = await import("../../revert.ts");
-    const rpc = str(values, "rpc") ?? deployment.rpc ?? chain.DEFAULT_RPC;
+    const rpc = rpcOf(values, deployment);
     const { signer, provider } = await chainSigner(rpc);
     try {
       const registry = await contractAt("RiskEpochRegistry", registryAt, signer);

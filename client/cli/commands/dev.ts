@@ -1,12 +1,12 @@
 // A trader's helpers: fill new (a fill from human units), faucet (test tokens on a local
 // deployment), advance (time travel on a local chain).
 import { randomBytes } from "node:crypto";
-import { FIELD_MODULUS } from "../../../prover/constants.ts";
+import { FIELD_MODULUS, DEFAULT_RPC } from "../../../prover/constants.ts";
 import { ASSETS, amountToUnits, assetOf, marketOf, marketsTable, priceToQuote, sizeToLots } from "../../../prover/markets.ts";
 import { ValidationError } from "../../../prover/validate.ts";
 import type { Command, Group } from "../command.ts";
 import { EXIT, address, checkOutPath, json, out, progress, required, str, writeAtomically } from "../io.ts";
-import { chainSigner, deployedAddress, deploymentFile, DEPLOYMENT_OPTION, RPC_OPTION } from "./shared.ts";
+import { chainSigner, deployedAddress, deploymentFile, DEPLOYMENT_OPTION, RPC_OPTION, rpcOf } from "./shared.ts";
 
 /** A uniformly random field element: the fill's salt hides it inside its public commitment. */
 function randomSalt(): bigint {
@@ -81,16 +81,12 @@ refused. AMOUNT is in human units of the token (e.g. 200000 USD, 1.5 ETH).`,
       `TestToken${asset.token.symbol}`,
       ` (the deployment's tokens are not test tokens; the faucet mints only on 'deploy --accounts' without --tokens)`,
     );
-    const { DEFAULT_RPC } = await import("../../chain.ts");
     const { contractAt } = await import("../../contracts.ts");
     const { ContractRevert, revertMessage } = await import("../../revert.ts");
     const indexRaw = str(values, "account-index");
     if (indexRaw !== undefined && !/^[0-9]{1,2}$/.test(indexRaw))
       throw new ValidationError("--account-index", "must be a small non-negative integer");
-    const { signer, provider } = await chainSigner(
-      str(values, "rpc") ?? d.rpc ?? DEFAULT_RPC,
-      indexRaw === undefined ? 0 : Number(indexRaw),
-    );
+    const { signer, provider } = await chainSigner(rpcOf(values, d), indexRaw === undefined ? 0 : Number(indexRaw));
     try {
       const t = await contractAt("TestToken", token, signer);
       const recipient = to ?? (await signer.getAddress());
@@ -124,7 +120,7 @@ export const advance: Command = {
   description: "Calls evm_increaseTime and evm_mine on the node. Public chains refuse both.",
   options: {
     seconds: { type: "string", value: "N", help: "how many seconds" },
-    rpc: { type: "string", value: "URL", help: "JSON-RPC endpoint (default http://127.0.0.1:8545)", env: "ZKMARGIN_RPC" },
+    rpc: { type: "string", value: "URL", help: `JSON-RPC endpoint (default ${DEFAULT_RPC})`, env: "ZKMARGIN_RPC" },
   },
   examples: ["zkmargin advance --seconds 601"],
   exits: "0 advanced, 1 bad input or a node that refuses time travel, 3 unreachable node.",
@@ -132,8 +128,7 @@ export const advance: Command = {
     const raw = required(values, "seconds");
     if (!/^[0-9]{1,9}$/.test(raw) || Number(raw) === 0)
       throw new ValidationError("--seconds", "must be a positive whole number below 10^9");
-    const { DEFAULT_RPC } = await import("../../chain.ts");
-    const { provider } = await chainSigner(str(values, "rpc") ?? DEFAULT_RPC);
+    const { provider } = await chainSigner(rpcOf(values));
     try {
       try {
         await provider.send("evm_increaseTime", [Number(raw)]);

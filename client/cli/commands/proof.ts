@@ -1,11 +1,12 @@
 // check, prove, verify, vkey: a trader's margin proof off-chain (and verify --deployment on-chain).
 import { readFileSync } from "node:fs";
+import { DEFAULT_RPC } from "../../../prover/constants.ts";
 import { ValidationError, parseBinding, parseLevel, validateParams, validatePortfolio } from "../../../prover/validate.ts";
 import { CIRCUITS, circuitArtifacts, type CircuitName } from "../../../prover/artifacts.ts";
 import type { MarginProof, VerificationKey } from "../../../prover/prover.ts";
 import type { Command } from "../command.ts";
 import { CliError, EXIT, checkOutPath, json, out, progress, readJsonFile, required, str, writeAtomically, type Values } from "../io.ts";
-import { chainSigner, deploymentFile, loadMarginProver } from "./shared.ts";
+import { chainSigner, deploymentFile, loadMarginProver, rpcOf } from "./shared.ts";
 
 const LEVEL_OPTIONS = {
   params: { type: "string", value: "P", help: "the risk epoch (params.json)" },
@@ -99,7 +100,7 @@ if the proof's paramsHash is the registry's fresh paramsHash of epoch N.`,
     vkey: { type: "string", value: "K", help: "a verification key (default: the shipped margin key)" },
     deployment: { type: "string", value: "D", help: "verify on-chain against this deployment (zkmargin deploy)" },
     epoch: { type: "string", value: "N", help: "with --deployment: the epoch whose fresh paramsHash the proof must carry" },
-    rpc: { type: "string", value: "URL", help: "JSON-RPC endpoint (default: the deployment's, else http://127.0.0.1:8545)" },
+    rpc: { type: "string", value: "URL", help: `JSON-RPC endpoint (default: the deployment's, else ${DEFAULT_RPC})` },
   },
   examples: ["zkmargin verify --proof proof.json", "zkmargin verify --proof proof.json --deployment deployment.json --epoch 42"],
   exits: "0 iff the proof verifies, 1 otherwise.",
@@ -128,8 +129,8 @@ async function verifyForEpochCli(proof: MarginProof, values: Values): Promise<nu
   const epoch = required(values, "epoch");
   if (!/^[0-9]{1,20}$/.test(epoch) || BigInt(epoch) >= 2n ** 64n) throw new ValidationError("--epoch", "must be an integer below 2^64");
   const deployment = deploymentFile(values.deployment as string);
-  const { DEFAULT_RPC, verifyForEpoch } = await import("../../chain.ts");
-  const rpc = str(values, "rpc") ?? deployment.rpc ?? DEFAULT_RPC;
+  const { verifyForEpoch } = await import("../../chain.ts");
+  const rpc = rpcOf(values, deployment);
   const { provider } = await chainSigner(rpc);
   try {
     const r = await verifyForEpoch(provider, deployment.contracts ?? {}, proof, BigInt(epoch));

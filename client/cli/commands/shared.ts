@@ -2,8 +2,9 @@
 import type { JsonRpcProvider, Signer } from "ethers";
 import type { MarginProver } from "../../../prover/prover.ts";
 import type { TransitionProver } from "../../../prover/transition/index.ts";
+import { DEFAULT_RPC } from "../../../prover/constants.ts";
 import { ValidationError } from "../../../prover/validate.ts";
-import { CliError, EXIT, readJsonFile } from "../io.ts";
+import { CliError, EXIT, readJsonFile, str, type Values } from "../io.ts";
 
 export async function loadMarginProver(): Promise<MarginProver> {
   const { MarginProver } = await import("../../../prover/prover.ts");
@@ -64,7 +65,12 @@ export const RPC_OPTION = {
   rpc: {
     type: "string",
     value: "URL",
-    help: "JSON-RPC endpoint (default: the deployment's, else http://127.0.0.1:8545)",
+    help: `JSON-RPC endpoint (default: the deployment's, else ${DEFAULT_RPC})`,
     env: "ZKMARGIN_RPC",
   },
 } as const;
+
+/** The node to talk to: --rpc (or ZKMARGIN_RPC), else the deployment file's, else a local node. */
+export function rpcOf(values: Values, deployment?: DeploymentFile): string {
+  return str(values, "rpc") ?? deployment?.rpc ?? DEFAULT_RPC;
+}
