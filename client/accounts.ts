@@ -138,7 +138,8 @@ export class Trader {
 
   /**
    * Attach to the account of `signer`: open it on-chain (paying the bond) and create the state
-   * file if it does not exist, otherwise reopen the file and reconcile it with the chain.
+   * file if it does not exist, otherwise reopen the file and reconcile it with the chain. With
+   * `reopen`, a closed account is opened again (the bond paid again; its commitment unchanged).
    */
   static async attach(
     signer: Signer,
@@ -147,6 +148,7 @@ export class Trader {
     statePath: string,
     passphrase: string,
     dims = { N: N_MARKETS, M: M_ASSETS },
+    opts: { reopen?: boolean } = {},
   ): Promise<{ trader: Trader; opened?: Sent }> {
     const address = await signer.getAddress();
     const contract = accounts.connect(signer) as Contract;
@@ -154,7 +156,7 @@ export class Trader {
     const key: Point = [BigInt(await accounts.liquidationKeyX()), BigInt(await accounts.liquidationKeyY())];
     const onChain = await accounts.accounts(address);
     let opened: Sent | undefined;
-    if (Number(onChain.status) === 0) {
+    if (Number(onChain.status) === 0 || (opts.reopen && Number(onChain.status) === 3)) {
       const bond = BigInt(await accounts.bond());
       opened = await send(contract, "open", () => contract.open({ value: bond }));
     }
@@ -177,6 +179,14 @@ export class Trader {
 
   get portfolio(): Portfolio {
     return this.store.state.current.portfolio;
+  }
+
+  /**
+   * Close the flat account: its bond comes back and nothing can be attested or traded until it
+   * is reopened; what it holds stays withdrawable (and the state file stays the key to it).
+   */
+  async close(): Promise<Sent> {
+    return send(this.accounts, "close", () => this.accounts.close());
   }
 
   /** Reconcile the state file with the on-chain commitment (crash recovery). */

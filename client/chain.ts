@@ -52,7 +52,7 @@ export interface Deployment {
   contracts: Record<string, string>;
   gas: Record<string, string>;
   /** present when the MarginAccounts clearinghouse was deployed */
-  accounts?: { tokens: string[]; bondWei: string; gracePeriod: string; liquidationKey: [string, string] };
+  accounts?: { tokens: string[]; bondWei: string; gracePeriod: string; tradeFee?: string; liquidationKey: [string, string] };
 }
 
 export interface AccountsOptions {
@@ -62,6 +62,8 @@ export interface AccountsOptions {
   gracePeriod: bigint;
   /** Baby Jubjub public key of the liquidation key holder */
   liquidationKey: [bigint, bigint];
+  /** the flat fee per trade leg (quote units), paid into the insurance fund */
+  tradeFee: bigint;
 }
 
 /** The test tokens deployed for the M collateral assets when none are given: name, symbol, decimals. */
@@ -141,13 +143,14 @@ export async function deployProtocol(
         tokens.push(await deploy("TestToken", [name, symbol, decimals]).then((x) => ((contracts[`TestToken${symbol}`] = x), x)));
     delete contracts.TestToken;
     const transition = await deploy("TransitionVerifier");
-    await deploy("MarginAccounts", [registry, verifier, transition, tokens, a.bondWei, a.gracePeriod, a.liquidationKey], {
+    await deploy("MarginAccounts", [registry, verifier, transition, tokens, a.bondWei, a.gracePeriod, a.liquidationKey, a.tradeFee], {
       PoseidonT3: contracts.PoseidonT3,
     });
     out.accounts = {
       tokens,
       bondWei: String(a.bondWei),
       gracePeriod: String(a.gracePeriod),
+      tradeFee: String(a.tradeFee),
       liquidationKey: [String(a.liquidationKey[0]), String(a.liquidationKey[1])],
     };
   }

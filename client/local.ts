@@ -45,7 +45,9 @@ export interface LocalProtocol {
  * An in-process chain with the whole protocol: verifiers, registry, M test tokens and the
  * MarginAccounts clearinghouse (deployed by the first account, which is also the publisher).
  */
-export async function startLocalProtocol(opts: { maxAge?: bigint; bondWei?: bigint; gracePeriod?: bigint } = {}): Promise<LocalProtocol> {
+export async function startLocalProtocol(
+  opts: { maxAge?: bigint; bondWei?: bigint; gracePeriod?: bigint; tradeFee?: bigint } = {},
+): Promise<LocalProtocol> {
   await compileContracts();
   const connection = await (await loadHardhat()).network.connect();
   const { ethers } = connection as unknown as { ethers: any };
@@ -58,6 +60,7 @@ export async function startLocalProtocol(opts: { maxAge?: bigint; bondWei?: bigi
       bondWei: opts.bondWei ?? DEFAULT_BOND_WEI,
       gracePeriod: opts.gracePeriod ?? DEFAULT_GRACE_SECONDS,
       liquidationKey: liquidation.publicKey,
+      tradeFee: opts.tradeFee ?? 0n,
     },
   });
   const c = deployment.contracts;

@@ -8,13 +8,20 @@ import type { Params } from "../prover/types.ts";
 import { ValidationError } from "../prover/validate.ts";
 import { contractAt } from "./contracts.ts";
 
-export type AccountState = "none" | "active" | "frozen";
-const STATES: AccountState[] = ["none", "active", "frozen"];
+export type AccountState = "none" | "active" | "frozen" | "closed";
+const STATES: AccountState[] = ["none", "active", "frozen", "closed"];
 
+/**
+ * The margin call that counts for an account: the oldest one it has not answered (a later call
+ * never extends it), else the latest call. Its deadline is a grace period of fresh-oracle time:
+ * seconds while the registry's latest epoch is stale do not count (docs/PROTOCOL.md, "Deadlines").
+ */
 export interface MarginCallState {
   epochId: bigint;
-  /** unix seconds */
+  /** unix seconds: the earliest the deadline can pass (now + freshSecondsLeft; a stale oracle pushes it later) */
   deadline: bigint;
+  /** fresh-oracle seconds left before the account can be liquidated (0 once missed) */
+  freshSecondsLeft: bigint;
   /** the account attested for the call's epoch or later */
   attested: boolean;
   /** the deadline has passed */
@@ -47,11 +54,13 @@ export async function registryOf(accounts: Contract, runner: ContractRunner): Pr
 
 /** Everything public about an account that a client needs before acting. */
 export async function chainStatus(accounts: Contract, registry: Contract, account: string): Promise<ChainStatus> {
-  const [a, block, callEpoch, callDeadline] = await Promise.all([
+  const [a, block, pending, callEpoch, callDeadline, liquidatable] = await Promise.all([
     accounts.accounts(account),
     accounts.runner!.provider!.getBlock("latest"),
+    accounts.pendingMarginCall(account),
     accounts.marginCallEpoch(),
     accounts.marginCallDeadline(),
+    accounts.isLiquidatable(account),
   ]);
   const now = BigInt(block!.timestamp);
   let latest: ChainStatus["latest"];
@@ -64,11 +73,15 @@ export async function chainStatus(accounts: Contract, registry: Contract, accoun
     latest = { error: revertMessage(e, [registry]) };
   }
   const lastAttestedEpoch = BigInt(a.lastAttestedEpoch);
-  const deadline = BigInt(callDeadline);
-  const marginCall: MarginCallState | null =
-    deadline === 0n
-      ? null
-      : { epochId: BigInt(callEpoch), deadline, attested: lastAttestedEpoch >= BigInt(callEpoch), expired: now > deadline };
+  let marginCall: MarginCallState | null = null;
+  if (pending.pending) {
+    const left = BigInt(pending.freshSecondsLeft);
+    marginCall = { epochId: BigInt(pending.epochId), deadline: now + left, freshSecondsLeft: left, attested: false, expired: left === 0n };
+  } else if (BigInt(callDeadline) !== 0n) {
+    const deadline = BigInt(callDeadline);
+    const attested = lastAttestedEpoch >= BigInt(callEpoch);
+    marginCall = { epochId: BigInt(callEpoch), deadline, freshSecondsLeft: 0n, attested, expired: now > deadline };
+  }
   const state = STATES[Number(a.status)] ?? "none";
   const isFlat = Boolean(a.isFlat);
   return {
@@ -80,12 +93,17 @@ export async function chainStatus(accounts: Contract, registry: Contract, accoun
     now,
     latest,
     marginCall,
-    liquidatable: state === "active" && marginCall !== null && marginCall.expired && !marginCall.attested && !isFlat && "epochId" in latest,
+    liquidatable: Boolean(liquidatable),
   };
 }
 
-/** The account must be open and not frozen. */
-export function requireActive(s: ChainStatus): void {
+/** The account must be open and not frozen (a closed account may only withdraw: `closedMay`). */
+export function requireActive(s: ChainStatus, closedMay = false): void {
+  if (s.state === "closed" && !closedMay)
+    throw new ValidationError(
+      "--state",
+      `account ${s.account} is closed: it can only withdraw what it holds, or reopen with 'zkmargin account open'`,
+    );
   if (s.state === "none")
     throw new ValidationError("--state", `account ${s.account} is not open on this deployment (run 'zkmargin account open')`);
   if (s.state === "frozen") {

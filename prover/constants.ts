@@ -84,6 +84,8 @@ export const DEFAULT_MAX_AGE_SECONDS = 3600n;
 export const DEFAULT_GRACE_SECONDS = 600n;
 /** the account bond, paid to whoever liquidates the account (0.01 ETH) */
 export const DEFAULT_BOND_WEI = 10n ** 16n;
+/** the flat fee each trade leg pays into the insurance fund, in quote units (1e-6 USD): $0.50 */
+export const DEFAULT_TRADE_FEE = 500_000n;
 /** the JSON-RPC endpoint of a local node (e.g. `npx hardhat node --hostname 127.0.0.1`) when none is given */
 export const DEFAULT_RPC = "http://127.0.0.1:8545";
 /** verifier-context domains (keccak256 of these strings) */
@@ -145,4 +147,5 @@ export const SHARED: ReadonlyArray<{ name: string; value: bigint; doc: string; c
   { name: "DEFAULT_MAX_AGE_SECONDS", value: DEFAULT_MAX_AGE_SECONDS, doc: "default epoch freshness", circom: false },
   { name: "DEFAULT_GRACE_SECONDS", value: DEFAULT_GRACE_SECONDS, doc: "default margin-call grace period", circom: false },
   { name: "DEFAULT_BOND_WEI", value: DEFAULT_BOND_WEI, doc: "default account bond (0.01 ETH)", circom: false },
+  { name: "DEFAULT_TRADE_FEE", value: DEFAULT_TRADE_FEE, doc: "default trade fee per leg, quote units ($0.50)", circom: false },
 ];

@@ -32,16 +32,19 @@ import {ITransitionGroth16} from "./interfaces/ITransitionGroth16.sol";
 /// hidden portfolio commitment, a nonce and a status. The commitment changes only through a proof
 /// of the Transition circuit (deposit, withdraw, trade legs, PnL realisation); margin is attested
 /// with a maintenance-level MarginProof for the latest epoch. After a margin call, an account
-/// with open exposure that does not attest within the grace period can be liquidated by anyone:
-/// it is frozen, its bond pays the keeper, and its encrypted transition log lets the holder of
-/// the liquidation key (the insurance process) reconstruct the portfolio without publishing it.
+/// with open exposure that does not attest within the grace period of fresh-oracle time can be
+/// liquidated by anyone: it is frozen, its bond pays the keeper, and its encrypted transition log
+/// lets the holder of the liquidation key (the insurance process) reconstruct the portfolio
+/// without publishing it. Deadlines are per call and sticky (docs/PROTOCOL.md, "Deadlines").
+/// Every trade leg pays the flat tradeFee from its hidden settlement balance into the public
+/// insurance fund. A flat account can be closed and its bond recovered.
 /// @dev The generated snarkjs verifiers (verifier-contracts/generated/*.sol, untouched) are
 /// called through IMarginGroth16 and ITransitionGroth16. The counterparty of a trade authorises
 /// its leg with EIP-712 typed data (domain "zkmargin MarginAccounts", version "1", this chain
 /// id, this contract): see tradeDigest.
-/// Custody invariant: for every token, balanceOf(this) equals what active and frozen accounts
-/// can claim (hidden, proven collateral plus realised PnL); ETH held equals the bonds of
-/// accounts that were not liquidated.
+/// Custody invariant: for every token, balanceOf(this) equals what active, closed and frozen
+/// accounts can claim (hidden, proven collateral plus realised PnL), plus insuranceFund for
+/// token 0; ETH held equals the bonds of active accounts.
 contract MarginAccounts is EIP712, IMarginAccounts {
     using SafeERC20 for IERC20;
 
@@ -68,6 +71,14 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         bool isFlat;
     }
 
+    /// @dev A margin call: the epoch every account must answer and the fresh-oracle clock at the
+    /// call (one slot).
+    struct MarginCallRecord {
+        uint64 epochId;
+        uint64 calledAt;
+        uint64 freshClockAtCall;
+    }
+
     /// @inheritdoc IMarginAccounts
     IRiskEpochRegistry public immutable registry;
     /// @inheritdoc IMarginAccounts
@@ -84,6 +95,8 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     uint256 public immutable liquidationKeyY;
     /// @inheritdoc IMarginAccounts
     uint256 public immutable liquidationKeyHash;
+    /// @inheritdoc IMarginAccounts
+    uint256 public immutable tradeFee;
     IERC20 internal immutable token0;
     IERC20 internal immutable token1;
     IERC20 internal immutable token2;
@@ -96,9 +109,9 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     /// @inheritdoc IMarginAccounts
     mapping(uint256 => bool) public fillSettled;
     /// @inheritdoc IMarginAccounts
-    uint64 public marginCallEpoch;
-    /// @inheritdoc IMarginAccounts
-    uint64 public marginCallDeadline;
+    uint256 public insuranceFund;
+    /// @dev every margin call, oldest first (epoch ids non-decreasing)
+    MarginCallRecord[] internal calls;
 
     constructor(
         IRiskEpochRegistry registry_,
@@ -107,8 +120,11 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         IERC20[M_ASSETS] memory tokens_,
         uint256 bond_,
         uint64 gracePeriod_,
-        uint256[2] memory liquidationKey_
+        uint256[2] memory liquidationKey_,
+        uint256 tradeFee_
     ) EIP712("zkmargin MarginAccounts", "1") {
+        if (tradeFee_ >> AMOUNT_BITS != 0) revert InvalidAmount(tradeFee_);
+        tradeFee = tradeFee_;
         registry = registry_;
         marginVerifier = marginVerifier_;
         transitionVerifier = transitionVerifier_;
@@ -148,12 +164,27 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     /// @inheritdoc IMarginAccounts
     function open() external payable {
         Account storage acc = accounts[msg.sender];
-        if (acc.status != Status.None) revert AlreadyOpen(msg.sender);
+        Status status = acc.status;
+        if (status != Status.None && status != Status.Closed) revert AlreadyOpen(msg.sender);
         if (msg.value != bond) revert WrongBond(msg.value, bond);
-        acc.commitment = EMPTY_COMMITMENT;
+        // a closed account reopens with its commitment (its remaining collateral) unchanged
+        if (status == Status.None) {
+            acc.commitment = EMPTY_COMMITMENT;
+            acc.isFlat = true;
+        }
         acc.status = Status.Active;
-        acc.isFlat = true;
         emit AccountOpened(msg.sender, msg.value);
+    }
+
+    /// @inheritdoc IMarginAccounts
+    function close() external {
+        Account storage acc = _active(msg.sender);
+        if (!acc.isFlat) revert AccountNotFlat(msg.sender);
+        acc.status = Status.Closed;
+        delete watchtower[msg.sender];
+        emit AccountClosed(msg.sender, bond);
+        (bool ok, ) = msg.sender.call{value: bond}("");
+        if (!ok) revert BondTransferFailed();
     }
 
     /// @inheritdoc IMarginAccounts
@@ -188,7 +219,7 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         IERC20 tok = token(asset);
         if (amount == 0 || amount >> AMOUNT_BITS != 0) revert InvalidAmount(amount);
         uint256 paramsHash = registry.paramsHashOf(epochId);
-        _transition(msg.sender, _op(KIND_DEPOSIT, asset, amount, t.flat), 0, epochId, paramsHash, t, false);
+        _transition(msg.sender, _op(KIND_DEPOSIT, asset, amount, t.flat), 0, epochId, paramsHash, t, false, false);
         uint256 before = tok.balanceOf(address(this));
         tok.safeTransferFrom(msg.sender, address(this), amount);
         uint256 received = tok.balanceOf(address(this)) - before;
@@ -199,13 +230,14 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     function withdraw(uint256 asset, uint256 amount, uint64 epochId, TransitionData calldata t) external {
         IERC20 tok = token(asset);
         if (amount == 0 || amount >> AMOUNT_BITS != 0) revert InvalidAmount(amount);
-        _transition(msg.sender, _op(KIND_WITHDRAW, asset, amount, t.flat), 0, epochId, _latest(epochId), t, true);
+        // a closed account may still withdraw what it holds (it is flat, so it stays flat)
+        _transition(msg.sender, _op(KIND_WITHDRAW, asset, amount, t.flat), 0, epochId, _latest(epochId), t, true, true);
         tok.safeTransfer(msg.sender, amount);
     }
 
     /// @inheritdoc IMarginAccounts
     function realize(uint64 epochId, TransitionData calldata t) external {
-        _transition(msg.sender, _op(KIND_REALIZE, 0, 0, t.flat), 0, epochId, _latest(epochId), t, true);
+        _transition(msg.sender, _op(KIND_REALIZE, 0, 0, t.flat), 0, epochId, _latest(epochId), t, true, false);
     }
 
     /// @inheritdoc IMarginAccounts
@@ -235,9 +267,7 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         );
         if (_recover(digest, signature) != other) revert InvalidSignature();
         fillSettled[fill] = true;
-        uint256 paramsHash = _latest(epochId);
-        _transition(buyer.account, _op(KIND_BUY, 0, 0, buyer.t.flat), fill, epochId, paramsHash, buyer.t, true);
-        _transition(seller.account, _op(KIND_SELL, 0, 0, seller.t.flat), fill, epochId, paramsHash, seller.t, true);
+        _settleLegs(buyer, seller, fill, epochId);
     }
 
     /// @inheritdoc IMarginAccounts
@@ -281,20 +311,20 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     function marginCall() external {
         if (!registry.isPublisher(msg.sender)) revert NotPublisher(msg.sender);
         (uint64 epochId, ) = registry.latestFresh(); // a stale oracle cannot call margin
-        uint64 deadline = uint64(block.timestamp) + gracePeriod;
-        marginCallEpoch = epochId;
-        marginCallDeadline = deadline;
-        emit MarginCall(epochId, deadline);
+        uint64 freshNow = registry.freshClock();
+        calls.push(MarginCallRecord(epochId, uint64(block.timestamp), freshNow));
+        emit MarginCall(epochId, block.timestamp + gracePeriod);
     }
 
     /// @inheritdoc IMarginAccounts
     function liquidate(address account) external {
         Account storage acc = _active(account);
-        uint64 deadline = marginCallDeadline;
-        if (deadline == 0) revert NoMarginCall();
-        if (block.timestamp <= deadline) revert GracePeriodRunning(deadline);
         if (acc.isFlat) revert AccountFlat(account);
-        if (acc.lastAttestedEpoch >= marginCallEpoch) revert AlreadyAttested(account, acc.lastAttestedEpoch);
+        uint256 n = calls.length;
+        if (n == 0) revert NoMarginCall();
+        (bool pending, , , uint64 remaining) = _pending(acc.lastAttestedEpoch, n);
+        if (!pending) revert AlreadyAttested(account, acc.lastAttestedEpoch);
+        if (remaining != 0) revert GracePeriodRunning(remaining);
         // traders can only attest while the oracle is fresh: no liquidation while it is stale
         registry.latestFresh();
         acc.status = Status.Frozen;
@@ -306,13 +336,10 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     /// @inheritdoc IMarginAccounts
     function isLiquidatable(address account) external view returns (bool) {
         Account storage acc = accounts[account];
-        if (
-            acc.status != Status.Active ||
-            marginCallDeadline == 0 ||
-            block.timestamp <= marginCallDeadline ||
-            acc.isFlat ||
-            acc.lastAttestedEpoch >= marginCallEpoch
-        ) return false;
+        uint256 n = calls.length;
+        if (acc.status != Status.Active || acc.isFlat || n == 0) return false;
+        (bool pending, , , uint64 remaining) = _pending(acc.lastAttestedEpoch, n);
+        if (!pending || remaining != 0) return false;
         try registry.latestFresh() returns (uint64, uint256) {
             return true;
         } catch {
@@ -320,11 +347,67 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         }
     }
 
+    /// @inheritdoc IMarginAccounts
+    function pendingMarginCall(
+        address account
+    ) external view returns (bool pending, uint256 index, uint64 epochId, uint64 freshSecondsLeft) {
+        Account storage acc = accounts[account];
+        uint256 n = calls.length;
+        if (acc.status != Status.Active || acc.isFlat || n == 0) return (false, 0, 0, 0);
+        return _pending(acc.lastAttestedEpoch, n);
+    }
+
+    /// @inheritdoc IMarginAccounts
+    function marginCallCount() external view returns (uint256) {
+        return calls.length;
+    }
+
+    /// @inheritdoc IMarginAccounts
+    function marginCallAt(
+        uint256 index
+    ) external view returns (uint64 epochId, uint64 calledAt, uint64 freshClockAtCall) {
+        MarginCallRecord storage c = calls[index];
+        return (c.epochId, c.calledAt, c.freshClockAtCall);
+    }
+
+    /// @inheritdoc IMarginAccounts
+    function marginCallEpoch() external view returns (uint64) {
+        uint256 n = calls.length;
+        return n == 0 ? 0 : calls[n - 1].epochId;
+    }
+
+    /// @inheritdoc IMarginAccounts
+    function marginCallDeadline() external view returns (uint64) {
+        uint256 n = calls.length;
+        return n == 0 ? 0 : calls[n - 1].calledAt + gracePeriod;
+    }
+
     // ------------------------------------------------------------------ internals
 
     function _active(address account) internal view returns (Account storage acc) {
         acc = accounts[account];
         if (acc.status != Status.Active) revert NotActive(account);
+    }
+
+    /// The oldest margin call the account has not answered (epochId > lastAttested; calls are
+    /// sorted by epoch, so a binary search) and the fresh-oracle seconds left of its grace period.
+    /// A later call never replaces a deadline already running or missed: the oldest one counts.
+    function _pending(
+        uint64 lastAttested,
+        uint256 n
+    ) internal view returns (bool pending, uint256 index, uint64 epochId, uint64 freshSecondsLeft) {
+        uint256 lo = 0;
+        uint256 hi = n;
+        while (lo < hi) {
+            uint256 mid = (lo + hi) >> 1;
+            if (calls[mid].epochId > lastAttested) hi = mid;
+            else lo = mid + 1;
+        }
+        if (lo == n) return (false, 0, 0, 0);
+        MarginCallRecord storage c = calls[lo];
+        uint64 elapsed = registry.freshClock() - c.freshClockAtCall;
+        uint64 grace = gracePeriod;
+        return (true, lo, c.epochId, elapsed >= grace ? 0 : grace - elapsed);
     }
 
     function _latest(uint64 epochId) internal view returns (uint256) {
@@ -347,9 +430,12 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         uint64 epochId,
         uint256 paramsHash,
         TransitionData calldata t,
-        bool attests
+        bool attests,
+        bool closedMay
     ) internal {
-        Account storage acc = _active(account);
+        Account storage acc = accounts[account];
+        Status status = acc.status;
+        if (status != Status.Active && !(closedMay && status == Status.Closed)) revert NotActive(account);
         if (t.newCommitment >= FIELD_MODULUS) revert PublicInputNotInField(1, t.newCommitment);
         if (t.ephemeralKey >= FIELD_MODULUS) revert PublicInputNotInField(6, t.ephemeralKey);
         if (t.cipher >= FIELD_MODULUS) revert PublicInputNotInField(7, t.cipher);
@@ -369,6 +455,38 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         acc.isFlat = t.flat;
         if (attests && epochId > acc.lastAttestedEpoch) acc.lastAttestedEpoch = epochId;
         emit Transition(account, nonce, epochId, op, fill, t.newCommitment, t.ephemeralKey, t.cipher);
+    }
+
+    /// Applies both legs of a trade; each pays the flat fee from its hidden settlement balance
+    /// (the op word's amount) into the insurance fund.
+    function _settleLegs(TradeLeg calldata buyer, TradeLeg calldata seller, uint256 fill, uint64 epochId) internal {
+        uint256 paramsHash = _latest(epochId);
+        uint256 fee = tradeFee;
+        _transition(
+            buyer.account,
+            _op(KIND_BUY, 0, fee, buyer.t.flat),
+            fill,
+            epochId,
+            paramsHash,
+            buyer.t,
+            true,
+            false
+        );
+        _transition(
+            seller.account,
+            _op(KIND_SELL, 0, fee, seller.t.flat),
+            fill,
+            epochId,
+            paramsHash,
+            seller.t,
+            true,
+            false
+        );
+        if (fee != 0) {
+            uint256 balance = insuranceFund + 2 * fee;
+            insuranceFund = balance;
+            emit InsuranceFunded(fill, 2 * fee, balance);
+        }
     }
 
     /// The signer of an EIP-712 digest; a malformed or malleable (high-s) signature reverts.

@@ -79,12 +79,18 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     uint256 public slowHash;
     /// @inheritdoc IRiskEpochRegistry
     uint64 public latestEpochId;
-    /// @inheritdoc IRiskEpochRegistry
-    uint64 public maxAge;
+    /// @dev maxAge (< 2^32 seconds), in latestEpochId's slot
+    uint32 internal maxAgeSeconds;
     /// @dev block of the latest risk post (shares latestEpochId's slot, read by every price post)
     uint40 internal riskBlock;
     /// @dev block of the latest funding post (same slot)
     uint40 internal fundingBlock;
+    /// @dev the fresh-oracle clock (freshClock): the latest epoch stays fresh until freshUntil
+    /// (unix seconds), when the clock reads clockAtUntil; before that it reads clockAtUntil minus
+    /// the seconds left. Same slot; set by every price post and every maxAge change, so the clock
+    /// is monotone and never counts stale time.
+    uint40 internal freshUntil;
+    uint40 internal clockAtUntil;
     EpochSlot[RING] internal ring;
 
     modifier onlyAdmin() {
@@ -131,7 +137,8 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
             0x16159a551cbb66108281a48099fff949ae08afd7f1f2ec06de2ffb96b919b765
         ) revert PoseidonSelfTest(16);
         isPublisher[publisher] = true;
-        maxAge = maxAge_;
+        if (maxAge_ >> 32 != 0) revert MaxAgeTooLarge(maxAge_);
+        maxAgeSeconds = uint32(maxAge_);
         emit PublisherSet(publisher, true);
         emit MaxAgeSet(maxAge_);
     }
@@ -146,7 +153,11 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
 
     /// @inheritdoc IRiskEpochRegistry
     function setMaxAge(uint64 maxAge_) external onlyAdmin {
-        maxAge = maxAge_;
+        if (maxAge_ >> 32 != 0) revert MaxAgeTooLarge(maxAge_);
+        // the clock counts the past under the old bound and the future under the new one
+        uint64 latest = latestEpochId;
+        if (latest != 0) _setFreshUntil(ring[latest % RING].postedAt + maxAge_);
+        maxAgeSeconds = uint32(maxAge_);
         emit MaxAgeSet(maxAge_);
     }
 
@@ -252,6 +263,7 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
             fundingBlock
         );
         latestEpochId = epochId;
+        _setFreshUntil(block.timestamp + maxAgeSeconds);
         emit EpochPosted(epochId, paramsHash, [w0, w1, w2, w3]);
     }
 
@@ -268,7 +280,7 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     function freshParamsHash(uint64 epochId) external view returns (uint256) {
         uint256 h = paramsHashOf(epochId);
         uint256 age = block.timestamp - ring[epochId % RING].postedAt;
-        if (age > maxAge) revert StaleEpoch(epochId, age, maxAge);
+        if (age > maxAgeSeconds) revert StaleEpoch(epochId, age, maxAgeSeconds);
         return h;
     }
 
@@ -279,7 +291,19 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
         paramsHash = s.paramsHash;
         if (s.epochId != epochId || paramsHash == 0) revert UnknownEpoch(epochId);
         uint256 age = block.timestamp - s.postedAt;
-        if (age > maxAge) revert StaleEpoch(epochId, age, maxAge);
+        if (age > maxAgeSeconds) revert StaleEpoch(epochId, age, maxAgeSeconds);
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function freshClock() public view returns (uint64) {
+        uint256 until = freshUntil;
+        uint256 left = until > block.timestamp ? until - block.timestamp : 0;
+        return uint64(clockAtUntil - left);
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function maxAge() public view returns (uint64) {
+        return maxAgeSeconds;
     }
 
     /// @inheritdoc IRiskEpochRegistry
@@ -298,6 +322,15 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     }
 
     // ------------------------------------------------------------------ internals
+
+    /// The latest epoch now stays fresh until `until`: the clock keeps its current reading and
+    /// runs on until then (an `until` already past stops it now).
+    function _setFreshUntil(uint256 until) internal {
+        uint256 clock = freshClock();
+        if (until < block.timestamp) until = block.timestamp;
+        // timestamps and the clock stay below 2^40 seconds (year 36812)
+        (freshUntil, clockAtUntil) = (uint40(until), uint40(clock + (until - block.timestamp)));
+    }
 
     function _updateSlow() internal {
         if (riskHash != 0 && fundingHash != 0) slowHash = PoseidonT3.hash([fundingHash, riskHash]);

@@ -355,14 +355,13 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
       await (await p.accounts.connect(signers[2]).setWatchtower(signers[7].address)).wait();
       await post((x) => (x.markets[0].markPrice -= 2000n));
       await (await p.accounts.connect(signers[0]).marginCall()).wait();
-      const deadline = BigInt(await p.accounts.marginCallDeadline());
       // a price post races alice's attestation: her proof for the (still fresh) call epoch counts
       const callParams = params;
       await post();
       await track(alice.proveMargin(callParams));
       await track(bob.proveMargin(params, signers[7])); // watchtower, for the newer epoch
       // carol is flat: never liquidatable; open exposure for a fourth, silent trader
-      await expect(p.accounts.liquidate(alice.address)).to.be.revertedWithCustomError(p.accounts, "GracePeriodRunning").withArgs(deadline);
+      await expect(p.accounts.liquidate(alice.address)).to.be.revertedWithCustomError(p.accounts, "AlreadyAttested");
       await p.ethers.provider.send("evm_increaseTime", [601]);
       await p.ethers.provider.send("evm_mine", []);
       await expect(p.accounts.liquidate(alice.address)).to.be.revertedWithCustomError(p.accounts, "AlreadyAttested");
@@ -373,7 +372,13 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
       // a new call: alice stays silent
       await post();
       await (await p.accounts.connect(signers[0]).marginCall()).wait();
+      // the grace period runs: the error names the fresh-oracle seconds left
+      await expect(p.accounts.liquidate(alice.address))
+        .to.be.revertedWithCustomError(p.accounts, "GracePeriodRunning")
+        .withArgs((left: bigint) => left > 0n && left <= 600n);
+      expect((await p.accounts.pendingMarginCall(alice.address)).pending).to.equal(true);
       await track(bob.proveMargin(params));
+      expect((await p.accounts.pendingMarginCall(bob.address)).pending).to.equal(false);
       await p.ethers.provider.send("evm_increaseTime", [601]);
       await p.ethers.provider.send("evm_mine", []);
       expect(await p.accounts.isLiquidatable(alice.address)).to.equal(true);

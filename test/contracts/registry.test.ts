@@ -179,6 +179,45 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
     });
   });
 
+  describe("fresh-oracle clock (margin-call deadlines run on it)", () => {
+    it("counts only the seconds the latest epoch is fresh; a maxAge change counts from then on, never retroactively", async () => {
+      const r = (
+        await ethers.getContractAt(
+          "RiskEpochRegistry",
+          await deployRegistry(admin, { admin: admin.address, publisher: publisher.address, maxAge: 100n }),
+        )
+      ).connect(publisher);
+      const { params } = example();
+      expect(BigInt(await r.freshClock())).to.equal(0n);
+      await postEpoch(r, { ...params, epochId: 1n }); // risk, funding and the first price post
+      const t0 = BigInt((await ethers.provider.getBlock("latest")).timestamp) + 10n;
+      const at = async (dt: bigint) => {
+        await ethers.provider.send("evm_mine", [Number(t0 + dt)]);
+        return BigInt(await r.freshClock());
+      };
+      const exec = async (dt: bigint, f: () => Promise<any>) => {
+        await ethers.provider.send("evm_setNextBlockTimestamp", [Number(t0 + dt)]);
+        await (await f()).wait();
+      };
+      await exec(0n, () => r.postPrices(...pricesArgs({ ...params, epochId: 2n })));
+      const c0 = BigInt(await r.freshClock());
+      expect(await at(40n)).to.equal(c0 + 40n);
+      expect(await at(100n)).to.equal(c0 + 100n); // fresh up to and including maxAge
+      expect(await at(250n)).to.equal(c0 + 100n); // stale: the clock stops
+      await exec(300n, () => r.postPrices(...pricesArgs({ ...params, epochId: 3n })));
+      expect(BigInt(await r.freshClock())).to.equal(c0 + 100n);
+      expect(await at(350n)).to.equal(c0 + 150n);
+      // lowering maxAge makes the epoch (posted at 300) stale at once: the clock stops at 360
+      await exec(360n, () => r.connect(admin).setMaxAge(20n));
+      expect(await at(400n)).to.equal(c0 + 160n);
+      await expect(r.latestFresh()).to.be.revertedWithCustomError(r, "StaleEpoch");
+      // raising it again: fresh from now on, the stale seconds 360..410 are never counted
+      await exec(410n, () => r.connect(admin).setMaxAge(1000n));
+      expect(await at(420n)).to.equal(c0 + 170n);
+      await r.latestFresh();
+    });
+  });
+
   it("a price-only post stays within the 150k gas target (first use of a ring slot and warm)", async () => {
     const { params } = example();
     const id = BigInt(await registry.latestEpochId()) + 1n;

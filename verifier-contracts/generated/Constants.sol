@@ -90,3 +90,5 @@ uint256 constant DEFAULT_MAX_AGE_SECONDS = 3600;
 uint256 constant DEFAULT_GRACE_SECONDS = 600;
 /// @dev default account bond (0.01 ETH)
 uint256 constant DEFAULT_BOND_WEI = 10000000000000000;
+/// @dev default trade fee per leg, quote units ($0.50)
+uint256 constant DEFAULT_TRADE_FEE = 500000;

@@ -14,17 +14,21 @@ import {ITransitionGroth16} from "./ITransitionGroth16.sol";
 /// changes only through a proof of the Transition circuit (deposit, withdraw, trade legs, PnL
 /// realisation); margin is attested with a maintenance-level MarginProof for a fresh epoch.
 /// After a margin call, an account with open exposure that does not attest within the grace
-/// period can be liquidated by anyone.
+/// period of fresh-oracle time (IRiskEpochRegistry.freshClock) can be liquidated by anyone; each
+/// call's deadline is sticky. Every trade leg pays the flat tradeFee into the public insurance
+/// fund; a flat account can be closed and its bond recovered.
 /// @dev Op word of a transition: op = kind + 2^3 * asset + 2^8 * flat + 2^9 * amount
 /// (OP_* in generated/Constants.sol); context = op + 2^105 * binding.
 /// Trade signatures are EIP-712 typed data; eip712Domain() (ERC-5267) returns the domain:
 /// name "zkmargin MarginAccounts", version "1", this chain id, this contract.
 interface IMarginAccounts is IERC5267 {
-    /// @notice Lifecycle of an account: never opened, open, or frozen by a liquidation.
+    /// @notice Lifecycle of an account: never opened, open, frozen by a liquidation, or closed by
+    /// its owner (bond refunded; it may still withdraw, and open() reactivates it).
     enum Status {
         None,
         Active,
-        Frozen
+        Frozen,
+        Closed
     }
 
     /// @notice A Groth16 proof as snarkjs exports it for Solidity.
@@ -105,9 +109,13 @@ interface IMarginAccounts is IERC5267 {
     error NotPublisher(address caller);
     /// @notice No margin call is in force.
     error NoMarginCall();
-    /// @notice The margin call's grace period has not ended.
-    /// @param deadline end of the grace period (unix seconds)
-    error GracePeriodRunning(uint256 deadline);
+    /// @notice The grace period of the oldest margin call the account has not answered has not
+    /// ended.
+    /// @param freshSecondsLeft seconds of fresh-oracle time left (a stale oracle pauses them)
+    error GracePeriodRunning(uint256 freshSecondsLeft);
+    /// @notice close() needs a flat account (no size, no cost basis in any market).
+    /// @param account the account
+    error AccountNotFlat(address account);
     /// @notice The account attested for the margin call's epoch or later.
     /// @param account the account
     /// @param epochId its latest attested epoch
@@ -157,8 +165,18 @@ interface IMarginAccounts is IERC5267 {
     event MarginAttested(address indexed account, uint64 epochId);
     /// @notice A risk publisher called margin for the epoch.
     /// @param epochId the latest fresh epoch at the call
-    /// @param deadline end of the grace period (unix seconds)
+    /// @param deadline the earliest end of the grace period (unix seconds): later by every second
+    /// the oracle is stale before it
     event MarginCall(uint64 indexed epochId, uint256 deadline);
+    /// @notice The owner closed its flat account and recovered its bond.
+    /// @param account the owner
+    /// @param bond the bond refunded (wei)
+    event AccountClosed(address indexed account, uint256 bond);
+    /// @notice A trade's fees were paid into the insurance fund (settlement-asset units).
+    /// @param fill the fill commitment of the trade
+    /// @param amount the fees of both legs (2 * tradeFee)
+    /// @param balance the insurance fund after the payment
+    event InsuranceFunded(uint256 indexed fill, uint256 amount, uint256 balance);
     /// @notice The account was frozen and its bond paid to the keeper.
     /// @param account the owner
     /// @param keeper the caller, who receives the bond
@@ -207,6 +225,17 @@ interface IMarginAccounts is IERC5267 {
     /// @return the grace period
     function gracePeriod() external view returns (uint64);
 
+    /// @notice The flat fee each trade leg pays from its hidden settlement balance (asset 0
+    /// units) into the insurance fund; it is the amount field of the leg's op word, the same for
+    /// every fill, so it reveals nothing about market, size, side or price.
+    /// @return the fee per leg (< 2^96)
+    function tradeFee() external view returns (uint256);
+
+    /// @notice The insurance fund: settlement-asset units held by this contract for the loss
+    /// waterfall (public).
+    /// @return the balance
+    function insuranceFund() external view returns (uint256);
+
     /// @notice x-coordinate of the liquidation key K (Baby Jubjub).
     /// @return K.x
     function liquidationKeyX() external view returns (uint256);
@@ -224,7 +253,7 @@ interface IMarginAccounts is IERC5267 {
     /// @return commitment the portfolio commitment
     /// @return nonce the number of transitions so far
     /// @return lastAttestedEpoch the latest epoch for which health was proven
-    /// @return status None, Active or Frozen
+    /// @return status None, Active, Frozen or Closed
     /// @return isFlat whether the last transition proved every size and cost basis 0
     function accounts(
         address account
@@ -244,17 +273,48 @@ interface IMarginAccounts is IERC5267 {
     /// @return the epoch
     function marginCallEpoch() external view returns (uint64);
 
-    /// @notice End of the latest margin call's grace period (0 before the first).
+    /// @notice Earliest end of the latest margin call's grace period: its time plus gracePeriod
+    /// (0 before the first). Each second the oracle is stale pushes the real deadline back.
     /// @return unix seconds
     function marginCallDeadline() external view returns (uint64);
+
+    /// @notice Number of margin calls made so far.
+    /// @return the count
+    function marginCallCount() external view returns (uint256);
+
+    /// @notice A margin call.
+    /// @param index 0 .. marginCallCount() - 1, oldest first
+    /// @return epochId the epoch every account with exposure must attest for (or later)
+    /// @return calledAt unix seconds of the call
+    /// @return freshClockAtCall the registry's freshClock() at the call
+    function marginCallAt(
+        uint256 index
+    ) external view returns (uint64 epochId, uint64 calledAt, uint64 freshClockAtCall);
+
+    /// @notice The oldest margin call an active account with exposure has not answered: its
+    /// deadline is the account's deadline, and no later call moves it.
+    /// @param account the owner
+    /// @return pending whether such a call exists
+    /// @return index the call's index
+    /// @return epochId the call's epoch
+    /// @return freshSecondsLeft fresh-oracle seconds left before the account can be liquidated
+    /// (0: liquidatable while the oracle is fresh)
+    function pendingMarginCall(
+        address account
+    ) external view returns (bool pending, uint256 index, uint64 epochId, uint64 freshSecondsLeft);
 
     /// @notice The ERC-20 token of a collateral asset.
     /// @param asset the asset index (< M)
     /// @return the token (reverts InvalidAsset otherwise)
     function token(uint256 asset) external view returns (IERC20);
 
-    /// @notice Opens msg.sender's account with the empty portfolio; msg.value must equal the bond.
+    /// @notice Opens msg.sender's account with the empty portfolio (a closed account reopens with
+    /// its commitment unchanged); msg.value must equal the bond.
     function open() external payable;
+
+    /// @notice Closes msg.sender's flat account and refunds its bond. The account keeps its
+    /// commitment: it may still withdraw what it holds, and open() reactivates it.
+    function close() external;
 
     /// @notice Sets msg.sender's watchtower: it may submit margin attestations, never transitions.
     /// @param watchtower_ the watchtower (address(0) removes it)
@@ -284,8 +344,8 @@ interface IMarginAccounts is IERC5267 {
     /// @param t the transition
     function deposit(uint256 asset, uint256 amount, uint64 epochId, TransitionData calldata t) external;
 
-    /// @notice Withdraws `amount` of `asset` to msg.sender; the proof shows the rest healthy at
-    /// the initial level for the latest epoch.
+    /// @notice Withdraws `amount` of `asset` to msg.sender (an active or closed account); the
+    /// proof shows the rest healthy at the initial level for the latest epoch.
     /// @param asset the asset index (< M)
     /// @param amount the amount (0 < amount < 2^96)
     /// @param epochId the latest fresh epoch
@@ -358,12 +418,14 @@ interface IMarginAccounts is IERC5267 {
     function proveMargin(address account, uint64 epochId, Proof calldata p) external;
 
     /// @notice A risk publisher calls margin: every account with open exposure must attest for
-    /// the latest fresh epoch (or later) within the grace period.
+    /// the latest fresh epoch (or later) within gracePeriod seconds of fresh-oracle time. The
+    /// call never changes the deadline of an earlier call.
     function marginCall() external;
 
-    /// @notice Liquidates an account that has open exposure and did not attest for the margin
-    /// call's epoch before its deadline: the account is frozen (its commitment and custody stay
-    /// for the insurance hand-over) and its bond pays the caller.
+    /// @notice Liquidates an account that has open exposure and did not attest for the epoch of
+    /// the oldest call it has not answered within that call's grace period of fresh-oracle time;
+    /// only while the oracle is fresh. The account is frozen (its commitment and custody stay for
+    /// the insurance hand-over) and its bond pays the caller.
     /// @param account the owner
     function liquidate(address account) external;
 

@@ -76,6 +76,9 @@ interface IRiskEpochRegistry {
     /// @notice The epoch was never posted or has left the ring.
     /// @param epochId the epoch
     error UnknownEpoch(uint64 epochId);
+    /// @notice maxAge must be below 2^32 seconds.
+    /// @param maxAge the value given
+    error MaxAgeTooLarge(uint64 maxAge);
     /// @notice The epoch is older than maxAge.
     /// @param epochId the epoch
     /// @param age seconds since it was posted
@@ -210,6 +213,13 @@ interface IRiskEpochRegistry {
     /// @param epochId the epoch
     /// @return the paramsHash
     function paramsHashOf(uint64 epochId) external view returns (uint256);
+
+    /// @notice The fresh-oracle clock: seconds, since the first price post, during which the
+    /// latest epoch was no older than maxAge (each gap between posts counts min(gap, maxAge) under
+    /// the maxAge in force at the time). Monotone. Margin-call grace periods run on this clock, so
+    /// a stale oracle (when nobody can attest) pauses every deadline.
+    /// @return seconds of fresh-oracle time
+    function freshClock() external view returns (uint64);
 
     /// @notice paramsHash of an epoch no older than maxAge (reverts UnknownEpoch or StaleEpoch).
     /// @param epochId the epoch

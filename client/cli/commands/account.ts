@@ -226,13 +226,15 @@ async function withTrader(
   return connected(values, async ({ signer, accounts }) => {
     const registry = await (await preflight()).registryOf(accounts, signer);
     const status = await (await preflight()).chainStatus(accounts, registry, await signer.getAddress());
-    if (!["open", "sync"].includes(opts.action)) (await preflight()).requireActive(status);
+    if (!["open", "sync"].includes(opts.action)) (await preflight()).requireActive(status, opts.action === "withdraw");
     announceMarginCall(status);
     await opts.check?.({ status, registry, accounts, signer });
     const provers = { margin: await loadMarginProver(), transition: await loadTransitionProver() };
     const { Trader } = await import("../../accounts.ts");
     const { contractAt } = await import("../../contracts.ts");
-    const { trader, opened } = await Trader.attach(signer, accounts, provers, state.path, state.pass);
+    const { trader, opened } = await Trader.attach(signer, accounts, provers, state.path, state.pass, undefined, {
+      reopen: opts.action === "open",
+    });
     trader.progress = progress;
     trader.decoders = [registry, await contractAt("TestToken", String(await accounts.token(0)), signer)];
     return f(trader, opened);
@@ -302,8 +304,10 @@ const status: Command = {
   description: `Reads the account on-chain and the portfolio from S (reconciled with the on-chain commitment, never
 sent anywhere) and prints one JSON document: status (active, liquidated, not open), equity,
 requirement and headroom in USD at the maintenance and initial levels for the latest fresh epoch
-(rebuilt from the chain; or --params), the margin call (epoch, deadline as ISO time and "in N
-min", attested or not) and whether the account can be liquidated now.`,
+(rebuilt from the chain; or --params), the margin call that counts for the account (the oldest it
+has not answered; epoch, deadline as ISO time and "in N min", the fresh-oracle seconds left,
+attested or not) and whether the account can be liquidated now. Status is active, liquidated,
+closed or not open.`,
   options: { ...PARAMS },
   examples: [`${EX} status ${CONN}`],
   async run({ values }) {
@@ -344,7 +348,7 @@ min", attested or not) and whether the account can be liquidated now.`,
         json(
           {
             account: s.account,
-            status: s.state === "frozen" ? "liquidated" : s.state === "none" ? "not open" : "active",
+            status: s.state === "frozen" ? "liquidated" : s.state === "none" ? "not open" : s.state,
             nonce: s.nonce,
             flat: s.isFlat,
             lastAttestedEpoch: s.lastAttestedEpoch,
@@ -357,6 +361,7 @@ min", attested or not) and whether the account can be liquidated now.`,
                   epochId: call.epochId,
                   deadline: iso(call.deadline),
                   deadlineIn: relative(call.deadline, s.now),
+                  freshSecondsLeft: call.freshSecondsLeft,
                   attested: call.attested,
                   missed: call.expired && !call.attested,
                 }
@@ -648,6 +653,35 @@ const proveMargin: Command = {
   },
 };
 
+const close: Command = {
+  name: "account close",
+  summary: "close the flat account and recover its bond (what it holds stays withdrawable)",
+  description: `Closes the account when it holds no position and no unrealised PnL (flat): the bond comes
+back, the watchtower is cleared, and no trade, realisation or attestation is possible until
+'zkmargin account open' reopens it (paying the bond again). Its collateral stays behind its
+commitment and stays withdrawable with 'zkmargin account withdraw'; keep the state file.
+Prints {account, closed, bondWei, gasUsed}.`,
+  options: {},
+  examples: [`${EX} close ${CONN}`],
+  exits: "0 closed, 1 not flat, not open or already closed (named), 3 unreachable node.",
+  async run({ values }) {
+    const state = await stateOf(values);
+    requireState(state.path);
+    const check = async ({ status }: Preflight) => {
+      if (!status.isFlat)
+        throw new ValidationError(
+          "--state",
+          `account ${status.account} is not flat (it holds a position or unrealised PnL): close its positions and realise first`,
+        );
+    };
+    return withTrader(values, state, { action: "close", check }, async (trader) => {
+      const r = await trader.close();
+      out(json({ account: trader.address, closed: true, bondWei: BigInt(await trader.accounts.bond()), gasUsed: r.gasUsed }));
+      return EXIT.OK;
+    });
+  },
+};
+
 const watchtower: Command = {
   name: "account watchtower",
   summary: "allow W to submit margin attestations for this account (never transitions)",
@@ -668,7 +702,7 @@ const watchtower: Command = {
 export const account: Group = {
   name: "account",
   summary:
-    "a private margin account: open | show | status | sync | deposit | withdraw | realize | trade-leg | trade | prove-margin | watchtower",
+    "a private margin account: open | show | status | sync | deposit | withdraw | realize | trade-leg | trade | prove-margin | watchtower | close",
   description: `The private state (portfolio and salt) lives in S, encrypted with ZKMARGIN_PASSPHRASE, and is
 never sent anywhere. Pending states are written before a transaction is sent and promoted once it
 is mined; every action first reconciles S with the on-chain commitment. The signer is
@@ -680,9 +714,20 @@ Exit codes: 0 ok, 1 bad input or a contract revert (named), 2 the result would n
     ...CONNECTION,
     state: { type: "string", value: "S", help: "the encrypted state file (ZKMARGIN_PASSPHRASE)", env: "ZKMARGIN_STATE" },
   },
-  commands: [open, show, status, sync, transfer("deposit"), transfer("withdraw"), realize, tradeLeg, trade, proveMargin, watchtower].map(
-    releasingLocks,
-  ),
+  commands: [
+    open,
+    show,
+    status,
+    sync,
+    transfer("deposit"),
+    transfer("withdraw"),
+    realize,
+    tradeLeg,
+    trade,
+    proveMargin,
+    watchtower,
+    close,
+  ].map(releasingLocks),
 };
 
 // ------------------------------------------------------------------------------- keeper and publisher
@@ -691,7 +736,7 @@ export const marginCall: Command = {
   name: "margin-call",
   summary: "(risk publisher) call margin for the latest epoch",
   description:
-    "Every account with open exposure must attest margin for the latest epoch within the grace\nperiod. Prints {epochId, deadline, gasUsed}.",
+    "Every account with open exposure must attest margin for the latest epoch (or a later one) within\nthe grace period of fresh-oracle time: seconds while the oracle is stale do not count, and a\nlater call never moves the deadline of one an account has not answered. Prints {epochId,\ndeadline (the earliest it can pass), deadlineIso, deadlineIn, graceSeconds, gasUsed}.",
   options: CONNECTION,
   examples: ["zkmargin margin-call --deployment d.json"],
   exits: "0 called, 1 naming the revert, 3 unreachable node.",
@@ -706,6 +751,7 @@ export const marginCall: Command = {
           deadline,
           deadlineIso: iso(deadline),
           deadlineIn: relative(deadline, now),
+          graceSeconds: BigInt(await accounts.gracePeriod()),
           gasUsed: r.gasUsed,
         }),
       );
@@ -718,7 +764,7 @@ export const liquidate: Command = {
   name: "liquidate",
   summary: "liquidate an account that missed a margin call",
   description:
-    "Liquidates A if it missed the margin call: frozen, its bond paid to the caller. Prints\n{account, liquidated, bondWei, gasUsed}.",
+    "Liquidates A if it missed a margin call (the oldest it has not answered, after a whole grace\nperiod of fresh-oracle time): frozen, its bond paid to the caller. GracePeriodRunning names the\nfresh-oracle seconds left. Prints {account, liquidated, bondWei, gasUsed}.",
   options: { ...CONNECTION, account: { type: "string", value: "A", help: "the account to liquidate" } },
   examples: ["zkmargin liquidate --deployment d.json --account 0xBob..."],
   exits:

@@ -1,5 +1,12 @@
 // deploy and epoch post: the protocol's contracts and risk epochs over JSON-RPC.
-import { DEFAULT_BOND_WEI, DEFAULT_GRACE_SECONDS, DEFAULT_MAX_AGE_SECONDS, M_ASSETS } from "../../../prover/constants.ts";
+import {
+  AMOUNT_BITS,
+  DEFAULT_BOND_WEI,
+  DEFAULT_GRACE_SECONDS,
+  DEFAULT_MAX_AGE_SECONDS,
+  DEFAULT_TRADE_FEE,
+  M_ASSETS,
+} from "../../../prover/constants.ts";
 import { ValidationError, validateParams } from "../../../prover/validate.ts";
 import type { Command, Group } from "../command.ts";
 import { address, checkOutPath, EXIT, out, progress, readJsonFile, required, str, writeAtomically, type Values } from "../io.ts";
@@ -40,6 +47,11 @@ file (only its publicKey is read); the collateral tokens default to ${M_ASSETS} 
     tokens: { type: "string", value: "T0,...", help: `with --accounts: ${M_ASSETS} comma-separated ERC-20 addresses` },
     bond: { type: "string", value: "WEI", help: `with --accounts: the account bond (default ${DEFAULT_BOND_WEI})` },
     grace: { type: "string", value: "SECONDS", help: `with --accounts: the margin-call grace period (default ${DEFAULT_GRACE_SECONDS})` },
+    "trade-fee": {
+      type: "string",
+      value: "UNITS",
+      help: `with --accounts: the flat fee per trade leg, quote units, paid into the insurance fund (default 0 until the transition circuit charges it; ${DEFAULT_TRADE_FEE} planned)`,
+    },
   },
   examples: ["zkmargin deploy --out deployment.json", "zkmargin deploy --out d.json --accounts --liquidation-key liquidation-key.json"],
   exits: "0 deployed, 1 bad input, 3 unreachable node.",
@@ -60,7 +72,8 @@ file (only its publicKey is read); the collateral tokens default to ${M_ASSETS} 
       const bondWei = count(values, "bond", DEFAULT_BOND_WEI, 10n ** 30n, "a non-negative integer");
       const gracePeriod = count(values, "grace", DEFAULT_GRACE_SECONDS, 10n ** 30n, "a non-negative integer");
       if (gracePeriod >= 2n ** 64n) throw new ValidationError("--grace", "must be below 2^64 seconds");
-      accounts = { tokens, bondWei, gracePeriod, liquidationKey };
+      const tradeFee = count(values, "trade-fee", 0n, 2n ** BigInt(AMOUNT_BITS), "a non-negative integer below 2^96");
+      accounts = { tokens, bondWei, gracePeriod, liquidationKey, tradeFee };
     }
     const rpc = rpcOf(values);
     const { signer, provider } = await chainSigner(rpc);
