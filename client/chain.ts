@@ -223,7 +223,7 @@ const FIELD_PATHS = [
 
 /** Map a registry revert to the params.json field it is about, e.g. markets[2].depth. */
 export function revertField(name: string, args: readonly unknown[]): string {
-  if (name === "EpochNotIncreasing") return "epochId";
+  if (name === "EpochNotIncreasing" || name === "EpochNotNext") return "epochId";
   if (name !== "InvalidParameter") return name;
   const field = FIELD_PATHS[Number(args[0])];
   const index = Number(args[1]);

@@ -45,6 +45,8 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     uint256 public constant RING = 256;
     /// @dev |shock| <= MAX_SHOCK_BPS, as a signed bound
     int256 internal constant MAX_SHOCK = int256(MAX_SHOCK_BPS);
+    /// @dev the first epoch id is below 2^FIRST_EPOCH_BITS; later ids advance by exactly one
+    uint256 internal constant FIRST_EPOCH_BITS = 32;
     /// @dev riskWords encode each shock as shock + 2^SHOCK_BITS in SHOCK_BITS + 1 bits
     int256 internal constant SHOCK_OFFSET = int256(1 << SHOCK_BITS);
 
@@ -228,8 +230,7 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
             if (riskHash == 0) revert RiskNotPosted();
             revert FundingNotPosted();
         }
-        uint64 latest = latestEpochId;
-        if (epochId <= latest) revert EpochNotIncreasing(epochId, latest);
+        _checkNextEpoch(epochId, latestEpochId);
         // asset 0 is the settlement asset: 1 unit = 1 quote unit
         if (priceE18[0] != 1e18) revert InvalidParameter(Field.PriceE18, 0);
         // priceWords: greedy 253-bit packing of [epochId:64, markPrice:48 x 8, priceE18:96 x 4]
@@ -330,6 +331,17 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
         if (until < block.timestamp) until = block.timestamp;
         // timestamps and the clock stay below 2^40 seconds (year 36812)
         (freshUntil, clockAtUntil) = (uint40(until), uint40(clock + (until - block.timestamp)));
+    }
+
+    /// Ids advance by exactly one; the first is below 2^32, so no id ever nears 2^64 and no post
+    /// can skip over live ring slots.
+    function _checkNextEpoch(uint64 epochId, uint64 latest) internal pure {
+        if (epochId <= latest) revert EpochNotIncreasing(epochId, latest);
+        if (latest == 0) {
+            if (epochId >> FIRST_EPOCH_BITS != 0) revert InvalidParameter(Field.EpochId, 0);
+        } else if (epochId != latest + 1) {
+            revert EpochNotNext(epochId, latest + 1);
+        }
     }
 
     function _updateSlow() internal {

@@ -49,6 +49,19 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
     ).connect(publisher);
   });
   after(async () => chain?.close());
+  const newRegistry = async () =>
+    (
+      await ethers.getContractAt(
+        "RiskEpochRegistry",
+        await deployRegistry(admin, { admin: admin.address, publisher: publisher.address, maxAge: MAX_AGE }),
+      )
+    ).connect(publisher);
+  /** a price post whose mark prices differ a little per k, so that each epoch has its own paramsHash */
+  const postPricesOnly = (r: any, p: Params, k: number) => {
+    const q = clone(p);
+    q.markets[0].markPrice += BigInt(k);
+    return r.postPrices(...pricesArgs(q));
+  };
 
   it("computes riskHash, fundingHash, slowHash and paramsHash exactly as the prover (example epoch)", async () => {
     const { params } = example();
@@ -61,7 +74,7 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
 
   it("matches the prover on random valid epochs (extremes included)", async () => {
     const samples = fc.sample(arbParams, { seed: 7, numRuns: 6 });
-    let epochId = 1000n;
+    let epochId = BigInt(await registry.latestEpochId()) + 1n;
     for (const p0 of samples) {
       const p: Params = { ...p0, epochId: epochId++ };
       p.scenarios[0][0] = -10000n;
@@ -73,11 +86,11 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
 
   it("a proof for the posted epoch verifies through the wrapper with the on-chain paramsHash", async () => {
     const { params, portfolio } = example();
-    const p = { ...clone(params), epochId: 5000n };
+    const p = { ...clone(params), epochId: BigInt(await registry.latestEpochId()) + 1n };
     const onChain = await postEpoch(registry, p);
     const proof = await (await prover()).prove(p, portfolio, "maintenance", 77n);
     expect(proof.publicSignals[1]).to.equal(onChain.toString());
-    expect(BigInt(await registry.freshParamsHash(5000n))).to.equal(onChain);
+    expect(BigInt(await registry.freshParamsHash(p.epochId))).to.equal(onChain);
     expect((await verifyOnChain(chain, await solidityCalldata(proof))).valid).to.equal(true);
   });
 
@@ -141,6 +154,39 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
         .withArgs(latest, latest);
     });
 
+    it("epoch ids advance by exactly one: 2^64-1 and any jump are refused, so the registry cannot be bricked (issue #10)", async () => {
+      const { params } = example();
+      const latest = BigInt(await registry.latestEpochId());
+      for (const id of [2n ** 64n - 1n, latest + 2n, latest + 256n, latest + 257n]) {
+        await expect(registry.postPrices(...pricesArgs({ ...params, epochId: id })))
+          .to.be.revertedWithCustomError(registry, "EpochNotNext")
+          .withArgs(id, latest + 1n);
+      }
+      await (await registry.postPrices(...pricesArgs({ ...params, epochId: latest + 1n }))).wait();
+      expect(BigInt(await registry.latestEpochId())).to.equal(latest + 1n);
+    });
+
+    it("the first epoch id is any id in [1, 2^32): 0, 2^32 and 2^64-1 are refused", async () => {
+      const fresh = await newRegistry();
+      const { params } = example();
+      await (await fresh.postRisk(riskParamsArg(params))).wait();
+      await (await fresh.postFunding(fundingArg(params))).wait();
+      await expect(fresh.postPrices(...pricesArgs({ ...params, epochId: 0n })))
+        .to.be.revertedWithCustomError(fresh, "EpochNotIncreasing")
+        .withArgs(0n, 0n);
+      for (const id of [2n ** 32n, 2n ** 64n - 1n]) {
+        await expect(fresh.postPrices(...pricesArgs({ ...params, epochId: id })))
+          .to.be.revertedWithCustomError(fresh, "InvalidParameter")
+          .withArgs(field("EpochId"), 0);
+      }
+      await (await fresh.postPrices(...pricesArgs({ ...params, epochId: 2n ** 32n - 1n }))).wait();
+      await expect(fresh.postPrices(...pricesArgs({ ...params, epochId: 2n ** 32n + 1n })))
+        .to.be.revertedWithCustomError(fresh, "EpochNotNext")
+        .withArgs(2n ** 32n + 1n, 2n ** 32n);
+      await (await fresh.postPrices(...pricesArgs({ ...params, epochId: 2n ** 32n }))).wait();
+      expect(BigInt(await fresh.latestEpochId())).to.equal(2n ** 32n);
+    });
+
     it("asset 0 is the settlement asset: priceE18[0] must be 1e18", async () => {
       const latest = BigInt(await registry.latestEpochId());
       const p = clone(example().params);
@@ -152,12 +198,7 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
     });
 
     it("prices need risk parameters and funding first", async () => {
-      const fresh = (
-        await ethers.getContractAt(
-          "RiskEpochRegistry",
-          await deployRegistry(admin, { admin: admin.address, publisher: publisher.address, maxAge: MAX_AGE }),
-        )
-      ).connect(publisher);
+      const fresh = await newRegistry();
       const { params } = example();
       await expect(fresh.postPrices(...pricesArgs(params))).to.be.revertedWithCustomError(fresh, "RiskNotPosted");
       await (await fresh.postRisk(riskParamsArg(params))).wait();
@@ -173,7 +214,19 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
       await ethers.provider.send("evm_mine", []);
       await expect(registry.freshParamsHash(id)).to.be.revertedWithCustomError(registry, "StaleEpoch");
       await expect(registry.paramsHashOf(id + 7n)).to.be.revertedWithCustomError(registry, "UnknownEpoch");
-      await (await registry.postPrices(...pricesArgs({ ...params, epochId: id + 256n }))).wait(); // same ring slot
+      // the ring keeps exactly the latest 256 epochs: each slot is overwritten by the epoch 256 ids later only
+      const hashes = new Map<bigint, bigint>();
+      hashes.set(id, BigInt(await registry.paramsHashOf(id)));
+      for (let k = 1n; k <= 256n; k++) {
+        await (await postPricesOnly(registry, { ...params, epochId: id + k }, Number(k))).wait();
+        hashes.set(id + k, BigInt(await registry.paramsHashOf(id + k)));
+        if (k % 64n === 0n || k >= 255n) {
+          for (const [e, h] of hashes) {
+            if (e > id + k - 256n) expect(BigInt(await registry.paramsHashOf(e))).to.equal(h);
+            else await expect(registry.paramsHashOf(e)).to.be.revertedWithCustomError(registry, "UnknownEpoch").withArgs(e);
+          }
+        }
+      }
       await expect(registry.paramsHashOf(id)).to.be.revertedWithCustomError(registry, "UnknownEpoch").withArgs(id);
       expect(BigInt(await registry.freshParamsHash(id + 256n))).to.be.greaterThan(0n);
     });
@@ -220,9 +273,11 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
 
   it("a price-only post stays within the 150k gas target (first use of a ring slot and warm)", async () => {
     const { params } = example();
-    const id = BigInt(await registry.latestEpochId()) + 1n;
-    const first = await (await registry.postPrices(...pricesArgs({ ...params, epochId: id }))).wait();
-    const warm = await (await registry.postPrices(...pricesArgs({ ...params, epochId: id + 256n }))).wait();
+    const fresh = await newRegistry();
+    await postEpoch(fresh, { ...params, epochId: 1n });
+    const first = await (await fresh.postPrices(...pricesArgs({ ...params, epochId: 2n }))).wait();
+    for (let k = 3n; k < 258n; k++) await (await fresh.postPrices(...pricesArgs({ ...params, epochId: k }))).wait();
+    const warm = await (await fresh.postPrices(...pricesArgs({ ...params, epochId: 258n }))).wait(); // epoch 2's slot
     expect(first.gasUsed <= 150_000n, `first use ${first.gasUsed}`).to.equal(true);
     expect(warm.gasUsed <= 150_000n, `warm ${warm.gasUsed}`).to.equal(true);
   });

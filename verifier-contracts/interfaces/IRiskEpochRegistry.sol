@@ -73,6 +73,10 @@ interface IRiskEpochRegistry {
     /// @param epochId the epoch given
     /// @param latestEpochId the latest posted epoch
     error EpochNotIncreasing(uint64 epochId, uint64 latestEpochId);
+    /// @notice After the first epoch, ids advance by exactly one: no id can be skipped.
+    /// @param epochId the epoch given
+    /// @param nextEpochId the only id accepted, latestEpochId + 1
+    error EpochNotNext(uint64 epochId, uint64 nextEpochId);
     /// @notice The epoch was never posted or has left the ring.
     /// @param epochId the epoch
     error UnknownEpoch(uint64 epochId);
@@ -199,7 +203,12 @@ interface IRiskEpochRegistry {
     function postFunding(int64[N_MARKETS] calldata fundingIndex) external returns (uint256 h);
 
     /// @notice Opens a new epoch with fresh prices (publisher only): the cheap, frequent post.
-    /// @param epochId the new epoch, greater than the latest
+    /// Epoch ids advance by exactly one: the first post may choose any id in [1, 2^32)
+    /// (InvalidParameter(EpochId, 0) otherwise), every later one must be latestEpochId + 1
+    /// (EpochNotIncreasing below, EpochNotNext above). So ids stay far below 2^64 (2^32 more
+    /// posts take 136 years at one per second), and the ring always holds exactly the latest
+    /// min(RING, posts) epochs: a slot is only ever overwritten by the epoch RING ids later.
+    /// @param epochId the new epoch: any id in [1, 2^32) for the first post, then latestEpochId + 1
     /// @param markPrice mark price per market (< 2^48)
     /// @param priceE18 collateral price per asset, 1e18 = par (asset 0 must be at par)
     /// @return paramsHash the epoch's paramsHash
