@@ -175,10 +175,15 @@ library MarginBatchVerification {
         return proofs;
     }
 
-    /// @dev Bumps the free memory pointer past the work area: the packed batch (12n + 3 + 2 words)
-    /// or the pairing input ((n + 3) pairs of 6 words), whichever is longer, then the scratch words.
+    /// @dev Bytes of abi.encode(proofs, publicSignals): the header, n proofs, n again, n signal rows.
+    function _packedBytes(uint256 n) private pure returns (uint256) {
+        return (HEADER_WORDS + 1 + (PROOF_WORDS + SIGNAL_WORDS) * n) * 0x20;
+    }
+
+    /// @dev Bumps the free memory pointer past the work area: the packed batch (12n + 4 words) or
+    /// the pairing input ((n + 3) pairs of 6 words), whichever is longer, then the scratch bytes.
     function _allocate(uint256 buf, uint256 n) private pure {
-        uint256 packed = (HEADER_WORDS + 2 + (PROOF_WORDS + SIGNAL_WORDS) * n) * 0x20;
+        uint256 packed = _packedBytes(n);
         uint256 pairs = (n + KEY_PAIRS) * PAIR_BYTES;
         uint256 end = buf + (packed > pairs ? packed : pairs) + SCRATCH_BYTES;
         assembly ("memory-safe") {
@@ -188,7 +193,7 @@ library MarginBatchVerification {
 
     /// @dev keccak256 of the packed batch, i.e. keccak256(abi.encode(proofs, publicSignals)).
     function _seed(uint256 buf, uint256 n) private pure returns (bytes32 seed) {
-        uint256 len = (HEADER_WORDS + 2 + (PROOF_WORDS + SIGNAL_WORDS) * n) * 0x20;
+        uint256 len = _packedBytes(n);
         assembly ("memory-safe") {
             seed := keccak256(buf, len)
         }
@@ -222,9 +227,9 @@ library MarginBatchVerification {
             (ok, bad) = _addProof(buf, n, sc, i, coefficient(seed, i));
             if (bad != 0) _revertOutOfField(buf, n, i, bad);
             if (!ok) {
-                // A failed precompile call (a point not on the curve) fails the batch: stop the
-                // arithmetic, but a value outside its field in a later proof still reverts, so the
-                // outcome does not depend on where the bad point is.
+                // A point not on the curve fails the batch: stop the arithmetic, but a value outside
+                // its field in a later proof still reverts, so the outcome does not depend on where
+                // the bad point is.
                 _checkFieldsFrom(buf, n, i + 1);
                 break;
             }
@@ -240,8 +245,9 @@ library MarginBatchVerification {
 
     /// @dev Adds proof i with coefficient r: field checks (bad: bit 0 a coordinate >= p, bit 1 a
     /// signal >= r; nothing else is done then), Σr and S_j in scratch, Σ r_i·C_i, and pair i =
-    /// (r_i·A_i, B_i) at buf + 0xc0·i. ok is false when a precompile call failed.
-    // one straight-line sequence of precompile calls; splitting it costs a call per proof
+    /// (r_i·A_i, B_i) at buf + 0xc0·i. ok is false when A or C is not on the curve (nothing is
+    /// done then) or a precompile call failed. One straight-line
+    /// sequence (longer than solhint's 50 lines): splitting it would cost a call per proof.
     // solhint-disable-next-line function-max-lines
     function _addProof(
         uint256 buf,
@@ -276,7 +282,19 @@ library MarginBatchVerification {
             if iszero(and(and(lt(x0, q), lt(x1, q)), and(lt(x2, q), lt(x3, q)))) {
                 bad := or(bad, 2)
             }
+            // A and C on the curve y² = x³ + 3 (or the point at infinity (0, 0)): then ecMul and
+            // ecAdd cannot fail, and a bad point fails the batch without a failing precompile call
+            // (a failing call consumes all the gas it was given)
+            function onCurve(x, y, m) -> on {
+                on := or(and(iszero(x), iszero(y)), eq(mulmod(y, y, m), addmod(mulmod(x, mulmod(x, x, m), m), 3, m)))
+            }
             if iszero(bad) {
+                ok := and(
+                    onCurve(mload(pr), mload(add(pr, 0x20)), p),
+                    onCurve(mload(add(pr, 0xc0)), mload(add(pr, 0xe0)), p)
+                )
+            }
+            if and(ok, iszero(bad)) {
                 // Σr (no overflow: n·2^128 < 2^256) and S_j += r·x_j mod r
                 mstore(sc, add(mload(sc), r))
                 mstore(add(sc, 0x20), addmod(mload(add(sc, 0x20)), mulmod(r, x0, q), q))
