@@ -25,7 +25,7 @@ contract MarginBatchVerifier is IMarginBatchVerifier {
     function batchCoefficients(
         uint256[8][] calldata proofs,
         uint256[4][] calldata publicSignals
-    ) external pure returns (uint256[] memory coefficients) {
+    ) external view returns (uint256[] memory coefficients) {
         return MarginBatchVerification.coefficientsCalldata(proofs, publicSignals);
     }
 }

@@ -42,6 +42,9 @@ interface IMarginBatchVerifier {
     /// signals. Returns false (never reverts) when the batch does not verify: a wrong proof, a
     /// point not on the curve or a G2 point outside the subgroup. True means every proof would
     /// pass the generated single verifier, except with probability about 2^-128.
+    /// A and C are checked on the curve before any precompile call; a B off the curve or outside
+    /// the G2 subgroup makes the final pairing call fail, which consumes the gas forwarded to it
+    /// (63/64 of what is left, as with the generated verifier) before false is returned.
     /// @param proofs n proofs, each [a.x, a.y, b.x1, b.x0, b.y1, b.y0, c.x, c.y]
     /// @param publicSignals n rows [commitment, paramsHash, level, binding], row i for proof i
     /// @return true iff the batch verifies
@@ -53,12 +56,13 @@ interface IMarginBatchVerifier {
     /// @notice The random coefficients verifyBatch gives the proofs of this batch, for audits
     /// and tests: r_i = uint128(keccak256(abi.encode(seed, i))), or 1 if that is 0, where
     /// seed = keccak256(abi.encode(proofs, publicSignals)).
-    /// @dev Reverts like verifyBatch for a malformed batch; does not look at the fields.
+    /// @dev Computed by verifyBatch's own loop (in a mode that skips the curve arithmetic).
+    /// Reverts like verifyBatch for a malformed batch; does not look at the fields.
     /// @param proofs the batch's proofs
     /// @param publicSignals the batch's public signals
     /// @return coefficients r_0 .. r_{n-1}, each in [1, 2^128)
     function batchCoefficients(
         uint256[8][] calldata proofs,
         uint256[4][] calldata publicSignals
-    ) external pure returns (uint256[] memory coefficients);
+    ) external view returns (uint256[] memory coefficients);
 }

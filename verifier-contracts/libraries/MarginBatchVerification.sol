@@ -69,7 +69,7 @@ library MarginBatchVerification {
         uint256[4][] calldata publicSignals
     ) internal view returns (bool) {
         (uint256 buf, uint256 n) = _packCalldata(proofs, publicSignals);
-        return _verifyPacked(buf, n);
+        return _verifyPacked(buf, n, 0);
     }
 
     /// @notice Verifies a batch held in memory (arrays a contract built itself).
@@ -79,40 +79,25 @@ library MarginBatchVerification {
     /// @return true iff every proof verifies (except with probability about 2^-128)
     function verifyMemory(uint256[8][] memory proofs, uint256[4][] memory publicSignals) internal view returns (bool) {
         (uint256 buf, uint256 n) = _packMemory(proofs, publicSignals);
-        return _verifyPacked(buf, n);
+        return _verifyPacked(buf, n, 0);
     }
 
-    /// @notice The coefficients verifyCalldata gives this batch (see IMarginBatchVerifier).
+    /// @notice The coefficients verifyCalldata gives this batch (see IMarginBatchVerifier), computed
+    /// by the same code (the core in coefficient mode: no field check, no curve arithmetic).
     /// @param proofs the batch's proofs
     /// @param publicSignals the batch's public signals
     /// @return coefficients r_0 .. r_{n-1}
     function coefficientsCalldata(
         uint256[8][] calldata proofs,
         uint256[4][] calldata publicSignals
-    ) internal pure returns (uint256[] memory coefficients) {
+    ) internal view returns (uint256[] memory coefficients) {
         (uint256 buf, uint256 n) = _packCalldata(proofs, publicSignals);
-        bytes32 seed = _seed(buf, n);
+        coefficients = new uint256[](n); // above the work area, which stays allocated
+        uint256 out;
         assembly ("memory-safe") {
-            mstore(0x40, buf) // release the packed copy
+            out := coefficients
         }
-        coefficients = new uint256[](n);
-        for (uint256 i = 0; i < n; ++i) coefficients[i] = coefficient(seed, i);
-    }
-
-    /// @notice Coefficient i of a batch with this seed: uint128(keccak256(abi.encode(seed, i))), 1 if 0.
-    /// @param seed keccak256(abi.encode(proofs, publicSignals))
-    /// @param i position of the proof in the batch
-    /// @return r the coefficient, in [1, 2^128)
-    function coefficient(bytes32 seed, uint256 i) internal pure returns (uint256 r) {
-        assembly ("memory-safe") {
-            // scratch space 0x00-0x3f: keccak256(abi.encode(seed, i)) without allocating
-            mstore(0x00, seed)
-            mstore(0x20, i)
-            r := and(keccak256(0x00, 0x40), COEFFICIENT_MASK)
-            if iszero(r) {
-                r := 1
-            }
-        }
+        _verifyPacked(buf, n, out);
     }
 
     /// @dev Checks the lengths and copies the batch to free memory as abi.encode(proofs, publicSignals).
@@ -206,11 +191,26 @@ library MarginBatchVerification {
     /// Scratch at `sc` (after the work area): 0x00 Σr, 0x20..0x80 S_j = Σ_i r_i·x_ij mod r,
     /// 0xa0 Σ r_i·C_i (2 words) with its ecMul input at 0xe0 (3 words), 0x140 ecMul input of
     /// A_i (3 words), 0x1a0 vk_x (2 words) with its ecMul input at 0x1e0 (3 words).
-    /// Restores the free memory pointer to buf.
-    function _verifyPacked(uint256 buf, uint256 n) private view returns (bool ok) {
+    /// Per proof, in one assembly loop (no internal call per proof): the coefficient
+    /// r_i = uint128(keccak256(abi.encode(seed, i))) (1 if 0); in coefficient mode (coefficients
+    /// != 0, a uint256[] of length n) it is stored there and nothing else is done. Otherwise the
+    /// field checks (bad: bit 0 a coordinate >= p, bit 1 a signal >= r), A and C on the curve,
+    /// Σr and S_j, Σ r_i·C_i, and pair i = (r_i·A_i, B_i).
+    /// Restores the free memory pointer to buf, except in coefficient mode.
+    // solhint-disable-next-line function-max-lines
+    function _verifyPacked(uint256 buf, uint256 n, uint256 coefficients) private view returns (bool ok) {
         bytes32 seed = _seed(buf, n);
         uint256 sc;
+        uint256 bad;
+        uint256 at;
         assembly ("memory-safe") {
+            // y² = x³ + 3, or the point at infinity (0, 0): A and C are checked before ecMul, so
+            // ecMul and ecAdd cannot fail and a bad point fails the batch without a failing
+            // precompile call (which would consume all the gas it was given)
+            function onCurve(x, y) -> on {
+                let m := BASE_FIELD_MODULUS
+                on := or(and(iszero(x), iszero(y)), eq(mulmod(y, y, m), addmod(mulmod(x, mulmod(x, x, m), m), 3, m)))
+            }
             sc := sub(mload(0x40), SCRATCH_BYTES)
             // Σr, S_1..S_4 and the Σ r_i·C_i accumulator (the point at infinity) start at zero
             mstore(sc, 0)
@@ -220,93 +220,70 @@ library MarginBatchVerification {
             mstore(add(sc, 0x80), 0)
             mstore(add(sc, 0xa0), 0)
             mstore(add(sc, 0xc0), 0)
-        }
-        ok = true;
-        for (uint256 i = 0; i < n;) {
-            uint256 bad;
-            (ok, bad) = _addProof(buf, n, sc, i, coefficient(seed, i));
-            if (bad != 0) _revertOutOfField(buf, n, i, bad);
-            if (!ok) {
-                // A point not on the curve fails the batch: stop the arithmetic, but a value outside
-                // its field in a later proof still reverts, so the outcome does not depend on where
-                // the bad point is.
-                _checkFieldsFrom(buf, n, i + 1);
-                break;
-            }
-            unchecked {
-                ++i;
-            }
-        }
-        if (ok) ok = _finish(buf, n, sc);
-        assembly ("memory-safe") {
-            mstore(0x40, buf) // release the work area
-        }
-    }
-
-    /// @dev Adds proof i with coefficient r: field checks (bad: bit 0 a coordinate >= p, bit 1 a
-    /// signal >= r; nothing else is done then), Σr and S_j in scratch, Σ r_i·C_i, and pair i =
-    /// (r_i·A_i, B_i) at buf + 0xc0·i. ok is false when A or C is not on the curve (nothing is
-    /// done then) or a precompile call failed. One straight-line
-    /// sequence (longer than solhint's 50 lines): splitting it would cost a call per proof.
-    // solhint-disable-next-line function-max-lines
-    function _addProof(
-        uint256 buf,
-        uint256 n,
-        uint256 sc,
-        uint256 i,
-        uint256 r
-    ) private view returns (bool ok, uint256 bad) {
-        ok = true;
-        assembly ("memory-safe") {
-            let p := BASE_FIELD_MODULUS
-            let q := FIELD_MODULUS
-            let pr := add(buf, add(0x60, shl(8, i))) // proof i
-            let sg := add(buf, add(add(0x80, shl(8, n)), shl(7, i))) // signals i
-            // every coordinate < p, every signal < r (bit 0: a coordinate, bit 1: a signal)
-            bad := iszero(
-                and(
+            ok := 1
+            for {
+                let i := 0
+                let pr := add(buf, 0x60) // proof i
+                let sg := add(buf, add(0x80, shl(8, n))) // signals i
+            } lt(i, n) {
+                i := add(i, 1)
+                pr := add(pr, 0x100)
+                sg := add(sg, 0x80)
+            } {
+                // the Fiat–Shamir coefficient, in scratch space 0x00-0x3f
+                mstore(0x00, seed)
+                mstore(0x20, i)
+                let r := and(keccak256(0x00, 0x40), COEFFICIENT_MASK)
+                if iszero(r) {
+                    r := 1
+                }
+                if coefficients {
+                    mstore(add(coefficients, shl(5, add(i, 1))), r)
+                    continue
+                }
+                // every coordinate < p, every signal < r
+                let p := BASE_FIELD_MODULUS
+                bad := iszero(
                     and(
-                        and(lt(mload(pr), p), lt(mload(add(pr, 0x20)), p)),
-                        and(lt(mload(add(pr, 0x40)), p), lt(mload(add(pr, 0x60)), p))
-                    ),
-                    and(
-                        and(lt(mload(add(pr, 0x80)), p), lt(mload(add(pr, 0xa0)), p)),
-                        and(lt(mload(add(pr, 0xc0)), p), lt(mload(add(pr, 0xe0)), p))
+                        and(
+                            and(lt(mload(pr), p), lt(mload(add(pr, 0x20)), p)),
+                            and(lt(mload(add(pr, 0x40)), p), lt(mload(add(pr, 0x60)), p))
+                        ),
+                        and(
+                            and(lt(mload(add(pr, 0x80)), p), lt(mload(add(pr, 0xa0)), p)),
+                            and(lt(mload(add(pr, 0xc0)), p), lt(mload(add(pr, 0xe0)), p))
+                        )
                     )
                 )
-            )
-            let x0 := mload(sg)
-            let x1 := mload(add(sg, 0x20))
-            let x2 := mload(add(sg, 0x40))
-            let x3 := mload(add(sg, 0x60))
-            if iszero(and(and(lt(x0, q), lt(x1, q)), and(lt(x2, q), lt(x3, q)))) {
-                bad := or(bad, 2)
-            }
-            // A and C on the curve y² = x³ + 3 (or the point at infinity (0, 0)): then ecMul and
-            // ecAdd cannot fail, and a bad point fails the batch without a failing precompile call
-            // (a failing call consumes all the gas it was given)
-            function onCurve(x, y, m) -> on {
-                on := or(and(iszero(x), iszero(y)), eq(mulmod(y, y, m), addmod(mulmod(x, mulmod(x, x, m), m), 3, m)))
-            }
-            if iszero(bad) {
-                ok := and(
-                    onCurve(mload(pr), mload(add(pr, 0x20)), p),
-                    onCurve(mload(add(pr, 0xc0)), mload(add(pr, 0xe0)), p)
-                )
-            }
-            if and(ok, iszero(bad)) {
+                let q := FIELD_MODULUS
+                let x0 := mload(sg)
+                let x1 := mload(add(sg, 0x20))
+                let x2 := mload(add(sg, 0x40))
+                let x3 := mload(add(sg, 0x60))
+                if iszero(and(and(lt(x0, q), lt(x1, q)), and(lt(x2, q), lt(x3, q)))) {
+                    bad := or(bad, 2)
+                }
+                if bad {
+                    at := i
+                    break
+                }
+                ok := and(onCurve(mload(pr), mload(add(pr, 0x20))), onCurve(mload(add(pr, 0xc0)), mload(add(pr, 0xe0))))
+                if iszero(ok) {
+                    at := i
+                    break
+                }
                 // Σr (no overflow: n·2^128 < 2^256) and S_j += r·x_j mod r
                 mstore(sc, add(mload(sc), r))
                 mstore(add(sc, 0x20), addmod(mload(add(sc, 0x20)), mulmod(r, x0, q), q))
                 mstore(add(sc, 0x40), addmod(mload(add(sc, 0x40)), mulmod(r, x1, q), q))
                 mstore(add(sc, 0x60), addmod(mload(add(sc, 0x60)), mulmod(r, x2, q), q))
                 mstore(add(sc, 0x80), addmod(mload(add(sc, 0x80)), mulmod(r, x3, q), q))
-                // Σ r_i·C_i: ecMul into the word after the accumulator, then ecAdd into it
+                // Σ r_i·C_i: ecMul into the words after the accumulator, then ecAdd into it
                 let acc := add(sc, 0xa0)
                 mstore(add(acc, 0x40), mload(add(pr, 0xc0)))
                 mstore(add(acc, 0x60), mload(add(pr, 0xe0)))
                 mstore(add(acc, 0x80), r)
-                ok := and(ok, staticcall(gas(), EC_MUL, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40))
+                ok := staticcall(gas(), EC_MUL, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)
                 ok := and(ok, staticcall(gas(), EC_ADD, acc, 0x80, acc, 0x40))
                 // pair i = (r_i·A_i, B_i): A is read before B moves down over it (pair 0 overlaps proof 0)
                 let ain := add(sc, 0x140)
@@ -316,7 +293,21 @@ library MarginBatchVerification {
                 let out := add(buf, mul(i, PAIR_BYTES))
                 mcopy(add(out, 0x40), add(pr, 0x40), 0x80)
                 ok := and(ok, staticcall(gas(), EC_MUL, ain, 0x60, out, 0x40))
+                if iszero(ok) {
+                    at := i
+                    break
+                }
             }
+        }
+        if (coefficients != 0) return true;
+        if (bad != 0) _revertOutOfField(buf, n, at, bad);
+        // A point not on the curve fails the batch and stops the arithmetic, but a value outside
+        // its field in a later proof still reverts: the outcome does not depend on where the bad
+        // point is.
+        if (!ok) _checkFieldsFrom(buf, n, at + 1);
+        else ok = _finish(buf, n, sc);
+        assembly ("memory-safe") {
+            mstore(0x40, buf) // release the work area
         }
     }
 
