@@ -59,7 +59,13 @@ async function main(): Promise<void> {
       const gas = Number(receipt.gasUsed);
       const cd = calldataCost(tx.data);
       const floor = TX_BASE + 10 * cd.tokens; // EIP-7623: paid instead when larger
-      return { gas, intrinsic: TX_BASE + cd.gas, execution: gas - TX_BASE - cd.gas, floorBound: floor >= gas, bytes: getBytes(tx.data).length };
+      return {
+        gas,
+        intrinsic: TX_BASE + cd.gas,
+        execution: gas - TX_BASE - cd.gas,
+        floorBound: floor >= gas,
+        bytes: getBytes(tx.data).length,
+      };
     };
 
     const s0 = singles[0];
