@@ -22,3 +22,20 @@ export {
 export { circuitArtifacts, CIRCUITS, ARTIFACTS_DIR, type CircuitArtifacts, type CircuitName } from "./artifacts.ts";
 export { CircuitProver } from "./prover.ts";
 export * from "./transition/index.ts";
+export {
+  LiquidationProver,
+  HealthyError,
+  LIQUIDATION_PUBLIC_SIGNALS,
+  LIQUIDATION_SIGNALS,
+  liquidationRules,
+  liquidationInputs,
+  liquidationCircuitInputs,
+  violatedRules,
+  ruleMargins,
+  ruleViolation,
+  selectorOf,
+  expectedLiquidationSignals,
+  cappedRequirements,
+  type LiquidationRule,
+  type LiquidationInputs,
+} from "./liquidation.ts";

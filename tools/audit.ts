@@ -21,7 +21,8 @@ import { circuitArtifacts, REPO_ROOT, type CircuitName } from "../prover/artifac
 import type { CircuitProver, MarginProof } from "../prover/prover.ts";
 import { verifyProof } from "../prover/prover.ts";
 import { TRANSITION_SIGNALS } from "../prover/transition/inputs.ts";
-import { prepareTransitionVector, type TransitionVector } from "./vectors.ts";
+import { prepareLiquidationVector, prepareTransitionVector, type LiquidationVector, type TransitionVector } from "./vectors.ts";
+import { LIQUIDATION_SIGNALS } from "../prover/liquidation.ts";
 import { circuitInputs, type CircuitInputs } from "../prover/inputs.ts";
 import { parseBinding, parseLevel, validateParams, validatePortfolio } from "../prover/validate.ts";
 import type { Vector } from "./vectors.ts";
@@ -62,6 +63,16 @@ export function transitionCases(vectors: TransitionVector[]): AuditCase[] {
   const out: AuditCase[] = [];
   for (const v of vectors) {
     const { prepared } = prepareTransitionVector(v);
+    if (prepared) out.push({ name: v.name, inputs: prepared.inputs, publicSignals: prepared.publicSignals });
+  }
+  return out;
+}
+
+/** The liquidation circuit's cases: every vector with a proof (exit 0), with its selector. */
+export function liquidationCases(vectors: LiquidationVector[]): AuditCase[] {
+  const out: AuditCase[] = [];
+  for (const v of vectors) {
+    const { prepared } = prepareLiquidationVector(v);
     if (prepared) out.push({ name: v.name, inputs: prepared.inputs, publicSignals: prepared.publicSignals });
   }
   return out;
@@ -660,7 +671,7 @@ export interface ConstraintReport {
 }
 
 /** Attribute each constraint to the component of its newest wire (O2 merges linear signals). */
-export function constraintReport(r1cs: R1cs, sym: SymEntry[], circuitFile: string): ConstraintReport {
+export function constraintReport(r1cs: R1cs, sym: SymEntry[], circuitFile: string, mainTemplate = "MarginProof"): ConstraintReport {
   const names = new Map<number, string>();
   for (const s of sym) if (s.wire >= 0 && !names.has(s.wire)) names.set(s.wire, s.name);
   const gadgetOf = new Map<string, string>();
@@ -678,7 +689,7 @@ export function constraintReport(r1cs: R1cs, sym: SymEntry[], circuitFile: strin
   const perComponent = [...counts]
     .map(([component, constraints]) => ({
       component,
-      template: component === "main" ? "MarginProof (own constraints)" : (gadgetOf.get(component.split(".")[1]) ?? "?"),
+      template: component === "main" ? `${mainTemplate} (own constraints)` : (gadgetOf.get(component.split(".")[1]) ?? "?"),
       constraints,
     }))
     .sort((a, b) => b.constraints - a.constraints);
@@ -717,6 +728,7 @@ export interface AuditOptions {
 export const AUDIT_CIRCUITS: Record<CircuitName, { signals: readonly string[]; sources: string[]; template: string }> = {
   margin: { signals: ["commitment", "paramsHash", "level", "binding"], sources: ["margin.circom"], template: "MarginProof" },
   transition: { signals: TRANSITION_SIGNALS, sources: ["margin.circom", "transition.circom"], template: "Transition" },
+  liquidation: { signals: LIQUIDATION_SIGNALS, sources: ["margin.circom", "liquidation.circom"], template: "LiquidationProof" },
 };
 
 export async function audit(name: CircuitName, opts: AuditOptions): Promise<AuditReport> {
@@ -755,7 +767,7 @@ export async function audit(name: CircuitName, opts: AuditOptions): Promise<Audi
   const setup = await setupAudit(name, opts.ptau);
   for (const s of setup) if (s.ok === false) findings.push(`setup: ${s.check} failed ${s.detail}`);
 
-  const constraints = constraintReport(r1cs, sym, sources[sources.length - 1]);
+  const constraints = constraintReport(r1cs, sym, sources[sources.length - 1], spec.template);
   if (mutation.mutationsTried === 0) findings.push("no mutation was tried");
   return { circuit: name, generatedAt: new Date().toISOString(), findings, mutation, rangeChecks, publicInputs, setup, constraints };
 }

@@ -4,10 +4,19 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { commitment, paramsHash } from "../prover/encoding.ts";
 import { expectedPublicSignals } from "../prover/inputs.ts";
-import { report } from "../prover/model.ts";
+import { evaluate, report } from "../prover/model.ts";
+import {
+  expectedLiquidationSignals,
+  liquidationCircuitInputs,
+  liquidationInputs,
+  liquidationRules,
+  violatedRules,
+  type LiquidationInputs,
+  type LiquidationProver,
+} from "../prover/liquidation.ts";
 import type { MarginProver } from "../prover/prover.ts";
 import { verifyProof } from "../prover/prover.ts";
-import type { Report } from "../prover/types.ts";
+import type { Params, Portfolio, Report } from "../prover/types.ts";
 import {
   ValidationError,
   parseBinding,
@@ -274,6 +283,126 @@ export async function replayTransitionVector(v: TransitionVector, prover?: Trans
     }
     if (w && w.slice(1, 9).map(String).join() !== (e.publicSignals ?? []).join()) problems.push("circuit public signals differ");
     if (w && prove) {
+      const proof = await prover.proveInputs(prepared.inputs, prepared.publicSignals);
+      if (!(await verifyProof(proof, prover.vkey))) problems.push("proof does not verify");
+    }
+  }
+  return { name: v.name, ok: problems.length === 0, problems };
+}
+
+// ------------------------------------------------------------------------------ liquidation vectors
+
+export const LIQUIDATION_VECTOR_SCHEMA = "zkmargin/liquidation-vector/v1";
+
+/** A LiquidationProof circuit vector (test/vectors/liquidation; docs/VECTORS.md). */
+export interface LiquidationVector {
+  schema: typeof LIQUIDATION_VECTOR_SCHEMA;
+  circuit: "liquidation";
+  name: string;
+  description: string;
+  tags: string[];
+  /** the verifier's context tag, 0 <= x < r */
+  binding: string;
+  /** the rule the selector picks (MARGIN, STRESS_k, POSITION_CAP_i, LEVERAGE); null: the first violated */
+  rule: string | null;
+  params: unknown;
+  portfolio: unknown;
+  expected: {
+    /** 0 proven, 1 invalid input (errorField names it), 2 refused: no rule (or not the requested rule) violated at maintenance */
+    exitCode: 0 | 1 | 2;
+    errorField: string | null;
+    /** the reference model's violations at maintenance */
+    violations: string[];
+    /** every violated rule, in the selector's order */
+    violated: string[];
+    /** the rule the proof's selector picks (exit 0) */
+    rule: string | null;
+    /** [commitment, paramsHash, binding] */
+    publicSignals: string[] | null;
+  };
+}
+
+/** The circuit inputs of a liquidation vector, or the outcome when there is no proof. */
+export function prepareLiquidationVector(v: LiquidationVector): {
+  expected: LiquidationVector["expected"];
+  prepared?: LiquidationInputs;
+  /** the rejected request's inputs when the input is well-formed (exit 2) */
+  refused?: { params: Params; portfolio: Portfolio; binding: bigint };
+} {
+  let params: Params, portfolio: Portfolio, binding: bigint;
+  try {
+    params = validateParams(v.params);
+    portfolio = validatePortfolio(v.portfolio);
+    binding = parseBinding(v.binding, "binding");
+    if (v.rule !== null && !liquidationRules(params.markets.length, params.scenarios.length).includes(v.rule as string))
+      throw new ValidationError(
+        "rule",
+        `must be null or one of MARGIN, STRESS_k, POSITION_CAP_i, LEVERAGE (got ${JSON.stringify(v.rule)})`,
+      );
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    return { expected: { exitCode: 1, errorField: e.field, violations: [], violated: [], rule: null, publicSignals: null } };
+  }
+  const violations = evaluate(params, portfolio, "maintenance").violations;
+  const violated = violatedRules(params, portfolio);
+  if (violated.length === 0 || (v.rule !== null && !violated.includes(v.rule))) {
+    return {
+      expected: { exitCode: 2, errorField: null, violations, violated, rule: null, publicSignals: null },
+      refused: { params, portfolio, binding },
+    };
+  }
+  const prepared = liquidationInputs(params, portfolio, binding, v.rule ?? undefined);
+  return {
+    expected: { exitCode: 0, errorField: null, violations, violated, rule: prepared.rule, publicSignals: prepared.publicSignals },
+    prepared,
+  };
+}
+
+export function loadLiquidationVectors(dir: string): LiquidationVector[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => {
+      const v = JSON.parse(readFileSync(join(dir, f), "utf8")) as LiquidationVector;
+      if (v.schema !== LIQUIDATION_VECTOR_SCHEMA) throw new ValidationError(f, `schema must be ${LIQUIDATION_VECTOR_SCHEMA}`);
+      return v;
+    });
+}
+
+/**
+ * Replay a liquidation vector: the reference must reproduce the expected outcome; with a prover
+ * the circuit must accept the selector of exactly the violated rules (every one-hot selector is
+ * tried: a healthy portfolio has no witness for any of them) with the expected public signals,
+ * and with `prove` a real proof is made and verified.
+ */
+export async function replayLiquidationVector(v: LiquidationVector, prover?: LiquidationProver, prove = false): Promise<ReplayOutcome> {
+  const problems: string[] = [];
+  const { expected: got, prepared, refused } = prepareLiquidationVector(v);
+  const e = v.expected;
+  for (const k of ["exitCode", "errorField", "violations", "violated", "rule", "publicSignals"] as const) {
+    if (JSON.stringify(got[k]) !== JSON.stringify(e[k])) problems.push(`${k} differs: got ${JSON.stringify(got[k])}`);
+  }
+  const request = prepared
+    ? { params: validateParams(v.params), portfolio: validatePortfolio(v.portfolio), binding: parseBinding(v.binding) }
+    : refused;
+  if (prover && request) {
+    const { params, portfolio, binding } = request;
+    for (const rule of liquidationRules(params.markets.length, params.scenarios.length)) {
+      let w: bigint[] | null = null;
+      try {
+        w = await prover.rawWitness(liquidationCircuitInputs(params, portfolio, binding, rule));
+      } catch {
+        w = null;
+      }
+      const violated = got.violated.includes(rule);
+      if ((w !== null) !== violated)
+        problems.push(
+          `circuit ${w ? "accepts" : "rejects"} selector ${rule}, which the model finds ${violated ? "violated" : "satisfied"}`,
+        );
+      if (w && w.slice(1, 4).map(String).join() !== expectedLiquidationSignals(commitment(portfolio), paramsHash(params), binding).join())
+        problems.push(`circuit public signals differ (selector ${rule})`);
+    }
+    if (prepared && prove) {
       const proof = await prover.proveInputs(prepared.inputs, prepared.publicSignals);
       if (!(await verifyProof(proof, prover.vkey))) problems.push("proof does not verify");
     }
