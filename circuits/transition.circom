@@ -18,12 +18,22 @@ include "margin.circom";
 // context = op + 2^105 * binding       (binding < 2^106: the verifier's (chain, contract,
 //                                        account, nonce) tag; op < 2^105)
 // op = kind + 2^3 * asset + 2^8 * flat + 2^9 * amount    (kind < 8, asset < 32, amount < 2^96)
+//   amount: DEPOSIT/WITHDRAW the amount moved, BUY/SELL the flat trade fee paid from a[0],
+//   REALIZE 0; asset: DEPOSIT/WITHDRAW only (0 otherwise)
 // keyHash = Poseidon(K.x, K.y) of the liquidation key K (a private input)
 //   kind 0 DEPOSIT   a'[asset] = a[asset] + amount                     (no margin check)
 //   kind 1 WITHDRAW  a'[asset] = a[asset] - amount >= 0                (initial margin)
-//   kind 2 BUY       hidden fill (m, q, px): s'[m] = s[m] + q, c'[m] += q * px   (initial margin)
-//   kind 3 SELL      the same with -q                                   (initial margin)
+//   kind 2 BUY       hidden fill (m, q, px): s'[m] = s[m] + q, c'[m] += q * px,
+//                    public flat fee: a'[0] = a[0] - amount >= 0 (asset 0; amount = the fee)
+//                                                                      (initial margin, or
+//                                                                      maintenance if reduce-only)
+//   kind 3 SELL      the same with -q                                   (the same)
 //   kind 4 REALIZE   hidden market m: a'[0] += U_m, c'[m] = s[m] * P[m] (initial margin)
+// Reduce-only de-risking: a BUY/SELL on market m that moves s[m] toward zero without flipping it
+// (s[m] != 0, side opposite to sign(s[m]), q <= |s[m]|) needs only the maintenance level;
+// level = 1 - reduceOnly, reduceOnly = [BUY and s[m] < 0 or SELL and s[m] > 0] * [q <= |s[m]|]
+// (q >= 1 for a trade, so q <= |s[m]| implies s[m] != 0). Every other non-deposit transition
+// needs the initial level. The level is private: only its consequence (a proof) is public.
 // Every transition first settles funding on every market: c_i += s_i * (F_i - f_i), f_i = F_i
 // (this leaves every U_i unchanged). flat = 1 iff every new size and every new cost basis is 0
 // (no position and no unrealised PnL: U_i = s_i P_i - c_i = 0, so equity is the collateral).
@@ -131,9 +141,10 @@ template Transition(N, M, S) {
     signal isTransfer <== isDeposit + isWithdraw;
     signal side <== isBuy - isSell;
 
-    // asset and amount belong to DEPOSIT/WITHDRAW only; asset < M
+    // asset belongs to DEPOSIT/WITHDRAW only; asset < M. amount belongs to DEPOSIT/WITHDRAW (the
+    // amount moved) and BUY/SELL (the flat fee, paid from asset 0 since asset = 0 for a trade)
     (1 - isTransfer) * asset === 0;
-    (1 - isTransfer) * amount === 0;
+    (1 - isTransfer - isTrade) * amount === 0;
     component assetSel[M];
     var assetCount = 0;
     for (var j = 0; j < M; j++) {
@@ -143,7 +154,8 @@ template Transition(N, M, S) {
         assetCount += assetSel[j].out;
     }
     assetCount === 1;
-    signal transferDelta <== (isDeposit - isWithdraw) * amount;
+    // + amount (DEPOSIT), - amount (WITHDRAW), - fee (BUY/SELL, on asset 0), 0 (REALIZE)
+    signal transferDelta <== (isDeposit - isWithdraw - isTrade) * amount;
 
     // ================================================================ fill
     // TypeScript twin: prover/transition/op.ts
@@ -212,7 +224,8 @@ template Transition(N, M, S) {
     }
 
     // both portfolios at their stated widths: the old one makes oldCommitment's opening
-    // unique; the new one bounds every arithmetic result above (a'_j >= 0 is the balance check)
+    // unique; the new one bounds every arithmetic result above (a'_j >= 0 is the balance check,
+    // which also refuses a trade whose fee exceeds a_0)
     component oldRange = PortfolioRange(N, M);
     oldRange.sizes <== sizes;
     oldRange.costBasis <== costBasis;
@@ -240,10 +253,37 @@ template Transition(N, M, S) {
     anyOpen.in <== openCount;
     flat === 1 - anyOpen.out;
 
-    // ================================================================ initial margin
+    // ================================================================ reduce-only level
+    // TypeScript twin: prover/transition/rule.ts (marginLevel)
+    // s_m = sum_i sel_i * s_i and its sign bit nonNeg_m = sum_i sel_i * nonNeg_i (the old sizes'
+    // SignedRange bits, exactly one selector set); |s_m| = s_m * (2 * nonNeg_m - 1) < 2^40.
+    // opposite = [BUY and s_m < 0] + [SELL and s_m >= 0] = isBuy - side * nonNeg_m (a bit; 0
+    // unless a trade). fits = [q <= |s_m|]: bit 40 of |s_m| - q + 2^40 in (0, 2^41) (both are
+    // below 2^40), so the 41-bit decomposition always exists and is unique. A SELL with s_m = 0
+    // has opposite = 1 but fits = 0 (q >= 1). level = 1 - opposite * fits is a bit.
+    signal selectedOld[N];      // sel_i * s_i
+    signal selectedNonNeg[N];   // sel_i * nonNeg_i
+    var oldSize = 0;
+    var oldNonNeg = 0;
+    for (var i = 0; i < N; i++) {
+        selectedOld[i] <== marketSel[i].out * sizes[i];
+        selectedNonNeg[i] <== marketSel[i].out * oldRange.sizeNonNeg[i];
+        oldSize += selectedOld[i];
+        oldNonNeg += selectedNonNeg[i];
+    }
+    signal oldAbsSize <== oldSize * (2 * oldNonNeg - 1);
+    signal sideNonNeg <== side * oldNonNeg;
+    signal opposite <== isBuy - sideNonNeg;
+    component fitsBits = Num2Bits(SIZE_BITS() + 1);
+    fitsBits.in <== oldAbsSize - fillSize + 2 ** SIZE_BITS();
+    signal reduceOnly <== opposite * fitsBits.out[SIZE_BITS()];
+    signal level <== 1 - reduceOnly;
+
+    // ================================================================ margin
     // TypeScript twin: prover/transition/rule.ts
-    // WITHDRAW, BUY, SELL and REALIZE leave the account healthy at the initial level. DEPOSIT
-    // is never refused: it checks the empty portfolio instead (always healthy).
+    // WITHDRAW, BUY, SELL and REALIZE leave the account healthy at `level` (initial, or
+    // maintenance for a reduce-only trade). DEPOSIT is never refused: it checks the empty
+    // portfolio instead (always healthy).
     signal enforce <== 1 - isDeposit;
     signal checkedSizes[N];
     signal checkedCost[N];
@@ -258,7 +298,7 @@ template Transition(N, M, S) {
     }
     for (var j = 0; j < M; j++) { checkedCollateral[j] <== enforce * newCollateral[j]; }
     component check = MarginCheck(N, M, S);
-    check.level <== 1;
+    check.level <== level;
     check.maxLeverageBps <== maxLeverageBps;
     check.markPrice <== markPrice;
     check.fundingIndex <== fundingIndex;

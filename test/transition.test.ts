@@ -4,17 +4,20 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { randomBytes } from "node:crypto";
-import { FIELD_MODULUS, pow2 } from "../prover/field.ts";
-import { commitment } from "../prover/encoding.ts";
-import { acceptsMutation, firstFailingConstraint, readR1cs, readSymWires } from "../tools/r1cs.ts";
+import { FIELD_MODULUS, abs, pow2, toField } from "../prover/field.ts";
+import { amountWords, commitment, positionWord } from "../prover/encoding.ts";
+import { chainHash } from "../prover/hash.ts";
+import { acceptsMutation, firstFailingConstraint, readR1cs, readSym, readSymWires } from "../tools/r1cs.ts";
 import { circuitArtifacts } from "../prover/artifacts.ts";
 import {
   applyTransition,
   contextOf,
+  decodeOpWord,
   decryptTransition,
   emptyPortfolio,
   encryptTransition,
   liquidationKeyPair,
+  marginLevel,
   opWord,
   payloadOf,
   prepareTransition,
@@ -23,9 +26,9 @@ import {
   type TransitionOp,
 } from "../prover/transition/index.ts";
 import { evaluate } from "../prover/model.ts";
-import type { Params, Portfolio } from "../prover/types.ts";
+import type { Level, Params, Portfolio } from "../prover/types.ts";
 import { ValidationError } from "../prover/validate.ts";
-import { arbTransitionOp, clone, example } from "../tools/fixtures.ts";
+import { arbTransitionOp, baseParams, basePortfolio, clone, example } from "../tools/fixtures.ts";
 import { transitionProver } from "./helpers.ts";
 import { M_ASSETS, N_MARKETS } from "../prover/constants.ts";
 
@@ -44,6 +47,42 @@ function funded(): { params: Params; q: Portfolio } {
   return { params, q: clone(portfolio) };
 }
 
+/** The circuit's margin level (1 - reduceOnly; `level` itself is a linear signal the optimiser folds away). */
+let reduceOnlyWire: number | undefined;
+function circuitLevel(w: bigint[]): Level {
+  reduceOnlyWire ??= readSym(circuitArtifacts("transition").sym).find((x) => x.name === "main.reduceOnly")!.wire;
+  expect(reduceOnlyWire).to.be.greaterThan(0);
+  const r = w[reduceOnlyWire];
+  expect(r === 0n || r === 1n, "reduceOnly is a bit").to.equal(true);
+  return r === 1n ? "maintenance" : "initial";
+}
+
+/** commit(q) with every value taken mod r, as the circuit computes it (a negative balance wraps). */
+function fieldCommitment(q: Portfolio): bigint {
+  const words = q.sizes.map((s, i) => positionWord(s, q.costBasis[i], q.entryFunding[i]));
+  return chainHash([...words, ...amountWords(q.collateral), q.salt].map(toField));
+}
+
+/**
+ * The reduce-only boundary fixture (baseParams: price 1000 per lot, maintenance 500 / initial
+ * 1000 bps, no impact, no stress): `sizes` lots in markets 0 and 1 at cost, 7,000 of asset 1
+ * (price 1, no haircut) and `a0` of asset 0. With a0 paying only the fee, a result with
+ * 70 < |s'_0| + |s'_1| <= 140 lots sits between the two levels (requirement 50 per lot at
+ * maintenance, 100 at initial): healthy at maintenance, not at initial, so the proof exists iff
+ * the level is maintenance.
+ */
+function between(a0 = 0n, sizes: bigint[] = [100n, 100n]): { params: Params; q: Portfolio } {
+  const params = baseParams();
+  const q = basePortfolio();
+  sizes.forEach((s, i) => {
+    q.sizes[i] = s;
+    q.costBasis[i] = s * 1000n;
+  });
+  q.collateral[0] = a0;
+  q.collateral[1] = 7000n;
+  return { params, q };
+}
+
 describe("Transition circuit vs the TypeScript reference", function () {
   this.timeout(900_000);
 
@@ -54,11 +93,11 @@ describe("Transition circuit vs the TypeScript reference", function () {
     const ops: TransitionOp[] = [
       { kind: "deposit", asset: 0, amount: 10n ** 12n },
       { kind: "deposit", asset: 2, amount: 3n * 10n ** 8n },
-      { kind: "buy", fill: { market: 1, size: 300n, price: params.markets[1].markPrice + 7n, salt: 1n } },
-      { kind: "sell", fill: { market: 1, size: 100n, price: params.markets[1].markPrice - 9n, salt: 2n } },
+      { kind: "buy", fill: { market: 1, size: 300n, price: params.markets[1].markPrice + 7n, salt: 1n }, fee: 500_000n },
+      { kind: "sell", fill: { market: 1, size: 100n, price: params.markets[1].markPrice - 9n, salt: 2n }, fee: 1n },
       { kind: "sell", fill: { market: 4, size: 2n ** 12n, price: params.markets[4].markPrice, salt: FIELD_MODULUS - 1n } },
       { kind: "realize", market: 1 },
-      { kind: "sell", fill: { market: 1, size: 200n, price: params.markets[1].markPrice + 3n, salt: 4n } },
+      { kind: "sell", fill: { market: 1, size: 200n, price: params.markets[1].markPrice + 3n, salt: 4n }, fee: 0n },
       { kind: "realize", market: 1 },
       { kind: "withdraw", asset: 2, amount: 10n ** 8n },
       { kind: "buy", fill: { market: 4, size: 2n ** 12n, price: params.markets[4].markPrice, salt: 3n } },
@@ -69,6 +108,10 @@ describe("Transition circuit vs the TypeScript reference", function () {
       const w = await witness(t.inputs);
       expect(w, op.kind).to.not.equal(null);
       expect(w!.slice(1, 9).map(String)).to.deep.equal(t.publicSignals);
+      expect(circuitLevel(w!), op.kind).to.equal(t.applied.level);
+      expect(decodeOpWord(t.op).amount).to.equal(
+        op.kind === "buy" || op.kind === "sell" ? (op.fee ?? 0n) : "amount" in op ? op.amount : 0n,
+      );
       replayed = replayTransition(key.secret, replayed, {
         op: t.op,
         ephemeralKey: t.encrypted.ephemeralKey,
@@ -156,6 +199,9 @@ describe("Transition circuit vs the TypeScript reference", function () {
       [{ kind: "sell", fill: { market: 0, size: 1n, price: pow2(48), salt: 0n } }, "fill.price"],
       [{ kind: "realize", market: -1 }, "market"],
       [{ kind: "deposit", asset: 0, amount: pow2(96) - 1n }, "collateral[0]"],
+      [{ kind: "buy", fill: { market: 0, size: 1n, price: 1n, salt: 0n }, fee: -1n }, "fee"],
+      [{ kind: "sell", fill: { market: 0, size: 1n, price: 1n, salt: 0n }, fee: pow2(96) }, "fee"],
+      [{ kind: "buy", fill: { market: 0, size: 1n, price: 1n, salt: 0n }, fee: q.collateral[0] + 1n }, "fee"],
     ];
     for (const [op, field] of cases) {
       expect(() => applyTransition(params, q, op), field)
@@ -178,7 +224,11 @@ describe("Transition circuit vs the TypeScript reference", function () {
     const cases: Array<[string, (i: Record<string, any>, t: ReturnType<typeof base>) => void]> = [
       ["kind 5", (i) => (i.context = (BigInt(i.context) - 2n + 5n).toString())],
       ["kind 7", (i) => (i.context = (BigInt(i.context) - 2n + 7n).toString())],
-      ["a trade with a public amount", (i) => (i.context = (BigInt(i.context) + (1n << 9n)).toString())],
+      ["a trade with a fee the new commitment does not pay", (i) => (i.context = (BigInt(i.context) + (1n << 9n)).toString())],
+      [
+        "a trade with a fee of 2^96 - 1 (more than asset 0 holds)",
+        (i) => (i.context = (BigInt(i.context) + ((pow2(96) - 1n) << 9n)).toString()),
+      ],
       ["a trade with a public asset", (i) => (i.context = (BigInt(i.context) + (1n << 3n)).toString())],
       ["the wrong flat flag", (i) => (i.context = (BigInt(i.context) ^ (1n << 8n)).toString())],
       ["the other side (SELL with a BUY witness)", (i) => (i.context = (BigInt(i.context) + 1n).toString())],
@@ -280,5 +330,218 @@ describe("Transition circuit vs the TypeScript reference", function () {
     expect(decryptTransition(key.secret, e.ephemeralKey, e.cipher).payload).to.equal(payload);
     const other = liquidationKeyPair(987654321n);
     expect(decryptTransition(other.secret, e.ephemeralKey, e.cipher).payload).to.not.equal(payload);
+  });
+
+  describe("flat trade fee (the op word's amount for BUY/SELL, paid from asset 0)", () => {
+    it("fee = a_0 is proven (a'_0 = 0) and replayed; the op word carries it, the payload does not", async () => {
+      const { params, q } = between(123n);
+      const op: TransitionOp = { kind: "sell", fill: { market: 0, size: 100n, price: 1000n, salt: 5n }, fee: 123n };
+      const t = prepareTransition({ params, old: q, op, binding: 7n, liquidationKey: key.publicKey });
+      expect(t.applied.fee).to.equal(123n);
+      expect(t.next.collateral[0]).to.equal(0n);
+      expect(decodeOpWord(t.op)).to.deep.equal({ kind: "sell", asset: 0, flat: false, amount: 123n });
+      expect(t.applied.violations).to.deep.equal([]);
+      const w = await witness(t.inputs);
+      expect(w).to.not.equal(null);
+      expect(w!.slice(1, 9).map(String)).to.deep.equal(t.publicSignals);
+      const replayed = replayTransition(key.secret, q, {
+        op: t.op,
+        ephemeralKey: t.encrypted.ephemeralKey,
+        cipher: t.encrypted.cipher,
+        newCommitment: commitment(t.next),
+        params,
+      });
+      expect(replayed).to.deep.equal(t.next);
+      // the same fill without the fee: another op word, another new commitment
+      const free = prepareTransition({ params, old: q, op: { ...op, fee: undefined }, binding: 7n, liquidationKey: key.publicKey });
+      expect(free.next.collateral[0]).to.equal(123n);
+      expect(free.publicSignals[3]).to.not.equal(t.publicSignals[3]);
+      expect(free.publicSignals[4]).to.equal(t.publicSignals[4]); // same fill commitment
+    });
+
+    it("fee = a_0 + 1 has no proof: the reference names 'fee', the circuit's a'_0 >= 0 check refuses it", async () => {
+      const { params, q } = between(123n);
+      const fill = { market: 0, size: 100n, price: 1000n, salt: 5n };
+      expect(() => applyTransition(params, q, { kind: "sell", fill, fee: 124n }))
+        .to.throw(ValidationError)
+        .with.property("field", "fee");
+      // going around the reference: the honest fee-123 inputs, re-stated for a fee f with the
+      // new commitment the circuit itself would compute (a'_0 = 123 - f mod r)
+      const t = prepareTransition({ params, old: q, op: { kind: "sell", fill, fee: 123n }, binding: 7n, liquidationKey: key.publicKey });
+      const restated = (f: bigint) => {
+        const i = structuredClone(t.inputs) as Record<string, any>;
+        i.context = contextOf(opWord("sell", 0, false, f), 7n).toString();
+        i.newCommitment = fieldCommitment({ ...t.next, collateral: [123n - f, ...t.next.collateral.slice(1)] }).toString();
+        return i;
+      };
+      expect(restated(123n)).to.deep.equal(t.inputs); // the construction is the honest one at f = a_0
+      expect(await witness(restated(123n))).to.not.equal(null);
+      expect(await witness(restated(124n))).to.equal(null);
+      expect(await witness(restated(pow2(96) - 1n))).to.equal(null);
+    });
+
+    it("a DEPOSIT/WITHDRAW moves `amount`; REALIZE has no amount; a trade's asset must be 0", async () => {
+      const { params, q } = funded();
+      const r = prepareTransition({ params, old: q, op: { kind: "realize", market: 1 }, binding: 2n, liquidationKey: key.publicKey });
+      expect(await witness(r.inputs)).to.not.equal(null);
+      const i = structuredClone(r.inputs) as Record<string, any>;
+      i.context = (BigInt(i.context) + (1n << 9n)).toString();
+      expect(await witness(i)).to.equal(null);
+      const b = prepareTransition({
+        params,
+        old: q,
+        op: { kind: "buy", fill: { market: 2, size: 1n, price: 1000n, salt: 1n }, fee: 10n },
+        binding: 2n,
+        liquidationKey: key.publicKey,
+      });
+      expect(await witness(b.inputs)).to.not.equal(null);
+      // the fee charged to asset 1 instead of asset 0 (the new commitment re-stated to match)
+      const j = structuredClone(b.inputs) as Record<string, any>;
+      j.context = contextOf(opWord("buy", 1, false, 10n), 2n).toString();
+      j.newCommitment = fieldCommitment({
+        ...b.next,
+        collateral: b.next.collateral.map((a, k) => (k === 0 ? a + 10n : k === 1 ? a - 10n : a)),
+      }).toString();
+      expect(await witness(j)).to.equal(null);
+    });
+
+    it("property: the circuit agrees with the reference on random fees around the balance of asset 0", async () => {
+      const { params, portfolio } = example();
+      const arb = fc.record({
+        kind: fc.constantFrom("buy" as const, "sell" as const),
+        market: fc.integer({ min: 0, max: 5 }),
+        size: fc.bigInt({ min: 1n, max: 50n }),
+        a0: fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: 10n ** 11n })),
+        delta: fc.oneof(fc.constantFrom(0n, 1n, -1n), fc.bigInt({ min: -(10n ** 11n), max: 10n ** 11n })),
+      });
+      let proven = 0;
+      let overdrawn = 0;
+      await fc.assert(
+        fc.asyncProperty(arb, async ({ kind, market, size, a0, delta }) => {
+          const q = clone(portfolio);
+          q.collateral[0] = a0;
+          const fee = a0 + delta < 0n ? 0n : a0 + delta;
+          const fill = { market, size, price: params.markets[market].markPrice, salt: 3n };
+          const op: TransitionOp = { kind, fill, fee };
+          if (fee > a0) {
+            overdrawn++;
+            expect(() => applyTransition(params, q, op))
+              .to.throw(ValidationError)
+              .with.property("field", "fee");
+            // the circuit: the fee-0 inputs re-stated with this fee and its wrapped balance
+            const t = prepareTransition({ params, old: q, op: { kind, fill }, binding: 4n, liquidationKey: key.publicKey });
+            const i = structuredClone(t.inputs) as Record<string, any>;
+            i.context = contextOf(opWord(kind, 0, t.applied.flat, fee), 4n).toString();
+            i.newCommitment = fieldCommitment({ ...t.next, collateral: [a0 - fee, ...t.next.collateral.slice(1)] }).toString();
+            expect(await witness(i)).to.equal(null);
+            return;
+          }
+          const t = prepareTransition({ params, old: q, op, binding: 4n, liquidationKey: key.publicKey });
+          expect(t.next.collateral[0]).to.equal(a0 - fee);
+          expect(decodeOpWord(t.op).amount).to.equal(fee);
+          const w = await witness(t.inputs);
+          if (t.applied.violations.length > 0) expect(w).to.equal(null);
+          else {
+            proven++;
+            expect(w).to.not.equal(null);
+            expect(w!.slice(1, 9).map(String)).to.deep.equal(t.publicSignals);
+          }
+        }),
+        { numRuns: 40, seed: 21 },
+      );
+      expect(proven).to.be.greaterThan(5);
+      expect(overdrawn).to.be.greaterThan(5);
+    });
+  });
+
+  describe("reduce-only de-risking: maintenance for a trade toward zero without a flip, initial otherwise", () => {
+    // [name, old sizes of markets 0 and 1, op, the level, proven at the tight fixture]
+    const sell = (market: number, size: bigint): TransitionOp => ({ kind: "sell", fill: { market, size, price: 1000n, salt: 1n } });
+    const buy = (market: number, size: bigint): TransitionOp => ({ kind: "buy", fill: { market, size, price: 1000n, salt: 1n } });
+    const cases: Array<[string, bigint[], TransitionOp, Level, boolean]> = [
+      ["SELL q = |s_m| of a long (to flat)", [40n, 100n], sell(0, 40n), "maintenance", true],
+      ["SELL q = |s_m| + 1 of a long (flip)", [40n, 100n], sell(0, 41n), "initial", false],
+      ["SELL q = 1 of a long", [40n, 100n], sell(0, 1n), "maintenance", true],
+      ["BUY q = |s_m| of a short (to flat)", [-40n, 100n], buy(0, 40n), "maintenance", true],
+      ["BUY q = |s_m| + 1 of a short (flip)", [-40n, 100n], buy(0, 41n), "initial", false],
+      ["BUY q = |s_m| - 1 of a short", [-40n, 100n], buy(0, 39n), "maintenance", true],
+      ["BUY on a long (same side)", [30n, 100n], buy(0, 1n), "initial", false],
+      ["SELL on a short (same side)", [-30n, 100n], sell(0, 1n), "initial", false],
+      ["SELL on s_m = 0", [0n, 100n], sell(0, 1n), "initial", false],
+      ["BUY on s_m = 0", [0n, 100n], buy(0, 1n), "initial", false],
+      ["SELL on market 1 (the long) while market 0 is flat", [0n, 100n], sell(1, 20n), "maintenance", true],
+    ];
+    for (const [name, sizes, op, level, proven] of cases) {
+      it(`${name}: ${level}, ${proven ? "proven" : "no proof"}`, async () => {
+        const { params, q } = between(0n, sizes);
+        expect(marginLevel(q, op)).to.equal(level);
+        const t = prepareTransition({ params, old: q, op, binding: 6n, liquidationKey: key.publicKey });
+        expect(t.applied.level).to.equal(level);
+        // the fixture sits between the levels: healthy at maintenance, not at initial
+        expect(evaluate(params, t.next, "maintenance").healthy, "maintenance").to.equal(true);
+        expect(evaluate(params, t.next, "initial").healthy, "initial").to.equal(false);
+        expect(t.applied.violations.length === 0).to.equal(proven);
+        const w = await witness(t.inputs);
+        expect(w !== null, "circuit").to.equal(proven);
+        if (w) expect(w.slice(1, 9).map(String)).to.deep.equal(t.publicSignals);
+        // the circuit's level itself, read from a witness with cash enough for both levels
+        const rich = clone(q);
+        rich.collateral[0] = 10n ** 9n;
+        const r = prepareTransition({ params, old: rich, op, binding: 6n, liquidationKey: key.publicKey });
+        const rw = await witness(r.inputs);
+        expect(rw).to.not.equal(null);
+        expect(circuitLevel(rw!)).to.equal(level);
+      });
+    }
+
+    it("the prover refuses at the level it needs (TransitionRefused names it)", async () => {
+      const { params, q } = between(0n, [0n, 100n]);
+      q.collateral[1] = 4000n; // below maintenance after any trade
+      const prover = await transitionProver();
+      await prover.prove({ params, old: q, op: sell(1, 10n), binding: 1n, liquidationKey: key.publicKey }).then(
+        () => expect.fail("proved"),
+        (e) => {
+          expect(e).to.be.instanceOf(TransitionRefused);
+          expect(e.level).to.equal("maintenance");
+          expect(e.message).to.contain("maintenance level");
+        },
+      );
+    });
+
+    it("property: the circuit's level and verdict agree with the reference around |s_m| and 0", async () => {
+      const arb = fc.record({
+        s: fc.oneof(fc.constantFrom(0n, 1n, -1n), fc.bigInt({ min: -5000n, max: 5000n })),
+        other: fc.bigInt({ min: -300n, max: 300n }),
+        kind: fc.constantFrom("buy" as const, "sell" as const),
+        dq: fc.oneof(fc.constantFrom(-1n, 0n, 1n), fc.bigInt({ min: -5000n, max: 5000n })),
+        cash: fc.bigInt({ min: 0n, max: 600_000n }),
+        fee: fc.bigInt({ min: 0n, max: 1000n }),
+      });
+      const seen = new Set<string>();
+      await fc.assert(
+        fc.asyncProperty(arb, async ({ s, other, kind, dq, cash, fee }) => {
+          const size = abs(s) + dq < 1n ? 1n : abs(s) + dq;
+          const { params, q } = between(fee, [s, other]);
+          q.collateral[1] = cash;
+          const op: TransitionOp = { kind, fill: { market: 0, size, price: 1000n, salt: 2n }, fee };
+          // the rule, stated independently
+          const reduce = s !== 0n && (kind === "buy" ? s < 0n : s > 0n) && size <= abs(s);
+          const level: Level = reduce ? "maintenance" : "initial";
+          expect(marginLevel(q, op)).to.equal(level);
+          const t = prepareTransition({ params, old: q, op, binding: 9n, liquidationKey: key.publicKey });
+          expect(t.applied.level).to.equal(level);
+          expect(t.applied.violations).to.deep.equal(evaluate(params, t.next, level).violations);
+          const w = await witness(t.inputs);
+          expect(w !== null, "circuit verdict").to.equal(t.applied.violations.length === 0);
+          if (w) {
+            expect(circuitLevel(w)).to.equal(level);
+            expect(w.slice(1, 9).map(String)).to.deep.equal(t.publicSignals);
+          }
+          seen.add(`${level}:${w !== null}`);
+        }),
+        { numRuns: 50, seed: 33 },
+      );
+      expect([...seen].sort()).to.deep.equal(["initial:false", "initial:true", "maintenance:false", "maintenance:true"]);
+    });
   });
 });

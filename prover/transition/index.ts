@@ -3,7 +3,7 @@
 // "Transitions"; docs/PROTOCOL.md for the protocol around them.
 //
 //   op.ts          the op word, context, fill commitment, payload   ("context = op + ...", "fill")
-//   rule.ts        applyTransition: old portfolio + op -> new       ("new portfolio", "initial margin")
+//   rule.ts        applyTransition: old portfolio + op -> new       ("new portfolio", "reduce-only level", "margin")
 //   encryption.ts  verifiable encryption to the liquidation key     ("encryption")
 //   replay.ts      the liquidation key holder's replay
 //   inputs.ts      circuit inputs and public signals                (input declarations, "commitments")
@@ -13,6 +13,7 @@ export {
   TRANSITION_KINDS,
   KIND_CODE,
   opWord,
+  opAmount,
   decodeOpWord,
   contextOf,
   fillCommitment,
@@ -22,7 +23,7 @@ export {
   type Fill,
   type TransitionOp,
 } from "./op.ts";
-export { TransitionRefused, checkOp, applyTransition, emptyPortfolio, type Applied } from "./rule.ts";
+export { TransitionRefused, checkOp, marginLevel, applyTransition, emptyPortfolio, type Applied } from "./rule.ts";
 export {
   randomScalar,
   liquidationKeyPair,

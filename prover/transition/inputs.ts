@@ -62,8 +62,9 @@ export function prepareTransition(req: TransitionRequest): PreparedTransition {
     collateral: applied.collateral,
     salt: encrypted.newSalt,
   };
+  // amount: moved by DEPOSIT/WITHDRAW, the fee of BUY/SELL (asset 0), 0 for REALIZE
   const transfer = op.kind === "deposit" || op.kind === "withdraw";
-  const word = opWord(op.kind, transfer ? op.asset : 0, applied.flat, transfer ? op.amount : 0n);
+  const word = opWord(op.kind, transfer ? op.asset : 0, applied.flat, transfer ? op.amount : applied.fee);
   const trade = op.kind === "buy" || op.kind === "sell";
   const fill = trade ? fillCommitment(op.fill) : 0n;
   const fillInputs = trade

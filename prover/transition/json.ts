@@ -5,7 +5,7 @@
 import { ValidationError } from "../validate.ts";
 import { TRANSITION_KINDS, type TransitionOp } from "./op.ts";
 
-/** An op from JSON: {kind, asset, amount} | {kind, fill: {market, size, price, salt}} | {kind, market}. */
+/** An op from JSON: {kind, asset, amount} | {kind, fill: {market, size, price, salt}, fee?} | {kind, market}. */
 export function parseOp(x: unknown): TransitionOp {
   if (x === null || typeof x !== "object" || Array.isArray(x)) throw new ValidationError("op", "must be a JSON object");
   const o = x as Record<string, unknown>;
@@ -31,20 +31,19 @@ export function parseOp(x: unknown): TransitionOp {
     only(["kind", "market"]);
     return { kind, market: int(o.market, "market") };
   }
-  only(["kind", "fill"]);
+  only(["kind", "fill", "fee"]);
   const f = o.fill as Record<string, unknown> | undefined;
   if (f === null || typeof f !== "object") throw new ValidationError("fill", "must be an object {market, size, price, salt}");
   for (const k of Object.keys(f))
     if (!["market", "size", "price", "salt"].includes(k)) throw new ValidationError(`fill.${k}`, "unexpected key");
-  return {
-    kind: kind as "buy" | "sell",
-    fill: {
-      market: int(f.market, "fill.market"),
-      size: big(f.size, "fill.size"),
-      price: big(f.price, "fill.price"),
-      salt: big(f.salt, "fill.salt"),
-    },
+  const fill = {
+    market: int(f.market, "fill.market"),
+    size: big(f.size, "fill.size"),
+    price: big(f.price, "fill.price"),
+    salt: big(f.salt, "fill.salt"),
   };
+  // the trade fee (decimal string, asset 0 units) is optional: 0 when absent
+  return o.fee === undefined ? { kind: kind as "buy" | "sell", fill } : { kind: kind as "buy" | "sell", fill, fee: big(o.fee, "fee") };
 }
 
 export function opToJson(op: TransitionOp): Record<string, unknown> {
@@ -52,6 +51,7 @@ export function opToJson(op: TransitionOp): Record<string, unknown> {
     return {
       kind: op.kind,
       fill: { market: op.fill.market, size: String(op.fill.size), price: String(op.fill.price), salt: String(op.fill.salt) },
+      ...(op.fee === undefined ? {} : { fee: String(op.fee) }),
     };
   if ("market" in op) return { kind: op.kind, market: op.market };
   return { kind: op.kind, asset: op.asset, amount: String(op.amount) };

@@ -38,12 +38,23 @@ export interface Fill {
   salt: bigint;
 }
 
+/**
+ * A transition. A trade leg (buy/sell) pays a flat, public `fee` in units of asset 0 (the
+ * clearinghouse's trade fee; 0n when omitted): the op word carries it as its amount.
+ */
 export type TransitionOp =
   | { kind: "deposit" | "withdraw"; asset: number; amount: bigint }
-  | { kind: "buy" | "sell"; fill: Fill }
+  | { kind: "buy" | "sell"; fill: Fill; fee?: bigint }
   | { kind: "realize"; market: number };
 
-/** op = kind + 2^3 * asset + 2^8 * flat + 2^9 * amount */
+/** The op word's amount: the amount moved (deposit/withdraw), the trade fee (buy/sell), else 0. */
+export function opAmount(op: TransitionOp): bigint {
+  if (op.kind === "deposit" || op.kind === "withdraw") return op.amount;
+  if (op.kind === "buy" || op.kind === "sell") return op.fee ?? 0n;
+  return 0n;
+}
+
+/** op = kind + 2^3 * asset + 2^8 * flat + 2^9 * amount (amount: the fee for buy/sell) */
 export function opWord(kind: TransitionKind, asset: number, flat: boolean, amount: bigint): bigint {
   return (
     BigInt(KIND_CODE[kind]) +
@@ -84,7 +95,8 @@ export function payloadOf(op: TransitionOp): bigint {
 }
 
 export function describeOp(op: TransitionOp): string {
-  if ("fill" in op) return `${op.kind} ${op.fill.size} lots @ ${op.fill.price} in market ${op.fill.market}`;
+  if ("fill" in op)
+    return `${op.kind} ${op.fill.size} lots @ ${op.fill.price} in market ${op.fill.market}${op.fee ? ` (fee ${op.fee})` : ""}`;
   if ("market" in op) return `realize market ${op.market}`;
   return `${op.kind} ${op.amount} of asset ${op.asset}`;
 }

@@ -19,12 +19,12 @@ export class TransitionProver extends CircuitProver {
 
   /**
    * Prove a transition. Refuses (TransitionRefused) without touching the circuit when the
-   * reference model finds the result unhealthy at the initial level; ValidationError names
-   * the field of an invalid op.
+   * reference model finds the result unhealthy at its level (initial, or maintenance for a
+   * reduce-only trade); ValidationError names the field of an invalid op.
    */
   async prove(req: TransitionRequest): Promise<ProvenTransition> {
     const prepared = prepareTransition(req);
-    if (prepared.applied.violations.length > 0) throw new TransitionRefused(prepared.applied.violations);
+    if (prepared.applied.violations.length > 0) throw new TransitionRefused(prepared.applied.violations, prepared.applied.level);
     const proof = await this.proveInputs(prepared.inputs, prepared.publicSignals);
     return { proof, prepared };
   }

@@ -34,7 +34,8 @@ export function replayTransition(secret: bigint, previous: Portfolio, record: Tr
   if (kind === "buy" || kind === "sell") {
     const size = (payload >> BigInt(PAYLOAD_SIZE_SHIFT)) & (pow2(SIZE_BITS) - 1n);
     const price = payload >> BigInt(PAYLOAD_PRICE_SHIFT);
-    op = { kind, fill: { market, size, price, salt: 0n } };
+    // the fee is public: the op word's amount
+    op = { kind, fill: { market, size, price, salt: 0n }, fee: amount };
   } else if (kind === "realize") op = { kind, market };
   else op = { kind, asset, amount };
   const a = applyTransition(record.params, previous, op);

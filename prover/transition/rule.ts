@@ -1,11 +1,11 @@
-// The transition rule: old portfolio + op (+ the epoch) -> new portfolio, and whether the result
-// is healthy at the initial level. Circom twin: Transition(N, M, S) in
-// circuits/transition.circom, sections "new portfolio" and "initial margin".
-// docs/SPEC.md: §7 "Transitions", "The rule".
+// The transition rule: old portfolio + op (+ the epoch) -> new portfolio, the margin level it
+// needs (initial, or maintenance for a reduce-only trade) and whether the result is healthy at
+// that level. Circom twin: Transition(N, M, S) in circuits/transition.circom, sections "new
+// portfolio", "reduce-only level" and "margin". docs/SPEC.md: §7 "Transitions", "The rule".
 import { AMOUNT_BITS, COST_BITS, MARK_BITS, SIZE_BITS } from "../constants.ts";
 import { FIELD_MODULUS, abs, pow2 } from "../field.ts";
 import { evaluate } from "../model.ts";
-import type { Params, Portfolio, Violation } from "../types.ts";
+import type { Level, Params, Portfolio, Violation } from "../types.ts";
 import { ValidationError } from "../validate.ts";
 import { TRANSITION_KINDS, type TransitionOp } from "./op.ts";
 
@@ -17,19 +17,43 @@ export interface Applied {
   collateral: bigint[];
   /** PnL credited to asset 0 (REALIZE), in quote units */
   realized: bigint;
+  /** the flat trade fee paid from asset 0 (BUY/SELL; 0n otherwise): the op word's amount */
+  fee: bigint;
   /** every new size and cost basis is 0 (no position, no unrealised PnL) */
   flat: boolean;
-  /** the initial-level violations of the new portfolio ([] for DEPOSIT, which is never refused) */
+  /**
+   * the level the new portfolio must be healthy at: "maintenance" for a reduce-only trade
+   * (marginLevel), "initial" otherwise (DEPOSIT included, though it is never checked)
+   */
+  level: Level;
+  /** the violations of the new portfolio at `level` ([] for DEPOSIT, which is never refused) */
   violations: Violation[];
 }
 
 export class TransitionRefused extends Error {
   readonly violations: Violation[];
-  constructor(violations: Violation[]) {
-    super(`the resulting portfolio is not healthy at the initial level: ${violations.join(", ")}`);
+  readonly level: Level;
+  constructor(violations: Violation[], level: Level = "initial") {
+    super(`the resulting portfolio is not healthy at the ${level} level: ${violations.join(", ")}`);
     this.name = "TransitionRefused";
     this.violations = violations;
+    this.level = level;
   }
+}
+
+/**
+ * The margin level a transition needs (circuits/transition.circom, "reduce-only level"): a
+ * reduce-only trade -- BUY/SELL on market m with the old size s_m != 0, its side opposite to
+ * sign(s_m) (BUY reduces a short, SELL a long) and q <= |s_m|, so the position moves toward zero
+ * without flipping -- needs "maintenance"; every other transition "initial" (a DEPOSIT is never
+ * checked). `old` is the portfolio before the transition (funding settlement leaves sizes as
+ * they are).
+ */
+export function marginLevel(old: Portfolio, op: TransitionOp): Level {
+  if (op.kind !== "buy" && op.kind !== "sell") return "initial";
+  const s = old.sizes[op.fill.market];
+  const opposite = op.kind === "buy" ? s < 0n : s > 0n;
+  return opposite && op.fill.size <= abs(s) ? "maintenance" : "initial";
 }
 
 /**
@@ -56,15 +80,19 @@ export function checkOp(params: Params, old: Portfolio, op: TransitionOp): void 
     if (size <= 0n || size >= pow2(SIZE_BITS)) throw new ValidationError("fill.size", `must be in [1, 2^${SIZE_BITS})`);
     if (price < 0n || price >= pow2(MARK_BITS)) throw new ValidationError("fill.price", `must be in [0, 2^${MARK_BITS})`);
     if (salt < 0n || salt >= FIELD_MODULUS) throw new ValidationError("fill.salt", "must be a field element");
+    const fee = op.fee ?? 0n;
+    if (typeof fee !== "bigint" || fee < 0n || fee >= pow2(AMOUNT_BITS))
+      throw new ValidationError("fee", `must be in [0, 2^${AMOUNT_BITS})`);
   }
 }
 
 /**
  * The transition rule (circuits/transition.circom, "new portfolio"). Funding is settled on every
  * market first (c_i += s_i * (F_i - f_i), f_i = F_i); then DEPOSIT/WITHDRAW move `amount` of
- * `asset`, BUY/SELL add +-q lots at px to market m (c_m += +-q * px), REALIZE credits
- * U_m = s_m * P_m - c_m to asset 0 and resets c_m = s_m * P_m. Throws ValidationError (naming the
- * field) when the op or a resulting value is out of range.
+ * `asset`, BUY/SELL add +-q lots at px to market m (c_m += +-q * px) and pay `fee` from asset 0,
+ * REALIZE credits U_m = s_m * P_m - c_m to asset 0 and resets c_m = s_m * P_m. The result is
+ * checked at marginLevel(old, op). Throws ValidationError (naming the field) when the op or a
+ * resulting value is out of range ("fee" when the fee exceeds the balance of asset 0).
  */
 export function applyTransition(params: Params, old: Portfolio, op: TransitionOp): Applied {
   checkOp(params, old, op);
@@ -73,12 +101,17 @@ export function applyTransition(params: Params, old: Portfolio, op: TransitionOp
   const entryFunding = params.markets.map((m) => m.fundingIndex);
   const collateral = [...old.collateral];
   let realized = 0n;
+  let fee = 0n;
   if (op.kind === "deposit") collateral[op.asset] += op.amount;
   else if (op.kind === "withdraw") collateral[op.asset] -= op.amount;
   else if (op.kind === "buy" || op.kind === "sell") {
     const d = op.kind === "buy" ? op.fill.size : -op.fill.size;
     sizes[op.fill.market] += d;
     costBasis[op.fill.market] += d * op.fill.price;
+    fee = op.fee ?? 0n;
+    if (fee > collateral[0])
+      throw new ValidationError("fee", `the trade fee ${fee} exceeds the account's balance of asset 0 (${collateral[0]})`);
+    collateral[0] -= fee;
   } else if (op.kind === "realize") {
     const m = op.market;
     const mark = sizes[m] * params.markets[m].markPrice;
@@ -101,11 +134,13 @@ export function applyTransition(params: Params, old: Portfolio, op: TransitionOp
       );
     if (a >= pow2(AMOUNT_BITS)) throw new ValidationError(`collateral[${j}]`, `the new balance ${a} is not below 2^${AMOUNT_BITS}`);
   });
-  // "initial margin": DEPOSIT is never refused (the circuit checks the empty portfolio instead)
+  // "margin": at the initial level, or maintenance for a reduce-only trade; DEPOSIT is never
+  // refused (the circuit checks the empty portfolio instead)
+  const level = marginLevel(old, op);
   const next = { sizes, costBasis, entryFunding, collateral, salt: 0n };
-  const violations = op.kind === "deposit" ? [] : evaluate(params, next, "initial").violations;
+  const violations = op.kind === "deposit" ? [] : evaluate(params, next, level).violations;
   const flat = sizes.every((s) => s === 0n) && costBasis.every((c) => c === 0n);
-  return { sizes, costBasis, entryFunding, collateral, realized, flat, violations };
+  return { sizes, costBasis, entryFunding, collateral, realized, fee, flat, level, violations };
 }
 
 /** The empty portfolio every account starts from (salt 0: nothing to hide yet). */
