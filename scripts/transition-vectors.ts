@@ -12,7 +12,7 @@ import { opToJson } from "../prover/transition/json.ts";
 import type { TransitionOp } from "../prover/transition/op.ts";
 import { TRANSITION_VECTOR_SCHEMA, prepareTransitionVector, type TransitionVector } from "../tools/vectors.ts";
 import type { Params, Portfolio } from "../prover/types.ts";
-import { arbTransitionOp, clone, example, paramsToJson, portfolioToJson } from "../tools/fixtures.ts";
+import { arbTransitionOp, baseParams, basePortfolio, clone, example, paramsToJson, portfolioToJson } from "../tools/fixtures.ts";
 import { M_ASSETS, N_MARKETS } from "../prover/constants.ts";
 
 const OUT = join(REPO_ROOT, "test", "vectors", "transition");
@@ -427,6 +427,183 @@ fc.sample(arbOp, { seed: 42, numRuns: 36 }).forEach((op, k) =>
     op,
   ),
 );
+
+// ---- flat trade fees (the op word's amount for BUY/SELL, paid from asset 0)
+const FEE = 500_000n; // the clearinghouse's default fee per leg ($0.50 in quote units)
+addTyped("buy-with-fee", "a buy paying the flat trade fee from asset 0", ["trade", "fee"], params, portfolio, {
+  kind: "buy",
+  fill: { market: 0, size: 2n, price: mark(0), salt: 13n },
+  fee: FEE,
+});
+addTyped("sell-with-fee", "a sell paying the flat trade fee from asset 0", ["trade", "fee"], params, portfolio, {
+  kind: "sell",
+  fill: { market: 4, size: 2n, price: mark(4), salt: 14n },
+  fee: FEE,
+});
+addTyped("buy-fee-zero", "an explicit fee of 0 (the op word of a fee-less trade)", ["trade", "fee", "extreme"], params, portfolio, {
+  kind: "buy",
+  fill: { market: 0, size: 2n, price: mark(0), salt: 13n },
+  fee: 0n,
+});
+addTyped(
+  "buy-fee-exactly-balance",
+  "a fee equal to the whole balance of asset 0 (a'_0 = 0; asset 1 carries the margin)",
+  ["trade", "fee", "threshold"],
+  params,
+  portfolio,
+  { kind: "buy", fill: { market: 0, size: 1n, price: mark(0), salt: 15n }, fee: portfolio.collateral[0] },
+);
+addTyped(
+  "buy-fee-beyond-balance",
+  "a fee one unit above the balance of asset 0: no proof (a'_0 < 0)",
+  ["trade", "fee", "threshold", "invalid"],
+  params,
+  portfolio,
+  { kind: "buy", fill: { market: 0, size: 1n, price: mark(0), salt: 15n }, fee: portfolio.collateral[0] + 1n },
+);
+{
+  // the position of sell-makes-flat, closed with a fee
+  const q = flat();
+  q.sizes[2] = 4n;
+  q.costBasis[2] = 4n * mark(2);
+  addTyped("sell-fee-makes-flat", "the last position closes and pays the fee: flat = 1 with a fee", ["trade", "fee", "flat"], params, q, {
+    kind: "sell",
+    fill: { market: 2, size: 4n, price: mark(2), salt: 8n },
+    fee: FEE,
+  });
+}
+addTyped("fee-2^96", "fee 2^96 does not fit the op word", ["trade", "fee", "invalid"], params, portfolio, {
+  kind: "buy",
+  fill: { market: 0, size: 1n, price: 1n, salt: 0n },
+  fee: pow2(96),
+});
+addTyped("fee-negative", "a negative fee", ["trade", "fee", "invalid"], params, portfolio, {
+  kind: "sell",
+  fill: { market: 0, size: 1n, price: 1n, salt: 0n },
+  fee: -1n,
+});
+add("fee-not-a-string", "the fee is a decimal string", ["trade", "fee", "invalid"], paramsToJson(params), portfolioToJson(portfolio), {
+  kind: "buy",
+  fill: { market: 0, size: "1", price: "1", salt: "0" },
+  fee: 5,
+});
+add("deposit-with-fee", "a deposit has no fee", ["deposit", "fee", "invalid"], paramsToJson(params), portfolioToJson(portfolio), {
+  kind: "deposit",
+  asset: 0,
+  amount: "1",
+  fee: "1",
+});
+{
+  // a fee at / one unit beyond the initial-margin threshold: flat, neutral epoch, 70 lots bought
+  // at the mark need 7,000 at the initial level (1000 bps of 70,000)
+  const p = baseParams();
+  const q = basePortfolio();
+  q.collateral[0] = 7000n + FEE;
+  const op = (fee: bigint): TransitionOp => ({ kind: "buy", fill: { market: 0, size: 70n, price: 1000n, salt: 16n }, fee });
+  addTyped(
+    "fee-to-initial-threshold",
+    "the fee leaves equity exactly at the initial requirement",
+    ["trade", "fee", "threshold"],
+    p,
+    q,
+    op(FEE),
+  );
+  addTyped(
+    "fee-one-beyond-threshold",
+    "one unit more of fee: below the initial requirement (refused)",
+    ["trade", "fee", "threshold", "unhealthy"],
+    p,
+    q,
+    op(FEE + 1n),
+  );
+}
+
+// ---- reduce-only de-risking: a trade toward zero without a flip needs maintenance margin only
+{
+  // neutral epoch (price 1000, maintenance 500 / initial 1000 bps, no impact, no stress);
+  // `sizes` lots of markets 0 and 1 at cost and 7,000 of asset 1: a result with
+  // 70 < |s'_0| + |s'_1| <= 140 lots is healthy at maintenance and not at initial
+  const p = baseParams();
+  const at = (sizes: bigint[], cash = 7000n, a0 = 0n): Portfolio => {
+    const q = basePortfolio();
+    sizes.forEach((x, i) => {
+      q.sizes[i] = x;
+      q.costBasis[i] = x * 1000n;
+    });
+    q.collateral[0] = a0;
+    q.collateral[1] = cash;
+    return q;
+  };
+  const fill = (market: number, size: bigint) => ({ market, size, price: 1000n, salt: 17n });
+  const r = (name: string, d: string, tags: string[], q: Portfolio, op: TransitionOp) =>
+    addTyped(name, d, ["trade", "reduce-only", ...tags], p, q, op);
+  r("reduce-long-to-flat", "SELL q = |s_m| of a long: maintenance level, proven", ["threshold", "close"], at([40n, 100n]), {
+    kind: "sell",
+    fill: fill(0, 40n),
+  });
+  r("reduce-long-flip", "SELL q = |s_m| + 1: the long flips, initial level, refused", ["threshold", "flip", "unhealthy"], at([40n, 100n]), {
+    kind: "sell",
+    fill: fill(0, 41n),
+  });
+  r("reduce-long-partial", "SELL 1 lot of a long: maintenance level, proven", [], at([40n, 100n]), { kind: "sell", fill: fill(0, 1n) });
+  r("reduce-short-to-flat", "BUY q = |s_m| of a short: maintenance level, proven", ["threshold", "close"], at([-40n, 100n]), {
+    kind: "buy",
+    fill: fill(0, 40n),
+  });
+  r(
+    "reduce-short-flip",
+    "BUY q = |s_m| + 1: the short flips, initial level, refused",
+    ["threshold", "flip", "unhealthy"],
+    at([-40n, 100n]),
+    {
+      kind: "buy",
+      fill: fill(0, 41n),
+    },
+  );
+  r("same-side-buy", "BUY on a long adds risk: initial level, refused", ["unhealthy"], at([30n, 100n]), { kind: "buy", fill: fill(0, 1n) });
+  r("same-side-sell", "SELL on a short adds risk: initial level, refused", ["unhealthy"], at([-30n, 100n]), {
+    kind: "sell",
+    fill: fill(0, 1n),
+  });
+  r("open-from-zero", "SELL on a flat market (s_m = 0): initial level, refused", ["unhealthy"], at([0n, 100n]), {
+    kind: "sell",
+    fill: fill(0, 1n),
+  });
+  r("reduce-other-market", "SELL 20 of market 1's long while market 0 is flat: maintenance level, proven", [], at([0n, 100n]), {
+    kind: "sell",
+    fill: fill(1, 20n),
+  });
+  // at / one unit below the maintenance threshold: 80 lots left need 4,000 at maintenance
+  r("reduce-to-maintenance-threshold", "a reduce-only trade leaving equity exactly at maintenance", ["threshold"], at([0n, 100n], 4000n), {
+    kind: "sell",
+    fill: fill(1, 20n),
+  });
+  r(
+    "reduce-below-maintenance",
+    "one unit less collateral: below maintenance, refused even reduce-only",
+    ["threshold", "unhealthy"],
+    at([0n, 100n], 3999n),
+    { kind: "sell", fill: fill(1, 20n) },
+  );
+  r(
+    "reduce-fee-exactly-balance",
+    "a reduce-only trade whose fee is the whole balance of asset 0",
+    ["fee", "threshold"],
+    at([40n, 100n], 7000n, FEE),
+    {
+      kind: "sell",
+      fill: fill(0, 40n),
+      fee: FEE,
+    },
+  );
+  r(
+    "reduce-fee-beyond-balance",
+    "a reduce-only trade whose fee is one unit above the balance of asset 0: no proof",
+    ["fee", "threshold", "invalid"],
+    at([40n, 100n], 7000n, FEE),
+    { kind: "sell", fill: fill(0, 40n), fee: FEE + 1n },
+  );
+}
 
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
