@@ -90,7 +90,10 @@ template MarginViolation(N, M, S) {
     }
 
     // ================================================================ selector
-    // one-hot over the rules: every element a bit, exactly one set
+    // one-hot over the rules: every element a bit, exactly one set. The sum s of R bits is an
+    // integer in [0, R], and s^2 = 1 in the field iff s = 1 (s = -1 = r - 1 > R is impossible).
+    // Quadratic on purpose: the linear `s === 1` would let --O2 substitute one selector input
+    // away (a private input without a wire of its own).
     component selectorBit[R];
     var selected = 0;
     for (var r = 0; r < R; r++) {
@@ -98,7 +101,7 @@ template MarginViolation(N, M, S) {
         selectorBit[r].in <== selector[r];
         selected += selector[r];
     }
-    selected === 1;
+    selected * selected === 1;
 
     // ================================================================ per-market quantities
     signal signedNotional[N];   // s_i * P_i            |.| < 2^88
