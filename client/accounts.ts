@@ -7,6 +7,7 @@ import {
   FIELD_MODULUS,
   M_ASSETS,
   MARGIN_DOMAIN as MARGIN_DOMAIN_NAME,
+  LIQUIDATION_DOMAIN as LIQUIDATION_DOMAIN_NAME,
   N_MARKETS,
   TRANSITION_DOMAIN as TRANSITION_DOMAIN_NAME,
 } from "../prover/constants.ts";
@@ -26,6 +27,7 @@ export { ContractRevert };
 
 export const TRANSITION_DOMAIN = keccak256(toUtf8Bytes(TRANSITION_DOMAIN_NAME));
 export const MARGIN_DOMAIN = keccak256(toUtf8Bytes(MARGIN_DOMAIN_NAME));
+export const LIQUIDATION_DOMAIN = keccak256(toUtf8Bytes(LIQUIDATION_DOMAIN_NAME));
 
 const bindingHash = (domain: string, chainId: bigint, contract: string, account: string, nonce: bigint): bigint =>
   BigInt(
@@ -79,7 +81,7 @@ async function proofArg(p: MarginProof): Promise<ProofArg> {
   return { a, b, c };
 }
 
-async function send(
+export async function send(
   contract: Contract,
   what: string,
   f: () => Promise<any>,
@@ -289,7 +291,9 @@ export class Trader {
    * this client knows: no digest is taken from the RPC.
    */
   async tradeLeg(fill: Fill, side: "buy" | "sell", params: Params, counterparty: string): Promise<TradeLeg & { trader: Trader }> {
-    const { data, pending, nonce } = await this.prepare({ kind: side, fill }, params);
+    // every leg pays the clearinghouse's flat fee from its settlement balance (the op word's amount)
+    const fee = BigInt(await this.accounts.tradeFee());
+    const { data, pending, nonce } = await this.prepare({ kind: side, fill, fee }, params);
     const f = fillCommitment(fill);
     try {
       const domain = tradeDomain(this.chainId, await this.accounts.getAddress());

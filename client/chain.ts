@@ -143,9 +143,15 @@ export async function deployProtocol(
         tokens.push(await deploy("TestToken", [name, symbol, decimals]).then((x) => ((contracts[`TestToken${symbol}`] = x), x)));
     delete contracts.TestToken;
     const transition = await deploy("TransitionVerifier");
-    await deploy("MarginAccounts", [registry, verifier, transition, tokens, a.bondWei, a.gracePeriod, a.liquidationKey, a.tradeFee], {
-      PoseidonT3: contracts.PoseidonT3,
-    });
+    const liquidation = await deploy("LiquidationVerifier");
+    const batch = await deploy("MarginBatchVerifier");
+    await deploy(
+      "MarginAccounts",
+      [registry, verifier, transition, liquidation, batch, tokens, a.bondWei, a.gracePeriod, a.liquidationKey, a.tradeFee],
+      {
+        PoseidonT3: contracts.PoseidonT3,
+      },
+    );
     out.accounts = {
       tokens,
       bondWei: String(a.bondWei),

@@ -16,6 +16,8 @@ export interface ContractArtifact {
 const BUILD_PATHS: Record<string, string> = {
   Groth16Verifier: "verifier-contracts/generated/MarginVerifier.sol/Groth16Verifier.json",
   TransitionVerifier: "verifier-contracts/generated/TransitionVerifier.sol/Groth16Verifier.json",
+  LiquidationVerifier: "verifier-contracts/generated/LiquidationVerifier.sol/Groth16Verifier.json",
+  MarginBatchVerifier: "verifier-contracts/MarginBatchVerifier.sol/MarginBatchVerifier.json",
   MarginProofVerifier: "verifier-contracts/MarginProofVerifier.sol/MarginProofVerifier.json",
   RiskEpochRegistry: "verifier-contracts/RiskEpochRegistry.sol/RiskEpochRegistry.json",
   MarginAccounts: "verifier-contracts/MarginAccounts.sol/MarginAccounts.json",

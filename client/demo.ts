@@ -5,11 +5,12 @@
 //   3. Alice and Bob open accounts (bond) and deposit collateral: proven transitions
 //   4. they trade privately: one call settles both legs of a hidden fill
 //   5. both prove maintenance margin for the latest epoch (proveMargin)
-//   6. BTC rallies; the publisher posts the new epoch and calls margin: Alice attests, Bob
-//      cannot (his prover refuses: no proof exists for an unhealthy portfolio)
-//   7. after the grace period a keeper liquidates Bob: frozen, bond to the keeper
-//   8. the liquidation key holder replays Bob's encrypted transition log and recovers his
-//      portfolio without it ever appearing on-chain
+//   6. BTC rallies; the publisher posts the new epoch; the liquidation key holder replays every
+//      account from its encrypted transition log: Bob is below maintenance (his margin prover
+//      refuses), Alice is healthy (no liquidation proof exists for her)
+//   7. the key holder liquidates Bob by proof at once (no margin call): frozen, bond to it
+//   8. the fallback: a margin call with a grace period of fresh-oracle time, Alice answers; the
+//      insurance fund (flat trade fees) and custody against claims per token
 //   9. every transaction and event of the session is scanned for position values
 // Each step prints its gas; the demo fails (exit 1) if any check does not hold.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -26,16 +27,19 @@ import {
   type Portfolio,
 } from "../prover/index.ts";
 import { TransitionProver } from "../prover/transition/prover.ts";
+import { LiquidationProver } from "../prover/liquidation.ts";
 import { emptyPortfolio } from "../prover/transition/rule.ts";
 import { replayTransition } from "../prover/transition/replay.ts";
 import { REPO_ROOT } from "../prover/artifacts.ts";
-import { M_ASSETS, N_MARKETS } from "../prover/constants.ts";
+import { DEFAULT_TRADE_FEE, M_ASSETS, N_MARKETS } from "../prover/constants.ts";
 import { postEpoch } from "./chain.ts";
 import { startLocalProtocol } from "./local.ts";
 import { Trader, settleTrade, type Sent } from "./accounts.ts";
+import { HealthyAccountError, liquidatableByProof, liquidateByProof, replayAccount } from "./liquidator.ts";
 
 const say = (s = "") => process.stdout.write(`${s}\n`);
-const usd = (quoteUnits: bigint) => `$${(Number(quoteUnits) / 1e6).toLocaleString("en-US", { maximumFractionDigits: 0 })}`;
+const usd = (quoteUnits: bigint) =>
+  `$${(Number(quoteUnits) / 1e6).toLocaleString("en-US", { maximumFractionDigits: quoteUnits < 100_000_000n ? 2 : 0, minimumFractionDigits: quoteUnits < 100_000_000n ? 2 : 0 })}`;
 const secs = (t: number) => `${((performance.now() - t) / 1000).toFixed(1)} s`;
 const gas = (s: Sent) => `${s.gasUsed.toLocaleString("en-US")} gas`;
 const E6 = 10n ** 6n;
@@ -49,7 +53,7 @@ async function main(): Promise<void> {
   const base = validateParams(JSON.parse(readFileSync(join(REPO_ROOT, "examples", "params.json"), "utf8")));
   const dir = mkdtempSync(join(tmpdir(), "zkmargin-demo-"));
   const sent: Sent[] = [];
-  const track = async (x: Promise<Sent>) => {
+  const track = async <T extends Sent>(x: Promise<T>): Promise<T> => {
     const s = await x;
     sent.push(s);
     return s;
@@ -58,14 +62,14 @@ async function main(): Promise<void> {
 
   say("1. Deploy");
   let t = performance.now();
-  const p = await startLocalProtocol({ maxAge: 3600n, gracePeriod: 600n, bondWei: 10n ** 16n });
+  const p = await startLocalProtocol({ maxAge: 3600n, gracePeriod: 600n, bondWei: 10n ** 16n, tradeFee: DEFAULT_TRADE_FEE });
   const d = p.deployment;
   say(
     `   chain ${p.chainId}: ${Object.keys(d.contracts).length} contracts in ${secs(t)} — MarginAccounts ${d.contracts.MarginAccounts} ` +
       `(${Number(d.gas.MarginAccounts).toLocaleString("en-US")} gas), margin + transition Groth16 verifiers, RiskEpochRegistry, tokens zUSD/zETH/zBTC/zSOL`,
   );
   const signers = await p.ethers.getSigners();
-  const [publisher, aliceSigner, bobSigner, keeper] = signers;
+  const [publisher, aliceSigner, bobSigner, keyHolder] = signers;
   try {
     say("\n2. The publisher posts risk epoch " + base.epochId);
     let params: Params = base;
@@ -77,6 +81,7 @@ async function main(): Promise<void> {
     say("\n3. Alice and Bob open accounts and deposit (each deposit is a proven transition)");
     t = performance.now();
     const provers = { margin: await MarginProver.load(), transition: await TransitionProver.load() };
+    const liquidationProver = await LiquidationProver.load();
     say(`   proving artifacts loaded in ${secs(t)}`);
     const alice = await Trader.attach(aliceSigner, p.accounts, provers, join(dir, "alice.state"), "alice's passphrase");
     const bob = await Trader.attach(bobSigner, p.accounts, provers, join(dir, "bob.state"), "bob's passphrase");
@@ -125,7 +130,7 @@ async function main(): Promise<void> {
       say(`   ${who.padEnd(5)} proveMargin: proof + tx in ${secs(t)}, ${gas(s)}`);
     }
 
-    say("\n6. BTC rallies: the publisher posts a new epoch and calls margin (grace period 10 minutes)");
+    say("\n6. BTC rallies: the publisher posts a new epoch; the liquidation key holder checks every account");
     let bps = 200n;
     for (;;) {
       const moved = { ...structuredClone(params), epochId: params.epochId + 1n };
@@ -137,65 +142,86 @@ async function main(): Promise<void> {
       bps += 100n;
     }
     const pricePost = await postEpoch(p.registry.connect(publisher), params, { pricesOnly: true });
-    const call = await (await p.accounts.connect(publisher).marginCall()).wait();
-    say(
-      `   BTC +${Number(bps) / 100}%: price post ${Number(pricePost.steps[0].gasUsed).toLocaleString("en-US")} gas, margin call ${call.gasUsed.toLocaleString("en-US")} gas`,
-    );
-    const s = await track(A.proveMargin(params));
-    say(`   Alice attests (${gas(s)})`);
-    const ev = evaluate(params, B.portfolio, "maintenance");
-    try {
-      await B.proveMargin(params);
-      check(false, "Bob's unhealthy portfolio was proven");
-    } catch (e) {
-      check(e instanceof UnhealthyError, `Bob's prover refuses (${(e as Error).message})`);
-      say(
-        `   Bob's prover refuses: ${(e as UnhealthyError).violations.join(", ")} (equity ${usd(ev.equity)} vs requirement ${usd(ev.requirement)}) — no proof exists`,
-      );
-    }
-
-    say("\n7. The grace period ends; a keeper liquidates Bob");
-    await p.ethers.provider.send("evm_increaseTime", [601]);
-    await p.ethers.provider.send("evm_mine", []);
-    check(!(await p.accounts.isLiquidatable(A.address)), "Alice (attested) is not liquidatable");
-    const before = await p.ethers.provider.getBalance(keeper.address);
-    const liq = await (await p.accounts.connect(keeper).liquidate(B.address)).wait();
-    const paid = BigInt(await p.ethers.provider.getBalance(keeper.address)) - BigInt(before) + BigInt(liq.gasUsed) * BigInt(liq.gasPrice);
-    sent.push({
-      txHash: liq.hash,
-      gasUsed: liq.gasUsed,
-      calldata: "",
-      logs: liq.logs.map((l: { data: string; topics: string[] }) => l.data + l.topics.join("")),
-    });
-    check(paid === 10n ** 16n, "the bond pays the keeper");
-    check(Number((await p.accounts.accounts(B.address)).status) === 2, "Bob's account is frozen");
-    say(`   liquidate: ${liq.gasUsed.toLocaleString("en-US")} gas; Bob's account frozen, 0.01 ETH bond paid to the keeper`);
-
-    say("\n8. The liquidation key holder (insurance) replays Bob's encrypted transition log");
-    const logs = await p.accounts.queryFilter(p.accounts.filters.Transition(B.address));
+    const detected = performance.now();
+    say(`   BTC +${Number(bps) / 100}%: price post ${Number(pricePost.steps[0].gasUsed).toLocaleString("en-US")} gas`);
+    // the key holder replays each account from its encrypted log (epochs from the publisher's feed)
     const epochs = new Map([
       [base.epochId, base],
       [params.epochId, params],
     ]);
-    let state: Portfolio = emptyPortfolio(N_MARKETS, M_ASSETS);
-    for (const l of logs) {
-      state = replayTransition(p.liquidation.secret, state, {
-        op: BigInt(l.args.op),
-        ephemeralKey: BigInt(l.args.ephemeralKey),
-        cipher: BigInt(l.args.cipher),
-        newCommitment: BigInt(l.args.newCommitment),
-        params: epochs.get(BigInt(l.args.epochId))!,
-      });
-    }
-    check(commitment(state) === BigInt((await p.accounts.accounts(B.address)).commitment), "replay opens Bob's frozen commitment");
+    const replayed = [];
+    for (const tr of [A, B])
+      replayed.push(await replayAccount(p.accounts, p.liquidation.secret, tr.address, async (id) => epochs.get(id)!));
+    const [ra, rb] = replayed;
+    check(!liquidatableByProof(ra, params), "Alice is healthy at maintenance");
+    check(liquidatableByProof(rb, params), "Bob is below maintenance");
+    const ev = evaluate(params, rb.portfolio, "maintenance");
     say(
-      `   ${logs.length} transitions decrypted; the recovered portfolio opens the frozen commitment: short ${-state.sizes[0]} BTC lots, ${usd(state.collateral[0])} zUSD`,
+      `   ${replayed.length} accounts replayed from their encrypted logs; Bob: ${ev.violations.join(", ")} (equity ${usd(ev.equity)} vs requirement ${usd(ev.requirement)})`,
     );
+    try {
+      await B.proveMargin(params);
+      check(false, "Bob's unhealthy portfolio was proven healthy");
+    } catch (e) {
+      check(e instanceof UnhealthyError, `Bob's margin prover refuses (${(e as Error).message})`);
+    }
+    try {
+      await liquidateByProof(p.accounts.connect(keyHolder), liquidationProver, ra, params);
+      check(false, "a liquidation proof for healthy Alice");
+    } catch (e) {
+      check(e instanceof HealthyAccountError, `no liquidation proof exists for Alice (${(e as Error).message})`);
+    }
+
+    say("\n7. The key holder liquidates Bob by proof at once: no margin call, no grace period");
+    const before = await p.ethers.provider.getBalance(keyHolder.address);
+    const liq = await track(liquidateByProof(p.accounts.connect(keyHolder), liquidationProver, rb, params));
+    const receipt = await p.ethers.provider.getTransactionReceipt(liq.txHash);
+    const paid =
+      BigInt(await p.ethers.provider.getBalance(keyHolder.address)) - BigInt(before) + BigInt(receipt!.gasUsed) * BigInt(receipt!.gasPrice);
+    check(paid === 10n ** 16n, "the bond pays the key holder");
+    check(Number((await p.accounts.accounts(B.address)).status) === 2, "Bob's account is frozen");
+    check((await p.accounts.marginCallCount()) === 0n, "no margin call was needed");
+    say(
+      `   proof in ${(liq.proveMs / 1000).toFixed(1)} s, liquidateByProof ${gas(liq)}; detection to inclusion ${secs(detected)}; Bob frozen, 0.01 ETH bond to the key holder`,
+    );
+    say(
+      `   the proof says only "this commitment is below maintenance at epoch ${params.epochId}": short ${-rb.portfolio.sizes[0]} BTC lots stay off-chain`,
+    );
+
+    say("\n8. The fallback when the key holder is offline: a margin call with a grace period of fresh-oracle time");
+    const call = await (await p.accounts.connect(publisher).marginCall()).wait();
+    const pending = await p.accounts.pendingMarginCall(A.address);
+    const attested = await track(A.proveMargin(params));
+    check(!(await p.accounts.pendingMarginCall(A.address)).pending, "Alice answered the call");
+    say(
+      `   margin call ${call.gasUsed.toLocaleString("en-US")} gas (${pending.freshSecondsLeft} fresh-oracle seconds to answer); Alice attests (${gas(attested)}); a silent account would be liquidatable after them`,
+    );
+    const fund = BigInt(await p.accounts.insuranceFund());
+    const fee = BigInt(await p.accounts.tradeFee());
+    check(fund === 2n * fee, "the insurance fund holds both legs' fees");
+    say(`   insurance fund: ${usd(fund)} zUSD (flat fee ${usd(fee)} per trade leg, public; it reveals no market, size or price)`);
+    // custody against what the accounts hold, per token (the frozen account's claim waits for the hand-over)
+    const equity = (pf: Portfolio) =>
+      pf.collateral[0] +
+      pf.sizes.reduce(
+        (u, sz, i) => u + sz * params.markets[i].markPrice - pf.costBasis[i] - sz * (params.markets[i].fundingIndex - pf.entryFunding[i]),
+        0n,
+      );
+    for (let j = 0; j < M_ASSETS; j++) {
+      const custody = BigInt(await p.tokens[j].balanceOf(await p.accounts.getAddress()));
+      const claims = j === 0 ? equity(ra.portfolio) + equity(rb.portfolio) + fund : ra.portfolio.collateral[j] + rb.portfolio.collateral[j];
+      check(custody === claims, `token ${j}: custody equals claims`);
+      if (j === 0)
+        say(
+          `   zUSD custody ${usd(custody)} = Alice ${usd(equity(ra.portfolio))} + frozen Bob ${usd(equity(rb.portfolio))} (held for the hand-over) + insurance ${usd(fund)}`,
+        );
+    }
+    say(`   zETH, zBTC, zSOL: custody 0 = claims 0`);
 
     say("\n9. Privacy: scan every transaction's calldata and every event of the session");
     const hay = sent.map((x) => (x.calldata + x.logs.join("")).toLowerCase()).join("|");
     const word = (v: bigint) => (v < 0n ? (1n << 256n) + v : v).toString(16).padStart(64, "0");
-    const secrets = [fill.size, -fill.size, fill.price, fill.size * fill.price, ...A.portfolio.costBasis, ...state.costBasis].filter(
+    const secrets = [fill.size, -fill.size, fill.price, fill.size * fill.price, ...A.portfolio.costBasis, ...rb.portfolio.costBasis].filter(
       (v) => v !== 0n,
     );
     const found = secrets.filter(

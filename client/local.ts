@@ -1,7 +1,7 @@
 // The embedded local chain: Hardhat 3's in-process EVM (EDR), loaded through
 // client/contracts.ts (the only place that imports Hardhat); the demo, the audit's on-chain
 // checks and the tests start chains here.
-import { DEFAULT_BOND_WEI, DEFAULT_GRACE_SECONDS, DEFAULT_MAX_AGE_SECONDS } from "../prover/constants.ts";
+import { DEFAULT_BOND_WEI, DEFAULT_GRACE_SECONDS, DEFAULT_TRADE_FEE, DEFAULT_MAX_AGE_SECONDS } from "../prover/constants.ts";
 import type { LiquidationKeyPair } from "../prover/transition/encryption.ts";
 import { deployProtocol, type Deployment } from "./chain.ts";
 import { compileContracts, loadHardhat } from "./contracts.ts";
@@ -60,7 +60,7 @@ export async function startLocalProtocol(
       bondWei: opts.bondWei ?? DEFAULT_BOND_WEI,
       gracePeriod: opts.gracePeriod ?? DEFAULT_GRACE_SECONDS,
       liquidationKey: liquidation.publicKey,
-      tradeFee: opts.tradeFee ?? 0n,
+      tradeFee: opts.tradeFee ?? DEFAULT_TRADE_FEE,
     },
   });
   const c = deployment.contracts;

@@ -91,6 +91,7 @@ export const DEFAULT_RPC = "http://127.0.0.1:8545";
 /** verifier-context domains (keccak256 of these strings) */
 export const TRANSITION_DOMAIN = "zkmargin.transition.v1";
 export const MARGIN_DOMAIN = "zkmargin.margin.v1";
+export const LIQUIDATION_DOMAIN = "zkmargin.liquidation.v1";
 
 /**
  * Every constant the generator writes into circom and Solidity, with the name both use and the

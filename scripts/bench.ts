@@ -16,11 +16,15 @@ import { BUILD_DIR, log, snarkLogger } from "./lib.ts";
 import { deployRegistry, fundingArg, postEpoch, pricesArgs, riskParamsArg } from "../client/chain.ts";
 import { startLocalChain, startLocalProtocol } from "../client/local.ts";
 import { Trader, settleTrade } from "../client/accounts.ts";
+import { liquidateByProof, replayAccount } from "../client/liquidator.ts";
+import { LiquidationProver } from "../prover/liquidation.ts";
+import { evaluate } from "../prover/model.ts";
 import { TransitionProver } from "../prover/transition/prover.ts";
 import type { Params } from "../prover/types.ts";
 import { solidityCalldata } from "../prover/prover.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+let liquidationProveMs = 0;
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const time = async (f: () => Promise<unknown>) => {
   const t = performance.now();
@@ -124,11 +128,15 @@ async function main(): Promise<void> {
     riskPost: await used(registry.postRisk(riskParamsArg(params))),
     fundingPost: await used(registry.postFunding(fundingArg(params))),
     pricePostFirstSlot: await used(registry.postPrices(...pricesArgs(params))),
-    pricePostWarmSlot: await used(registry.postPrices(...pricesArgs({ ...params, epochId: params.epochId + 256n }))),
+    pricePostWarmSlot: 0n,
   };
+  // epoch ids advance by one: fill the 256-slot ring, then the next post reuses a warm slot
+  for (let i = 1n; i < 256n; i++) await (await registry.postPrices(...pricesArgs({ ...params, epochId: params.epochId + i }))).wait();
+  gas.pricePostWarmSlot = await used(registry.postPrices(...pricesArgs({ ...params, epochId: params.epochId + 256n })));
   await chain.close();
   const protocol = await protocolGas(prover, params);
   Object.assign(gas, protocol.gas);
+  const batches = await batchGas(prover, params, [8, 32, 128]);
   Object.assign(result, { gas: Object.fromEntries(Object.entries(gas).map(([k, v]) => [k, Number(v)])), transition: protocol.transition });
   writeFileSync(join(BUILD_DIR, "bench.json"), `${JSON.stringify(result, null, 2)}\n`);
   const row = (k: string, v: string | number) => process.stdout.write(`| ${k} | ${v} |\n`);
@@ -153,12 +161,21 @@ async function main(): Promise<void> {
   row("accounts: open (bond)", String(g.open));
   row("accounts: deposit (proof + ERC-20 pull)", String(g.deposit));
   row("accounts: withdraw (proof + ERC-20 push)", String(g.withdraw));
-  row("accounts: trade, both legs in one call", String(g.trade));
+  row("accounts: trade, both legs in one call (first fee ever: insurance fund 0 -> non-zero)", String(g.tradeFirst));
+  row("accounts: trade, both legs in one call (fee paid, steady state)", String(g.trade));
   row("accounts: trade, per leg (half of the call)", String(g.trade / 2n));
+  row("accounts: reduce-only trade, per leg", String(g.tradeReduce / 2n));
   row("accounts: realise PnL", String(g.realize));
   row("accounts: proveMargin (maintenance, a new latest epoch)", String(g.proveMargin));
   row("accounts: margin call", String(g.marginCall));
-  row("accounts: liquidation (bond to keeper)", String(g.liquidate));
+  row("accounts: liquidation after a missed margin call (bond to keeper)", String(g.liquidate));
+  row("accounts: liquidation by proof (bond to the key holder)", String(g.liquidateByProof));
+  row("accounts: liquidation proof (ms, one run, witness included)", String(liquidationProveMs));
+  row("accounts: close (bond refunded)", String(g.close));
+  process.stdout.write(
+    `\n| proveMarginBatch (a watchtower, one call; clearinghouse storage and events included) | gas | per account |\n|---|---|---|\n`,
+  );
+  for (const b of batches) process.stdout.write(`| n = ${b.n} | ${b.gas} | ${b.gas / BigInt(b.n)} |\n`);
   const tr = protocol.transition;
   process.stdout.write(`\n| transition circuit | value |\n|---|---|\n`);
   row("constraints (transition 8/4/16)", tr.constraints);
@@ -167,6 +184,45 @@ async function main(): Promise<void> {
 }
 
 /** Gas of every clearinghouse operation with real proofs, and the transition prove time. */
+/**
+ * proveMarginBatch in the clearinghouse: fresh accounts (opened, watchtower set) attest a new
+ * epoch in one call per batch size; lastAttestedEpoch changes for every account (the costlier case).
+ */
+async function batchGas(margin: MarginProver, base: Params, sizes: number[]): Promise<{ n: number; gas: bigint }[]> {
+  const p = await startLocalProtocol();
+  try {
+    const [admin, watch] = await p.ethers.getSigners();
+    const { Wallet } = await import("ethers");
+    const max = Math.max(...sizes);
+    const bond = BigInt(await p.accounts.bond());
+    const wallets = [];
+    log(`batch bench: opening ${max} accounts`);
+    for (let i = 0; i < max; i++) {
+      const w = Wallet.createRandom().connect(p.ethers.provider);
+      await (await admin.sendTransaction({ to: w.address, value: 10n ** 17n })).wait();
+      await (await p.accounts.connect(w).open({ value: bond })).wait();
+      await (await p.accounts.connect(w).setWatchtower(watch.address)).wait();
+      wallets.push(w);
+    }
+    const { prepareBatch, sendBatch } = await import("../client/batch.ts");
+    const { emptyPortfolio } = await import("../prover/transition/rule.ts");
+    const out = [];
+    let epochId = 1n;
+    await postEpoch(p.registry.connect(admin), { ...base, epochId }, { pricesOnly: false });
+    for (const n of sizes) {
+      const params = { ...base, epochId: ++epochId };
+      await postEpoch(p.registry.connect(admin), params, { pricesOnly: true });
+      const items = wallets.slice(0, n).map((w) => ({ account: w.address, portfolio: emptyPortfolio(8, 4) }));
+      log(`batch bench: ${n} margin proofs`);
+      const call = await prepareBatch(p.accounts.connect(watch), margin, items, params);
+      out.push({ n, gas: (await sendBatch(p.accounts.connect(watch), call)).gasUsed });
+    }
+    return out;
+  } finally {
+    await p.close();
+  }
+}
+
 async function protocolGas(margin: MarginProver, base: Params) {
   const dir = mkdtempSync(join(tmpdir(), "zkmargin-bench-"));
   const p = await startLocalProtocol({ gracePeriod: 60n });
@@ -194,8 +250,27 @@ async function protocolGas(margin: MarginProver, base: Params) {
       a.store.dropPending(pending);
     }
     const fill = { market: 0, size: 100n, price: params.markets[0].markPrice, salt: 7n };
-    gas.trade = (
+    // the first fee ever turns the insurance fund from zero to non-zero (a one-time 20k SSTORE):
+    // the steady state is the second trade
+    gas.tradeFirst = (
       await settleTrade(await a.tradeLeg(fill, "buy", params, b.address), await b.tradeLeg(fill, "sell", params, a.address), params.epochId)
+    ).gasUsed;
+    const fill2 = { ...fill, salt: 8n };
+    gas.trade = (
+      await settleTrade(
+        await a.tradeLeg(fill2, "buy", params, b.address),
+        await b.tradeLeg(fill2, "sell", params, a.address),
+        params.epochId,
+      )
+    ).gasUsed;
+    // reduce-only: a sells back part of its long (maintenance level in-circuit; same gas)
+    const fill3 = { ...fill, size: 50n, salt: 9n };
+    gas.tradeReduce = (
+      await settleTrade(
+        await a.tradeLeg(fill3, "sell", params, b.address),
+        await b.tradeLeg(fill3, "buy", params, a.address),
+        params.epochId,
+      )
     ).gasUsed;
     gas.withdraw = (await a.withdraw(0, 10n ** 9n, params)).gasUsed;
     gas.realize = (await a.realize(0, params)).gasUsed;
@@ -207,6 +282,39 @@ async function protocolGas(margin: MarginProver, base: Params) {
     await p.ethers.provider.send("evm_increaseTime", [61]);
     await p.ethers.provider.send("evm_mine", []);
     gas.liquidate = BigInt((await (await p.accounts.connect(signers[5]).liquidate(b.address)).wait()).gasUsed);
+    // close: a flat account gets its bond back
+    const { trader: c, opened: cOpened } = await Trader.attach(signers[3], p.accounts, provers, join(dir, "t3"), "bench");
+    void cOpened;
+    gas.close = (await c.close()).gasUsed;
+    // liquidation by proof: d goes long with little collateral; a crash takes it below maintenance
+    const d = (await Trader.attach(signers[4], p.accounts, provers, join(dir, "t4"), "bench")).trader;
+    await (await p.tokens[0].mint(signers[4].address, 10n ** 12n)).wait();
+    let now = { ...params, epochId: 4n };
+    await postEpoch(p.registry.connect(signers[0]), now, { pricesOnly: true });
+    await d.deposit(0, 3_000n * 10n ** 6n, now);
+    const e = (await Trader.attach(signers[6], p.accounts, provers, join(dir, "t6"), "bench")).trader;
+    await (await p.tokens[0].mint(signers[6].address, 10n ** 12n)).wait();
+    await e.deposit(0, 10n ** 11n, now);
+    const fill4 = { market: 0, size: 20n, price: now.markets[0].markPrice, salt: 10n };
+    await settleTrade(await d.tradeLeg(fill4, "buy", now, e.address), await e.tradeLeg(fill4, "sell", now, d.address), now.epochId);
+    let price = now.markets[0].markPrice;
+    const crashed = (x: bigint) => {
+      const q = structuredClone(now);
+      q.markets[0].markPrice = x;
+      return q;
+    };
+    while (evaluate(crashed(price), d.portfolio, "maintenance").healthy) price -= now.markets[0].markPrice / 100n;
+    now = { ...crashed(price), epochId: 5n };
+    await postEpoch(p.registry.connect(signers[0]), now, { pricesOnly: true });
+    const epochs = new Map<bigint, Params>([
+      [4n, { ...params, epochId: 4n }],
+      [5n, now],
+      [1n, params],
+    ]);
+    const r = await replayAccount(p.accounts, p.liquidation.secret, d.address, async (id) => epochs.get(id)!);
+    const byProof = await liquidateByProof(p.accounts.connect(signers[5]), await LiquidationProver.load(), r, now);
+    gas.liquidateByProof = byProof.gasUsed;
+    liquidationProveMs = Math.round(byProof.proveMs);
     const a2 = circuitArtifacts("transition");
     const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "artifacts", "manifest.json"), "utf8"));
     return {

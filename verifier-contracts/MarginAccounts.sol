@@ -25,6 +25,8 @@ import {IMarginAccounts} from "./interfaces/IMarginAccounts.sol";
 import {IRiskEpochRegistry} from "./interfaces/IRiskEpochRegistry.sol";
 import {IMarginGroth16} from "./interfaces/IMarginGroth16.sol";
 import {ITransitionGroth16} from "./interfaces/ITransitionGroth16.sol";
+import {ILiquidationGroth16} from "./interfaces/ILiquidationGroth16.sol";
+import {IMarginBatchVerifier} from "./interfaces/IMarginBatchVerifier.sol";
 
 /// @title MarginAccounts
 /// @author zkmargin
@@ -97,6 +99,10 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     uint256 public immutable liquidationKeyHash;
     /// @inheritdoc IMarginAccounts
     uint256 public immutable tradeFee;
+    /// @inheritdoc IMarginAccounts
+    ILiquidationGroth16 public immutable liquidationVerifier;
+    /// @inheritdoc IMarginAccounts
+    IMarginBatchVerifier public immutable batchVerifier;
     IERC20 internal immutable token0;
     IERC20 internal immutable token1;
     IERC20 internal immutable token2;
@@ -108,8 +114,10 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     mapping(address => address) public watchtower;
     /// @inheritdoc IMarginAccounts
     mapping(uint256 => bool) public fillSettled;
-    /// @inheritdoc IMarginAccounts
-    uint256 public insuranceFund;
+    /// @dev insuranceFund + 1: the slot is non-zero from deployment, so the first fee ever costs
+    /// a 2.9k storage update instead of a 22.1k zero-to-non-zero write (one trade would otherwise
+    /// exceed the 300k-per-leg budget)
+    uint256 internal insuranceFundPlusOne = 1;
     /// @dev every margin call, oldest first (epoch ids non-decreasing)
     MarginCallRecord[] internal calls;
 
@@ -117,6 +125,8 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         IRiskEpochRegistry registry_,
         IMarginGroth16 marginVerifier_,
         ITransitionGroth16 transitionVerifier_,
+        ILiquidationGroth16 liquidationVerifier_,
+        IMarginBatchVerifier batchVerifier_,
         IERC20[M_ASSETS] memory tokens_,
         uint256 bond_,
         uint64 gracePeriod_,
@@ -128,6 +138,8 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         registry = registry_;
         marginVerifier = marginVerifier_;
         transitionVerifier = transitionVerifier_;
+        liquidationVerifier = liquidationVerifier_;
+        batchVerifier = batchVerifier_;
         token0 = tokens_[0];
         token1 = tokens_[1];
         token2 = tokens_[2];
@@ -211,6 +223,8 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     bytes32 public constant TRANSITION_DOMAIN = keccak256("zkmargin.transition.v1");
     /// @inheritdoc IMarginAccounts
     bytes32 public constant MARGIN_DOMAIN = keccak256("zkmargin.margin.v1");
+    /// @inheritdoc IMarginAccounts
+    bytes32 public constant LIQUIDATION_DOMAIN = keccak256("zkmargin.liquidation.v1");
 
     // ------------------------------------------------------------------ transitions
 
@@ -308,6 +322,38 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     }
 
     /// @inheritdoc IMarginAccounts
+    function proveMarginBatch(
+        address[] calldata accounts_,
+        uint64[] calldata epochIds,
+        uint256[8][] calldata proofs
+    ) external {
+        uint256 n = accounts_.length;
+        if (epochIds.length != n || proofs.length != n) revert BatchLengthMismatch(n, epochIds.length, proofs.length);
+        uint256[4][] memory pub = new uint256[4][](n);
+        uint64 lastEpoch;
+        uint256 lastHash;
+        address previous;
+        for (uint256 i = 0; i < n; ++i) {
+            address account = accounts_[i];
+            // strictly increasing addresses: no account twice in one batch, checked in O(n)
+            if (uint160(account) <= uint160(previous)) revert BatchNotSorted(i);
+            previous = account;
+            Account storage acc = _active(account);
+            if (msg.sender != account && msg.sender != watchtower[account]) revert NotAuthorized(msg.sender);
+            uint64 epochId = epochIds[i];
+            if (i == 0 || epochId != lastEpoch) (lastEpoch, lastHash) = (epochId, registry.freshParamsHash(epochId));
+            pub[i] = [acc.commitment, lastHash, uint256(0), bindingOf(MARGIN_DOMAIN, account, acc.nonce)];
+        }
+        if (!batchVerifier.verifyBatch(proofs, pub)) revert InvalidProof();
+        for (uint256 i = 0; i < n; ++i) {
+            Account storage acc = accounts[accounts_[i]];
+            uint64 epochId = epochIds[i];
+            if (epochId > acc.lastAttestedEpoch) acc.lastAttestedEpoch = epochId;
+            emit MarginAttested(accounts_[i], epochId);
+        }
+    }
+
+    /// @inheritdoc IMarginAccounts
     function marginCall() external {
         if (!registry.isPublisher(msg.sender)) revert NotPublisher(msg.sender);
         (uint64 epochId, ) = registry.latestFresh(); // a stale oracle cannot call margin
@@ -327,10 +373,20 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         if (remaining != 0) revert GracePeriodRunning(remaining);
         // traders can only attest while the oracle is fresh: no liquidation while it is stale
         registry.latestFresh();
-        acc.status = Status.Frozen;
-        emit Liquidated(account, msg.sender, acc.commitment, acc.nonce, bond);
-        (bool ok, ) = msg.sender.call{value: bond}("");
-        if (!ok) revert BondTransferFailed();
+        _freeze(acc, account);
+    }
+
+    /// @inheritdoc IMarginAccounts
+    function liquidateByProof(address account, uint64 epochId, Proof calldata p) external {
+        Account storage acc = _active(account);
+        if (acc.isFlat) revert AccountFlat(account);
+        // only the latest fresh epoch: an old crash epoch cannot liquidate after prices recovered
+        uint256 paramsHash = _latest(epochId);
+        uint64 nonce = acc.nonce;
+        uint256[3] memory pub = [acc.commitment, paramsHash, bindingOf(LIQUIDATION_DOMAIN, account, nonce)];
+        if (!liquidationVerifier.verifyProof(p.a, p.b, p.c, pub)) revert InvalidProof();
+        emit LiquidatedByProof(account, epochId);
+        _freeze(acc, account);
     }
 
     /// @inheritdoc IMarginAccounts
@@ -345,6 +401,11 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         } catch {
             return false;
         }
+    }
+
+    /// @inheritdoc IMarginAccounts
+    function insuranceFund() external view returns (uint256) {
+        return insuranceFundPlusOne - 1;
     }
 
     /// @inheritdoc IMarginAccounts
@@ -387,6 +448,15 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     function _active(address account) internal view returns (Account storage acc) {
         acc = accounts[account];
         if (acc.status != Status.Active) revert NotActive(account);
+    }
+
+    /// Freezes the account (its commitment and custody stay for the hand-over) and pays its bond
+    /// to the caller; state first, then the transfer.
+    function _freeze(Account storage acc, address account) internal {
+        acc.status = Status.Frozen;
+        emit Liquidated(account, msg.sender, acc.commitment, acc.nonce, bond);
+        (bool ok, ) = msg.sender.call{value: bond}("");
+        if (!ok) revert BondTransferFailed();
     }
 
     /// The oldest margin call the account has not answered (epochId > lastAttested; calls are
@@ -483,8 +553,9 @@ contract MarginAccounts is EIP712, IMarginAccounts {
             false
         );
         if (fee != 0) {
-            uint256 balance = insuranceFund + 2 * fee;
-            insuranceFund = balance;
+            uint256 plusOne = insuranceFundPlusOne + 2 * fee;
+            insuranceFundPlusOne = plusOne;
+            uint256 balance = plusOne - 1;
             emit InsuranceFunded(fill, 2 * fee, balance);
         }
     }

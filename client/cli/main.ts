@@ -43,7 +43,7 @@ function describe(e: unknown): { code: number; message: string } {
   if (e instanceof CliError) return { code: e.code, message: `zkmargin: error: ${e.message}` };
   if (e instanceof ValidationError) return { code: EXIT.BAD_INPUT, message: `zkmargin: error: ${e.message}` };
   const name = (e as Error)?.name;
-  if (name === "UnhealthyError" || name === "TransitionRefused")
+  if (name === "UnhealthyError" || name === "TransitionRefused" || name === "HealthyAccountError" || name === "HealthyError")
     return { code: EXIT.UNHEALTHY, message: `zkmargin: error: ${(e as Error).message}` };
   if (name === "ContractRevert") return { code: EXIT.BAD_INPUT, message: `zkmargin: error: ${(e as Error).message}` };
   const first = ((e as Error)?.message ?? String(e)).split("\n")[0];

@@ -224,4 +224,77 @@ describe("zkmargin account commands over JSON-RPC", function () {
     expect(bobSafe.code).to.equal(1);
     expect(bobSafe.stderr).to.contain("AlreadyAttested");
   });
+
+  it("a watchtower attests several accounts in one proveMarginBatch; --by-proof refuses a healthy account (exit 2); a flat account closes", async () => {
+    const carol = (...args: string[]) =>
+      run(
+        { ZKMARGIN_PASSPHRASE: "bob passphrase" },
+        "account",
+        ...args,
+        "--deployment",
+        deployment,
+        "--state",
+        state("carol"),
+        "--account-index",
+        "3",
+      );
+    const carolAddr = (await provider.getSigner(3)).address;
+    const bobAddr = (await provider.getSigner(2)).address;
+    const usd = new Contract(
+      JSON.parse(readFileSync(deployment, "utf8")).accounts.tokens[0],
+      ["function mint(address,uint256)"],
+      await provider.getSigner(0),
+    );
+    await (await usd.mint(carolAddr, 10n ** 10n)).wait();
+    expect(carol("open").code).to.equal(0);
+    const dep = carol("deposit", "--asset", "0", "--amount", "1000000000");
+    expect(dep.code, dep.stderr).to.equal(0);
+    expect(carol("watchtower", "--address", (await provider.getSigner(5)).address).code).to.equal(0);
+    const p = exampleJson().params as any;
+    p.epochId = "44";
+    const p44 = join(dir, "p44.json");
+    writeFileSync(p44, JSON.stringify(p));
+    expect(run({}, "epoch", "post", "--deployment", deployment, "--params", p44, "--prices-only").code).to.equal(0);
+    const batch = (accounts: string, states: string) =>
+      run(
+        { ZKMARGIN_PASSPHRASE: "bob passphrase" },
+        "account",
+        "prove-margin",
+        "--deployment",
+        deployment,
+        "--account-index",
+        "5",
+        "--account",
+        accounts,
+        "--state",
+        states,
+      );
+    const short = batch(`${bobAddr},${carolAddr}`, state("bob"));
+    expect(short.code).to.equal(1);
+    expect(short.stderr).to.match(/--state.*1 state files for 2 accounts/);
+    const twice = batch(`${bobAddr},${bobAddr}`, `${state("bob")},${state("bob")}`);
+    expect(twice.code).to.equal(1);
+    expect(twice.stderr).to.contain("twice");
+    const ok = batch(`${carolAddr},${bobAddr}`, `${state("carol")},${state("bob")}`);
+    expect(ok.code, ok.stderr).to.equal(0);
+    const r = JSON.parse(ok.stdout);
+    expect(r.accounts.length).to.equal(2);
+    expect(r.epochId).to.equal("44");
+    // bob is healthy: no liquidation proof exists, nothing is sent (exit 2)
+    const healthy = run({}, "liquidate", "--deployment", deployment, "--account", bobAddr, "--by-proof", "--liquidation-key", key);
+    expect(healthy.code, healthy.stderr).to.equal(2);
+    expect(healthy.stderr).to.contain("healthy at maintenance");
+    const noKey = run({}, "liquidate", "--deployment", deployment, "--account", bobAddr, "--by-proof");
+    expect(noKey.code).to.equal(1);
+    expect(noKey.stderr).to.contain("--liquidation-key");
+    // bob holds a position: he cannot close; carol, flat, closes and gets her bond back
+    const notFlat = bob("close");
+    expect(notFlat.code).to.equal(1);
+    expect(notFlat.stderr).to.contain("not flat");
+    const closed = carol("close");
+    expect(closed.code, closed.stderr).to.equal(0);
+    expect(JSON.parse(closed.stdout)).to.include({ closed: true });
+    const st = carol("status");
+    expect(JSON.parse(st.stdout).status).to.equal("closed");
+  });
 });

@@ -1,7 +1,8 @@
 // Conservation: custody of every token equals what the accounts can claim, after every step of
 // a random operation sequence (deposits, withdrawals, private trades, realisations, price moves,
 // margin calls and liquidations), with real proofs on Hardhat EDR.
-//   token 0:   balanceOf(clearinghouse) == sum over accounts (a_0 + sum_i U_i)
+//   token 0:   balanceOf(clearinghouse) == sum over accounts (a_0 + sum_i U_i) + insuranceFund
+//              (every trade leg pays the flat fee from a_0 into the insurance fund)
 //   token j>0: balanceOf(clearinghouse) == sum over accounts a_j
 //   ETH:       balance(clearinghouse) == bond * (accounts opened - accounts liquidated)
 // and the hidden books stay zero-sum: sum over accounts of s_i == 0 in every market.
@@ -19,7 +20,7 @@ import { postEpoch } from "../../client/chain.ts";
 import { startLocalProtocol, type LocalProtocol } from "../../client/local.ts";
 import { clone, example } from "../../tools/fixtures.ts";
 import { prover, transitionProver } from "../helpers.ts";
-import { M_ASSETS, N_MARKETS } from "../../prover/constants.ts";
+import { DEFAULT_TRADE_FEE as FEE, M_ASSETS, N_MARKETS } from "../../prover/constants.ts";
 
 const E6 = 10n ** 6n;
 const E18 = 10n ** 18n;
@@ -109,12 +110,17 @@ describe("conservation invariant under random operation sequences", function () 
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** trades settled so far: each paid the flat fee twice (both legs) into the insurance fund */
+  let settled = 0;
   async function checkInvariant(liquidated: number): Promise<void> {
     const custody = await p.accounts.getAddress();
     for (let j = 0; j < M_ASSETS; j++) {
       let claims = traders.reduce((acc, t) => acc + t.portfolio.collateral[j], 0n);
       if (j === 0)
-        claims += traders.reduce((acc, t) => acc + evaluate(params, t.portfolio, "maintenance").pnl.reduce((x, y) => x + y, 0n), 0n);
+        claims +=
+          traders.reduce((acc, t) => acc + evaluate(params, t.portfolio, "maintenance").pnl.reduce((x, y) => x + y, 0n), 0n) +
+          BigInt(await p.accounts.insuranceFund());
+      if (j === 0) expect(BigInt(await p.accounts.insuranceFund()), "insurance fund").to.equal(2n * FEE * BigInt(settled));
       expect(BigInt(await p.tokens[j].balanceOf(custody)), `token ${j}`).to.equal(claims);
     }
     for (let i = 0; i < N_MARKETS; i++)
@@ -157,6 +163,7 @@ describe("conservation invariant under random operation sequences", function () 
           try {
             const sell = await traders[s.seller].tradeLeg(fill, "sell", params, traders[s.buyer].address);
             await settleTrade(buy, sell, params.epochId);
+            settled++;
           } catch (e) {
             traders[s.buyer].store.dropPending(buy.pending);
             throw e;

@@ -6,6 +6,8 @@ import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
 import {IRiskEpochRegistry} from "./IRiskEpochRegistry.sol";
 import {IMarginGroth16} from "./IMarginGroth16.sol";
 import {ITransitionGroth16} from "./ITransitionGroth16.sol";
+import {ILiquidationGroth16} from "./ILiquidationGroth16.sol";
+import {IMarginBatchVerifier} from "./IMarginBatchVerifier.sol";
 
 /// @title IMarginAccounts
 /// @author zkmargin
@@ -109,6 +111,16 @@ interface IMarginAccounts is IERC5267 {
     error NotPublisher(address caller);
     /// @notice No margin call is in force.
     error NoMarginCall();
+
+    /// @notice proveMarginBatch got arrays of different lengths.
+    /// @param accounts number of accounts
+    /// @param epochIds number of epoch ids
+    /// @param proofs number of proofs
+    error BatchLengthMismatch(uint256 accounts, uint256 epochIds, uint256 proofs);
+
+    /// @notice proveMarginBatch's accounts are not in strictly increasing order (or repeat).
+    /// @param index the first position out of order
+    error BatchNotSorted(uint256 index);
     /// @notice The grace period of the oldest margin call the account has not answered has not
     /// ended.
     /// @param freshSecondsLeft seconds of fresh-oracle time left (a stale oracle pauses them)
@@ -185,6 +197,12 @@ interface IMarginAccounts is IERC5267 {
     /// @param bond the bond paid (wei)
     event Liquidated(address indexed account, address indexed keeper, uint256 commitment, uint64 nonce, uint256 bond);
 
+    /// @notice The liquidation was proven: the account's portfolio is below maintenance at the
+    /// epoch (emitted just before Liquidated; nothing about the portfolio is revealed).
+    /// @param account the owner
+    /// @param epochId the epoch of the proof (the latest fresh epoch)
+    event LiquidatedByProof(address indexed account, uint64 epochId);
+
     /// @notice Number of collateral assets.
     /// @return M_ASSETS
     function M() external view returns (uint256);
@@ -205,6 +223,10 @@ interface IMarginAccounts is IERC5267 {
     /// @return keccak256("zkmargin.margin.v1")
     function MARGIN_DOMAIN() external view returns (bytes32);
 
+    /// @notice Domain of the binding carried by liquidation proofs.
+    /// @return keccak256("zkmargin.liquidation.v1")
+    function LIQUIDATION_DOMAIN() external view returns (bytes32);
+
     /// @notice The risk epoch registry whose paramsHash every proof uses.
     /// @return the registry
     function registry() external view returns (IRiskEpochRegistry);
@@ -216,6 +238,14 @@ interface IMarginAccounts is IERC5267 {
     /// @notice The generated Transition circuit verifier.
     /// @return the verifier
     function transitionVerifier() external view returns (ITransitionGroth16);
+
+    /// @notice The generated liquidation circuit verifier (a portfolio below maintenance).
+    /// @return the verifier
+    function liquidationVerifier() external view returns (ILiquidationGroth16);
+
+    /// @notice The batch verifier of margin proofs (one random linear combination per batch).
+    /// @return the verifier
+    function batchVerifier() external view returns (IMarginBatchVerifier);
 
     /// @notice The bond (wei) each account deposits at open() and a liquidation pays the keeper.
     /// @return the bond
@@ -323,7 +353,7 @@ interface IMarginAccounts is IERC5267 {
     /// @notice The binding every proof for (account, nonce) must carry: keccak256(abi.encode(
     /// domain, chainId, this, account, nonce)). Margin proofs carry it mod r; transition proofs
     /// carry its top 106 bits inside `context`.
-    /// @param domain MARGIN_DOMAIN or TRANSITION_DOMAIN
+    /// @param domain MARGIN_DOMAIN, TRANSITION_DOMAIN or LIQUIDATION_DOMAIN
     /// @param account the owner
     /// @param nonce the account's nonce
     /// @return the hash mod r
@@ -417,6 +447,20 @@ interface IMarginAccounts is IERC5267 {
     /// @param p the margin proof
     function proveMargin(address account, uint64 epochId, Proof calldata p) external;
 
+    /// @notice Attests maintenance margin for many accounts in one call, as proveMargin does for
+    /// each: the sender must be each account's owner or watchtower; accounts strictly increasing
+    /// (so none twice); each proof for a fresh epoch of its own. The proofs are checked together
+    /// by the batch verifier (docs/PROTOCOL.md, "Batched attestations"); one bad proof rejects the
+    /// whole batch (InvalidProof).
+    /// @param accounts_ the owners, in strictly increasing address order
+    /// @param epochIds epoch of each proof (each fresh; the latest counts for a margin call)
+    /// @param proofs each [a.x, a.y, b.x1, b.x0, b.y1, b.y0, c.x, c.y] (snarkjs calldata order)
+    function proveMarginBatch(
+        address[] calldata accounts_,
+        uint64[] calldata epochIds,
+        uint256[8][] calldata proofs
+    ) external;
+
     /// @notice A risk publisher calls margin: every account with open exposure must attest for
     /// the latest fresh epoch (or later) within gracePeriod seconds of fresh-oracle time. The
     /// call never changes the deadline of an earlier call.
@@ -428,6 +472,18 @@ interface IMarginAccounts is IERC5267 {
     /// the insurance hand-over) and its bond pays the caller.
     /// @param account the owner
     function liquidate(address account) external;
+
+    /// @notice Liquidates an account below maintenance at the latest fresh epoch, with a proof of
+    /// the liquidation circuit that its committed portfolio violates the maintenance rule (no
+    /// margin call needed; docs/PROTOCOL.md, "Liquidation by proof"). Only whoever can open the
+    /// commitment can prove it: the liquidation key holder, which replays every account from its
+    /// encrypted log (or the owner). No proof exists for a healthy account. The proof is bound to
+    /// (LIQUIDATION_DOMAIN, chain, this contract, account, nonce). The account is frozen and its
+    /// bond pays the caller, as in `liquidate`.
+    /// @param account the owner
+    /// @param epochId the latest fresh epoch (NotLatestEpoch otherwise; StaleEpoch if stale)
+    /// @param p the proof
+    function liquidateByProof(address account, uint64 epochId, Proof calldata p) external;
 
     /// @notice Whether liquidate(account) would succeed now.
     /// @param account the owner

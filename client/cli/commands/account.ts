@@ -37,6 +37,7 @@ import {
   chainSigner,
   deployedAddress,
   deploymentFile,
+  loadLiquidationProver,
   loadMarginProver,
   loadTransitionProver,
   rpcOf,
@@ -599,10 +600,18 @@ const trade: Command = {
 const proveMargin: Command = {
   name: "account prove-margin",
   summary: "attest maintenance margin for the latest epoch (as a watchtower with --account)",
-  description: "With --account A, the state file is A's and the signer is A's watchtower (zkmargin account watchtower).",
-  options: { ...PARAMS, account: { type: "string", value: "A", help: "attest for account A as its watchtower" } },
-  examples: [`${EX} prove-margin ${CONN}`],
+  description: `With --account A, the state file is A's and the signer is A's watchtower (zkmargin account watchtower).
+With --account A1,A2,... --state S1,S2,... (same order, one passphrase), the watchtower proves for
+every account and attests them all in one proveMarginBatch call (one random linear combination of
+the proofs; docs/PROTOCOL.md, "Batched attestations"). Prints {accounts, epochId, tx, gasUsed,
+gasPerAccount}.`,
+  options: {
+    ...PARAMS,
+    account: { type: "string", value: "A", help: "attest for account A (or A1,A2,... in one batch) as its watchtower" },
+  },
+  examples: [`${EX} prove-margin ${CONN}`, `${EX} prove-margin --deployment d.json --account 0xA..,0xB.. --state a.state,b.state`],
   async run({ values }) {
+    if (str(values, "account")?.includes(",")) return proveMarginBatch(values);
     const state = await stateOf(values);
     const file = readParams(values);
     let params!: Params;
@@ -681,6 +690,64 @@ Prints {account, closed, bondWei, gasUsed}.`,
     });
   },
 };
+
+/** prove-margin for many accounts in one batch (watchtower mode with comma-separated lists). */
+async function proveMarginBatch(values: Values): Promise<number> {
+  const addresses = required(values, "account")
+    .split(",")
+    .map((a, i) => address(a.trim(), `--account[${i}]`));
+  const paths = required(values, "state").split(",");
+  if (paths.length !== addresses.length)
+    throw new ValidationError(
+      "--state",
+      `${paths.length} state files for ${addresses.length} accounts: give one per account, in the same order`,
+    );
+  if (new Set(addresses.map((a) => a.toLowerCase())).size !== addresses.length)
+    throw new ValidationError("--account", "an account appears twice");
+  const states: { path: string; pass: string; account: string }[] = [];
+  for (const [i, path] of paths.entries()) {
+    const st = await stateOf({ ...values, state: path.trim() });
+    requireState(st.path);
+    states.push({ ...st, account: addresses[i] });
+  }
+  const file = readParams(values);
+  return connected(values, async ({ provider, accounts, signer }) => {
+    const pf = await preflight();
+    const registry = await pf.registryOf(accounts, signer);
+    const params = await epochOf(file, registry);
+    const { StateStore, checkDeployment } = await import("../../state.ts");
+    const chainId = (await provider.getNetwork()).chainId;
+    const items = [];
+    for (const st of states) {
+      const status = await pf.chainStatus(accounts, registry, st.account);
+      pf.requireActive(status);
+      await pf.checkEpoch(status, registry, params, "prove-margin");
+      const store = StateStore.open(st.path, st.pass);
+      checkDeployment(store, chainId, String(accounts.target));
+      if (store.state.account.toLowerCase() !== st.account.toLowerCase())
+        throw new ValidationError("--state", `${st.path} belongs to account ${store.state.account}, not ${st.account}`);
+      const a = await accounts.accounts(st.account);
+      store.recover(BigInt(a.commitment), Number(a.nonce));
+      items.push({ account: st.account, portfolio: store.state.current.portfolio });
+    }
+    const { prepareBatch, sendBatch } = await import("../../batch.ts");
+    const prover = await loadMarginProver();
+    const call = await prepareBatch(accounts, prover, items, params, (done, total) =>
+      progress(`proved maintenance margin ${done}/${total} for epoch ${params.epochId}`),
+    );
+    const r = await sendBatch(accounts, call, progress);
+    out(
+      json({
+        accounts: call.accounts,
+        epochId: params.epochId,
+        tx: r.txHash,
+        gasUsed: r.gasUsed,
+        gasPerAccount: r.gasUsed / BigInt(call.accounts.length),
+      }),
+    );
+    return EXIT.OK;
+  });
+}
 
 const watchtower: Command = {
   name: "account watchtower",
@@ -762,19 +829,76 @@ export const marginCall: Command = {
 
 export const liquidate: Command = {
   name: "liquidate",
-  summary: "liquidate an account that missed a margin call",
-  description:
-    "Liquidates A if it missed a margin call (the oldest it has not answered, after a whole grace\nperiod of fresh-oracle time): frozen, its bond paid to the caller. GracePeriodRunning names the\nfresh-oracle seconds left. Prints {account, liquidated, bondWei, gasUsed}.",
-  options: { ...CONNECTION, account: { type: "string", value: "A", help: "the account to liquidate" } },
-  examples: ["zkmargin liquidate --deployment d.json --account 0xBob..."],
+  summary: "liquidate an account that missed a margin call, or (key holder) one below maintenance by proof",
+  description: `Liquidates A: frozen, its bond paid to the caller. Two paths (docs/PROTOCOL.md):
+- default: A missed a margin call (the oldest it has not answered, after a whole grace period of
+  fresh-oracle time). GracePeriodRunning names the fresh-oracle seconds left.
+- --by-proof --liquidation-key F (the holder of the liquidation key, a 'zkmargin keygen' file
+  with its secret): replays A's hidden portfolio from its encrypted transition log, checks it
+  against the latest fresh epoch (rebuilt from the chain; or --params) and, if it is below
+  maintenance, proves it with the liquidation circuit and liquidates at once (no margin call).
+Prints {account, liquidated, byProof, epochId, bondWei, gasUsed, proveMs}.`,
+  options: {
+    ...CONNECTION,
+    account: { type: "string", value: "A", help: "the account to liquidate" },
+    "by-proof": { type: "boolean", help: "prove that A is below maintenance (needs --liquidation-key with the secret)" },
+    "liquidation-key": { type: "string", value: "F", help: "with --by-proof: the key holder's 'zkmargin keygen' file" },
+    ...PARAMS,
+  },
+  examples: [
+    "zkmargin liquidate --deployment d.json --account 0xBob...",
+    "zkmargin liquidate --deployment d.json --account 0xBob... --by-proof --liquidation-key liquidation-key.json",
+  ],
   exits:
-    "0 liquidated; 1 naming the revert (GracePeriodRunning, AlreadyAttested, AccountFlat, NotActive, NoMarginCall); 3 unreachable node.",
+    "0 liquidated; 1 bad input or naming the revert (GracePeriodRunning, AlreadyAttested, AccountFlat, NotActive, NoMarginCall, NotLatestEpoch, StaleEpoch); 2 (--by-proof) A is healthy at maintenance, no proof exists, nothing sent; 3 unreachable node or artifacts.",
   async run({ values }) {
     const target = address(required(values, "account"), "--account");
-    return connected(values, async ({ accounts }) => {
-      const r = await sendTx(accounts, "liquidate", () => accounts.liquidate(target));
-      out(json({ account: target, liquidated: true, bondWei: BigInt(await accounts.bond()), gasUsed: r.gasUsed }));
+    if (!values["by-proof"]) {
+      if (values["liquidation-key"] !== undefined) throw new ValidationError("--liquidation-key", "only with --by-proof");
+      return connected(values, async ({ accounts }) => {
+        const r = await sendTx(accounts, "liquidate", () => accounts.liquidate(target));
+        out(json({ account: target, liquidated: true, byProof: false, bondWei: BigInt(await accounts.bond()), gasUsed: r.gasUsed }));
+        return EXIT.OK;
+      });
+    }
+    const secret = readLiquidationSecret(required(values, "liquidation-key"));
+    const file = readParams(values);
+    return connected(values, async ({ accounts, signer }) => {
+      const pf = await preflight();
+      const registry = await pf.registryOf(accounts, signer);
+      const { fetchEpoch } = await import("../../epochs.ts");
+      const { replayAccount, liquidateByProof } = await import("../../liquidator.ts");
+      const params = await epochOf(file, registry);
+      const status = await pf.chainStatus(accounts, registry, target);
+      if (status.state !== "active") throw new ValidationError("--account", `account ${target} is ${status.state}, not active`);
+      if (status.isFlat) throw new ValidationError("--account", `account ${target} is flat: a flat account is never liquidatable`);
+      await pf.checkEpoch(status, registry, params, "trade"); // the latest fresh epoch, hash checked
+      progress(`replaying ${target}'s encrypted transition log`);
+      const r = await replayAccount(accounts, secret, target, (id) => fetchEpoch(registry, id));
+      const prover = await loadLiquidationProver();
+      const sent = await liquidateByProof(accounts, prover, r, params, progress);
+      out(
+        json({
+          account: target,
+          liquidated: true,
+          byProof: true,
+          epochId: params.epochId,
+          bondWei: BigInt(await accounts.bond()),
+          gasUsed: sent.gasUsed,
+          proveMs: Math.round(sent.proveMs),
+        }),
+      );
       return EXIT.OK;
     });
   },
 };
+
+/** The secret of a 'zkmargin keygen' file (the liquidation key holder's). */
+function readLiquidationSecret(path: string): bigint {
+  const raw = readJsonFile(path, "--liquidation-key") as { secret?: unknown };
+  if (raw?.secret === undefined)
+    throw new ValidationError("--liquidation-key", "has no secret (a public key file cannot decrypt the logs)");
+  const secret = parseInteger(String(raw.secret), "secret");
+  if (secret <= 0n) throw new ValidationError("--liquidation-key", "secret must be a positive integer");
+  return secret;
+}

@@ -50,7 +50,7 @@ file (only its publicKey is read); the collateral tokens default to ${M_ASSETS} 
     "trade-fee": {
       type: "string",
       value: "UNITS",
-      help: `with --accounts: the flat fee per trade leg, quote units, paid into the insurance fund (default 0 until the transition circuit charges it; ${DEFAULT_TRADE_FEE} planned)`,
+      help: `with --accounts: the flat fee per trade leg, quote units, paid into the insurance fund (default ${DEFAULT_TRADE_FEE}: $0.50)`,
     },
   },
   examples: ["zkmargin deploy --out deployment.json", "zkmargin deploy --out d.json --accounts --liquidation-key liquidation-key.json"],
@@ -72,7 +72,7 @@ file (only its publicKey is read); the collateral tokens default to ${M_ASSETS} 
       const bondWei = count(values, "bond", DEFAULT_BOND_WEI, 10n ** 30n, "a non-negative integer");
       const gracePeriod = count(values, "grace", DEFAULT_GRACE_SECONDS, 10n ** 30n, "a non-negative integer");
       if (gracePeriod >= 2n ** 64n) throw new ValidationError("--grace", "must be below 2^64 seconds");
-      const tradeFee = count(values, "trade-fee", 0n, 2n ** BigInt(AMOUNT_BITS), "a non-negative integer below 2^96");
+      const tradeFee = count(values, "trade-fee", DEFAULT_TRADE_FEE, 2n ** BigInt(AMOUNT_BITS), "a non-negative integer below 2^96");
       accounts = { tokens, bondWei, gracePeriod, liquidationKey, tradeFee };
     }
     const rpc = rpcOf(values);

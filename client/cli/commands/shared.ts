@@ -2,6 +2,7 @@
 import type { JsonRpcProvider, Signer } from "ethers";
 import type { MarginProver } from "../../../prover/prover.ts";
 import type { TransitionProver } from "../../../prover/transition/index.ts";
+import type { LiquidationProver } from "../../../prover/liquidation.ts";
 import { DEFAULT_RPC } from "../../../prover/constants.ts";
 import { ValidationError } from "../../../prover/validate.ts";
 import { CliError, EXIT, readJsonFile, str, type Values } from "../io.ts";
@@ -10,6 +11,15 @@ export async function loadMarginProver(): Promise<MarginProver> {
   const { MarginProver } = await import("../../../prover/prover.ts");
   try {
     return await MarginProver.load();
+  } catch (e) {
+    throw new CliError(EXIT.INTERNAL, `cannot load proving artifacts (${(e as Error).message}); run 'npm run setup'`);
+  }
+}
+
+export async function loadLiquidationProver(): Promise<LiquidationProver> {
+  const { LiquidationProver } = await import("../../../prover/liquidation.ts");
+  try {
+    return await LiquidationProver.load();
   } catch (e) {
     throw new CliError(EXIT.INTERNAL, `cannot load proving artifacts (${(e as Error).message}); run 'npm run setup'`);
   }
