@@ -1,4 +1,5 @@
 // The auditors' commands: vectors replay, audit, ceremony (tools/ holds their implementation).
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
@@ -77,7 +78,15 @@ function defaultPtau(circuit: CircuitName): string | undefined {
   const manifest = JSON.parse(readFileSync(join(PACKAGE_ROOT, "artifacts", "manifest.json"), "utf8"));
   const power = manifest.circuits?.[circuit]?.ptau?.power ?? 14;
   const p = join(process.env.ZKMARGIN_CACHE ?? join(homedir(), ".cache", "zkmargin"), "ptau", `pot${power}_final.ptau`);
-  return existsSync(p) ? p : undefined;
+  if (!existsSync(p)) return undefined;
+  // the cache may hold another locally generated ptau of the same power (a later `npm run setup`
+  // of another circuit): only the one this zkey was built from can verify it
+  const recorded = manifest.circuits?.[circuit]?.ptau?.sha256;
+  if (recorded && createHash("sha256").update(readFileSync(p)).digest("hex") !== recorded) {
+    progress(`${circuit}: the cached ${p} is not the powers of tau its zkey was built from (sha256 differs): zkey-vs-ptau check skipped`);
+    return undefined;
+  }
+  return p;
 }
 
 export const audit: Command = {
