@@ -4,22 +4,58 @@
 //   signerFor          a signer on the node at an RPC URL
 //   deployProtocol     verifiers, wrapper, Poseidon hashers, registry (and the clearinghouse)
 //   deployRegistry     the registry and its hashers alone
-//   postEpoch          risk, funding and prices of a validated epoch (or prices alone)
+//   postEpoch          risk, funding and prices of a validated epoch (or prices alone); risk
+//                      parameters that differ from the registry's are queued behind its timelock
+//   holdPrices         hold an epoch's prices beyond the per-post bounds (the circuit breaker)
 //   verifyOnChain      a proof through the deployed MarginProofVerifier wrapper
 //   verifyForEpoch     verifyOnChain, and the proof's paramsHash is the registry's fresh one
 import { ContractFactory, FetchRequest, JsonRpcProvider, Network, Wallet, type Contract, type Signer } from "ethers";
 import { DEFAULT_BOND_WEI, DEFAULT_GRACE_SECONDS, DEFAULT_MAX_AGE_SECONDS, DEFAULT_RPC, N_MARKETS } from "../prover/constants.ts";
 import { ASSETS } from "../prover/markets.ts";
-import { paramsHash } from "../prover/encoding.ts";
+import { paramsHash, riskHash } from "../prover/encoding.ts";
 import { toField } from "../prover/field.ts";
 import type { SolidityCalldata } from "../prover/prover.ts";
 import type { Params } from "../prover/types.ts";
 import { ValidationError } from "../prover/validate.ts";
 import { checkLiquidationKey } from "../prover/transition/encryption.ts";
 import { contractArtifact, contractAt, linkBytecode } from "./contracts.ts";
+import { DEFAULT_BREAKER_DELAY_SECONDS, DEFAULT_MOVE_BPS, DEFAULT_TIMELOCK_SECONDS } from "./oracle-defaults.ts";
 import { decodeRevert, revertMessage } from "./revert.ts";
 
 export { DEFAULT_BOND_WEI, DEFAULT_GRACE_SECONDS, DEFAULT_MAX_AGE_SECONDS, DEFAULT_RPC };
+
+/**
+ * The registry's guard rails (IRiskEpochRegistry.OracleConfig, docs/PROTOCOL.md "Oracle and risk
+ * parameters"): the largest move per price post of each market's markPrice and each collateral's
+ * priceE18 (bps of the previous epoch's; asset 0 is at par and unchecked), the seconds prices beyond
+ * them must be held, and the timelock of risk parameters and of config changes.
+ */
+export interface OracleConfig {
+  markMoveBps: bigint[];
+  priceMoveBps: bigint[];
+  breakerDelay: bigint;
+  timelock: bigint;
+}
+
+export { DEFAULT_BREAKER_DELAY_SECONDS, DEFAULT_MOVE_BPS, DEFAULT_TIMELOCK_SECONDS };
+
+/** An OracleConfig with the defaults, any field overridden (moveBps sets every market and asset). */
+export function oracleConfig(o: { moveBps?: bigint; breakerDelay?: bigint; timelock?: bigint } = {}): OracleConfig {
+  const bps = o.moveBps ?? DEFAULT_MOVE_BPS;
+  return {
+    markMoveBps: Array(N_MARKETS).fill(bps),
+    priceMoveBps: ASSETS.map((_, j) => (j === 0 ? 0n : bps)),
+    breakerDelay: o.breakerDelay ?? DEFAULT_BREAKER_DELAY_SECONDS,
+    timelock: o.timelock ?? DEFAULT_TIMELOCK_SECONDS,
+  };
+}
+
+const configJson = (c: OracleConfig) => ({
+  markMoveBps: c.markMoveBps.map(String),
+  priceMoveBps: c.priceMoveBps.map(String),
+  breakerDelay: String(c.breakerDelay),
+  timelock: String(c.timelock),
+});
 
 /** A signer on the node at `rpc`: ZKMARGIN_PRIVATE_KEY if set, else the node's account `index`. */
 export async function signerFor(rpc: string, index = 0): Promise<{ signer: Signer; provider: JsonRpcProvider }> {
@@ -49,6 +85,8 @@ export interface Deployment {
   admin: string;
   publisher: string;
   maxAge: string;
+  /** the registry's OracleConfig at deployment */
+  oracle?: ReturnType<typeof configJson>;
   contracts: Record<string, string>;
   gas: Record<string, string>;
   /** present when the MarginAccounts clearinghouse was deployed */
@@ -86,7 +124,7 @@ function deployer(signer: Signer, contracts: Record<string, string>, gas: Record
 }
 
 /** The Poseidon hashers (with their pinned data parts), PoseidonT3 and the RiskEpochRegistry. */
-async function deployRegistryWith(deploy: Deploy, admin: string, publisher: string, maxAge: bigint): Promise<string> {
+async function deployRegistryWith(deploy: Deploy, admin: string, publisher: string, maxAge: bigint, config: OracleConfig): Promise<string> {
   const parts = async (name: string, n: number) => {
     const out: string[] = [];
     for (let i = 0; i < n; i++) out.push(await deploy(`${name}Data${i}`));
@@ -97,23 +135,27 @@ async function deployRegistryWith(deploy: Deploy, admin: string, publisher: stri
   const p11 = await deploy("PoseidonWideT12", await parts("PoseidonWideT12", 3));
   const p16 = await deploy("PoseidonWideT17", await parts("PoseidonWideT17", 5));
   const t3 = await deploy("PoseidonT3");
-  return deploy("RiskEpochRegistry", [admin, publisher, maxAge, p5, p8, p11, p16], { PoseidonT3: t3 });
+  return deploy("RiskEpochRegistry", [admin, publisher, maxAge, config, p5, p8, p11, p16], { PoseidonT3: t3 });
 }
 
 /** Deploy the RiskEpochRegistry and its hashers alone; returns the registry's address. */
-export async function deployRegistry(signer: Signer, opts: { admin: string; publisher: string; maxAge: bigint }): Promise<string> {
+export async function deployRegistry(
+  signer: Signer,
+  opts: { admin: string; publisher: string; maxAge: bigint; oracle?: OracleConfig },
+): Promise<string> {
   return deployRegistryWith(
     deployer(signer, {}, {}, () => {}),
     opts.admin,
     opts.publisher,
     opts.maxAge,
+    opts.oracle ?? oracleConfig(),
   );
 }
 
 /** Deploy the whole protocol: verifiers, wrapper, registry and (with `accounts`) the clearinghouse. */
 export async function deployProtocol(
   signer: Signer,
-  opts: { publisher?: string; maxAge: bigint; accounts?: AccountsOptions; log?: (s: string) => void },
+  opts: { publisher?: string; maxAge: bigint; oracle?: OracleConfig; accounts?: AccountsOptions; log?: (s: string) => void },
 ): Promise<Deployment> {
   const contracts: Record<string, string> = {};
   const gas: Record<string, string> = {};
@@ -122,7 +164,8 @@ export async function deployProtocol(
   await deploy("MarginProofVerifier", [verifier]);
   const admin = await signer.getAddress();
   const publisher = opts.publisher ?? admin;
-  const registry = await deployRegistryWith(deploy, admin, publisher, opts.maxAge);
+  const oracle = opts.oracle ?? oracleConfig();
+  const registry = await deployRegistryWith(deploy, admin, publisher, opts.maxAge, oracle);
   const chainId = (await signer.provider!.getNetwork()).chainId;
   const out: Deployment = {
     schema: "zkmargin/deployment/v1",
@@ -130,6 +173,7 @@ export async function deployProtocol(
     admin,
     publisher,
     maxAge: String(opts.maxAge),
+    oracle: configJson(oracle),
     contracts,
     gas,
   };
@@ -186,24 +230,85 @@ export const pricesArgs = (p: Params) => [p.epochId, p.markets.map((m) => m.mark
 
 export interface EpochPostResult {
   epochId: string;
+  /** the epoch's paramsHash ("" when nothing was opened because risk parameters were queued) */
   paramsHash: string;
   steps: Array<{ step: string; tx: string; gasUsed: string }>;
+  /** risk parameters queued behind the registry's timelock: post the epoch again at or after eta */
+  queued?: { riskHash: string; eta: string };
 }
+
+/** Risk parameters differ from the registry's and cannot take effect yet (its timelock). */
+export class RiskTimelockError extends Error {
+  /** the riskHash of the parameters given */
+  readonly riskHash: bigint;
+  /** when they can take effect (unix seconds), or undefined when not queued yet */
+  readonly eta: bigint | undefined;
+  constructor(riskHash: bigint, eta: bigint | undefined, message: string) {
+    super(message);
+    this.name = "RiskTimelockError";
+    this.riskHash = riskHash;
+    this.eta = eta;
+  }
+}
+
+const iso = (unix: bigint) => new Date(Number(unix) * 1000).toISOString().replace(".000Z", "Z");
 
 /**
  * Post a validated epoch to a registry contract (risk, funding and prices, or with `pricesOnly`
  * prices alone, reusing the posted risk and funding). Checks that the on-chain paramsHash is the
  * locally computed one.
+ *
+ * Risk parameters equal to the registry's are not posted again. Before the first epoch they take
+ * effect at once, so a fresh deployment is set up in one call. Afterwards different parameters
+ * must wait out the registry's timelock: without `queue` this throws RiskTimelockError naming the
+ * eta; with `queue` they are queued (postRisk) and, unless the timelock is already over (a
+ * timelock of 0), the result carries `queued` and nothing else is posted — post the same epoch
+ * again at or after eta (its epochId still latest + 1) and the price post takes them up. Queued
+ * parameters equal to these and due are taken up by the price post without a new risk post.
  */
-export async function postEpoch(registry: Contract, p: Params, opts: { pricesOnly?: boolean } = {}): Promise<EpochPostResult> {
+export async function postEpoch(
+  registry: Contract,
+  p: Params,
+  opts: { pricesOnly?: boolean; queue?: boolean } = {},
+): Promise<EpochPostResult> {
   const steps: EpochPostResult["steps"] = [];
   const send = async (step: string, f: () => Promise<any>) => {
     const tx = await f();
     const r = await tx.wait();
     steps.push({ step, tx: tx.hash as string, gasUsed: String(r.gasUsed) });
+    return r;
   };
   if (!opts.pricesOnly) {
-    await send("risk", () => registry.postRisk(riskParamsArg(p)));
+    const want = riskHash(p);
+    const active = BigInt(await registry.riskHash());
+    if (active !== want) {
+      if (BigInt(await registry.latestEpochId()) === 0n) await send("risk", () => registry.postRisk(riskParamsArg(p)));
+      else {
+        const provider = registry.runner!.provider!;
+        const now = async () => BigInt((await provider.getBlock("latest"))!.timestamp);
+        let [queuedHash, eta] = ((await registry.queuedRisk()) as unknown as bigint[]).map(BigInt);
+        if (queuedHash !== want) {
+          if (!opts.queue) {
+            const timelock = BigInt((await registry.config()).timelock);
+            throw new RiskTimelockError(
+              want,
+              undefined,
+              `the risk parameters differ from the registry's (riskHash ${active}): they take effect only after its timelock of ${timelock} s; queue them (--queue) and post the epoch again then`,
+            );
+          }
+          await send("risk (queued)", () => registry.postRisk(riskParamsArg(p)));
+          [queuedHash, eta] = ((await registry.queuedRisk()) as unknown as bigint[]).map(BigInt);
+          if (eta > (await now()))
+            return { epochId: String(p.epochId), paramsHash: "", steps, queued: { riskHash: String(want), eta: String(eta) } };
+        } else if (eta > (await now())) {
+          throw new RiskTimelockError(
+            want,
+            eta,
+            `these risk parameters are queued until ${iso(eta)} (unix ${eta}): post the epoch again at or after then, or post prices alone`,
+          );
+        }
+      }
+    }
     await send("funding", () => registry.postFunding(fundingArg(p)));
   }
   await send("prices", () => registry.postPrices(...pricesArgs(p)));
@@ -211,6 +316,18 @@ export async function postEpoch(registry: Contract, p: Params, opts: { pricesOnl
   const local = paramsHash(p);
   if (onChain !== local) throw new Error(`on-chain paramsHash ${onChain} differs from the local ${local}`);
   return { epochId: String(p.epochId), paramsHash: String(onChain), steps };
+}
+
+/**
+ * Hold an epoch's prices that move beyond the registry's per-post bounds (the circuit breaker: no
+ * epoch is fresh until they are posted): postEpoch(..., { pricesOnly: true }) accepts exactly
+ * these prices for this epoch from the returned eta (unix seconds) on.
+ */
+export async function holdPrices(registry: Contract, p: Params): Promise<{ epochId: string; eta: string; tx: string; gasUsed: string }> {
+  const tx = await registry.holdPrices(...pricesArgs(p));
+  const r = await tx.wait();
+  const [, eta] = (await registry.heldPrices()) as unknown as [bigint, bigint];
+  return { epochId: String(p.epochId), eta: String(eta), tx: tx.hash as string, gasUsed: String(r.gasUsed) };
 }
 
 const FIELD_PATHS = [
@@ -225,12 +342,13 @@ const FIELD_PATHS = [
   "fundingIndex",
   "epochId",
   "priceE18",
+  "markPrice",
 ];
 
 /** Map a registry revert to the params.json field it is about, e.g. markets[2].depth. */
 export function revertField(name: string, args: readonly unknown[]): string {
   if (name === "EpochNotIncreasing" || name === "EpochNotNext") return "epochId";
-  if (name !== "InvalidParameter") return name;
+  if (name !== "InvalidParameter" && name !== "MoveTooLarge") return name;
   const field = FIELD_PATHS[Number(args[0])];
   const index = Number(args[1]);
   if (field === "maxLeverageBps" || field === "epochId") return field;

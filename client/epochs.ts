@@ -2,12 +2,15 @@
 // event, so a client rebuilds an epoch's full Params from three logs and checks them against the
 // registry's paramsHash (docs/PROTOCOL.md, "Epochs from the chain").
 //   EpochPosted(epochId indexed, paramsHash, priceWords[4])           the price post
-//   RiskPosted(riskHash, slowHash, depthAndCap[2N], riskWords[10])     the risk post in effect
+//   RiskPosted(riskHash indexed, eta, depthAndCap[2N], riskWords[10])  the risk post in effect
 //   FundingPosted(fundingHash, slowHash, fundingIndex[N])              the funding post in effect
 // The registry records, per epoch, the block of each of the three posts (epochBlocks), so each
-// log is one single-block query however long the chain. Where a recorded block holds no such log
-// (a chain whose block.number is not its own block height), the logs are found by scanning
-// backwards in bounded block ranges.
+// log is one single-block query however long the chain. Risk parameters posted after the first
+// epoch are queued behind a timelock, so the risk in effect need not be the last RiskPosted: in
+// the recorded block the last one before the price post whose parameters hash to the epoch's
+// paramsHash is taken; when scanning, the one named by the last RiskActivated(riskHash) before the
+// price post. Where a recorded block holds no such log (a chain whose block.number is not its own
+// block height), the logs are found by scanning backwards in bounded block ranges.
 //   fetchEpoch          the Params of an epoch still in the registry's ring
 //   latestFreshEpoch    the newest epoch, if no older than maxAge, with its freshness window
 import type { Contract, EventLog, Log } from "ethers";
@@ -129,6 +132,12 @@ async function lastLog(
   return undefined;
 }
 
+/** The logs of `event` in block `block` ordered before `limit`, newest first. */
+async function logsInBlock(registry: Contract, event: string, block: number, limit: Log): Promise<EventLog[]> {
+  const logs = await registry.queryFilter(registry.filters[event](), block, block);
+  return (logs.filter((l) => "args" in l && before(l, limit)) as EventLog[]).sort((a, b) => (before(a, b) ? 1 : -1));
+}
+
 /**
  * Rebuild the Params of an epoch still in the registry's ring from its EpochPosted log and the
  * RiskPosted and FundingPosted logs in effect before it, validate them against every bound of the
@@ -160,15 +169,37 @@ export async function fetchEpoch(registry: Contract, epochId: bigint, opts: Fetc
 
   const prices = await lastLog(registry, "EpochPosted", [epochId], pricesBlock, blockTag, undefined, opts);
   if (!prices) throw missing("EpochPosted");
-  const risk = await lastLog(registry, "RiskPosted", [], riskBlock, prices.blockNumber, prices, opts);
-  if (!risk) throw missing("RiskPosted");
   const funding = await lastLog(registry, "FundingPosted", [], fundingBlock, prices.blockNumber, prices, opts);
   if (!funding) throw missing("FundingPosted");
+  // the risk in effect: candidates in the recorded block (newest first), else the activated one
+  let candidates: EventLog[] = [];
+  if (!opts.scan && riskBlock <= prices.blockNumber) candidates = await logsInBlock(registry, "RiskPosted", riskBlock, prices);
+  if (candidates.length === 0) {
+    const activated = await lastLog(registry, "RiskActivated", [], undefined, prices.blockNumber, prices, opts);
+    if (!activated) throw missing("RiskActivated");
+    const risk = await lastLog(registry, "RiskPosted", [activated.args.riskHash], undefined, activated.blockNumber, activated, opts);
+    if (!risk) throw missing("RiskPosted");
+    candidates = [risk];
+  }
 
   const logged = BigInt(prices.args.paramsHash);
   if (logged !== onChain)
     throw new EpochError(epochId, `epoch ${epochId}: its EpochPosted log has paramsHash ${logged}, the registry ${onChain}`);
 
+  let mismatch: EpochError | undefined;
+  for (const risk of candidates) {
+    try {
+      return build(epochId, onChain, prices, risk, funding);
+    } catch (e) {
+      if (!(e instanceof EpochError) || candidates.length === 1) throw e;
+      mismatch ??= e;
+    }
+  }
+  throw mismatch!;
+}
+
+/** The Params of an epoch from its three logs, validated and checked against the registry's paramsHash. */
+function build(epochId: bigint, onChain: bigint, prices: EventLog, risk: EventLog, funding: EventLog): Params {
   let params: Params;
   const pw = bigints(prices.args.priceWords);
   const depthAndCap = bigints(risk.args.depthAndCap);
@@ -229,6 +260,13 @@ export async function latestFreshEpoch(registry: Contract, opts: Omit<FetchEpoch
     }
     if (d?.name === "UnknownEpoch")
       throw new EpochError(undefined, `no fresh epoch on the registry at ${address}: no epoch was posted yet`);
+    if (d?.name === "CircuitBreakerTripped") {
+      const [held, eta] = d.args.map((x) => BigInt(x as bigint));
+      throw new EpochError(
+        held - 1n,
+        `no fresh epoch on the registry at ${address}: the circuit breaker is tripped (prices for epoch ${held} are held until unix ${eta})`,
+      );
+    }
     throw e;
   }
   epochId = BigInt(epochId);

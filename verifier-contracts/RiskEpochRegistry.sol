@@ -21,19 +21,27 @@ import {
 } from "./generated/Constants.sol";
 import {IRiskEpochRegistry} from "./interfaces/IRiskEpochRegistry.sol";
 
+// the latest-epoch word's fields are separate variables so that the compiler packs them into one slot
+// solhint-disable max-states-count
+
 /// @title RiskEpochRegistry
 /// @author zkmargin
 /// @notice Risk epochs for the margin circuit MarginProof(8, 4, 16): a publisher posts risk
 /// parameters (rarely), funding indices (periodically) and prices (often). The registry validates
 /// every bound of the model (docs/SPEC.md §1) — the circuit relies on it (its NOTE) — and computes
-/// the circuit's paramsHash on-chain (docs/SPEC.md §3).
+/// the circuit's paramsHash on-chain (docs/SPEC.md §3). No single post moves the model at once
+/// (issue #10): ids advance by one, risk parameters wait out a timelock, prices and funding move
+/// within per-market bounds or through a held, delayed post (docs/PROTOCOL.md, "Oracle and risk
+/// parameters").
 /// @dev
 ///   riskHash    = H(depth[8], positionCap[8], riskWords[10])     (PoseidonWideT17 then T12)
 ///   fundingHash = H(fundingIndex[8] mod r)                         (PoseidonWideT9)
 ///   slowHash    = Poseidon2(fundingHash, riskHash)                 (PoseidonT3)
 ///   paramsHash  = Poseidon5(priceWords[4], slowHash)               (PoseidonT6Opt, per price post)
-/// Risk and funding posts take effect with the next price post, which opens a new epoch.
-/// Epochs live in a ring of RING slots; a proof for an epoch older than maxAge is rejected.
+/// Risk and funding posts take effect with the next price post, which opens a new epoch (queued
+/// risk with the first price post at or after its eta). Epochs live in a ring of RING slots; a
+/// proof for an epoch older than maxAge is rejected. Every ring slot is written non-zero at
+/// construction, so no price post pays for a fresh storage slot.
 contract RiskEpochRegistry is IRiskEpochRegistry {
     /// @inheritdoc IRiskEpochRegistry
     uint256 public constant N = N_MARKETS;
@@ -45,10 +53,43 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     uint256 public constant RING = 256;
     /// @dev |shock| <= MAX_SHOCK_BPS, as a signed bound
     int256 internal constant MAX_SHOCK = int256(MAX_SHOCK_BPS);
-    /// @dev the first epoch id is below 2^FIRST_EPOCH_BITS; later ids advance by exactly one
-    uint256 internal constant FIRST_EPOCH_BITS = 32;
     /// @dev riskWords encode each shock as shock + 2^SHOCK_BITS in SHOCK_BITS + 1 bits
     int256 internal constant SHOCK_OFFSET = int256(1 << SHOCK_BITS);
+    /// @dev the first epoch id is below 2^FIRST_EPOCH_BITS; later ids advance by exactly one
+    uint256 internal constant FIRST_EPOCH_BITS = 32;
+    /// @dev longest timelock and breaker delay a config may set
+    uint256 internal constant MAX_TIMELOCK = 30 days;
+    uint256 internal constant MAX_BREAKER_DELAY = 1 days;
+    /// @dev reference prices: each price as (exponent:7, mantissa:16), 23 bits, 11 per word
+    uint256 internal constant REF_BITS = 23;
+    uint256 internal constant REF_MANTISSA_BITS = 16;
+    uint256 internal constant REF_MASK = (1 << REF_BITS) - 1;
+    uint256 internal constant MANTISSA_MASK = (1 << REF_MANTISSA_BITS) - 1;
+    /// @dev config word: 16 bits per market then per asset, breakerDelay and timelock 32 bits each
+    uint256 internal constant BREAKER_SHIFT = 16 * (N_MARKETS + M_ASSETS);
+    uint256 internal constant TIMELOCK_SHIFT = BREAKER_SHIFT + 32;
+    /// @dev the sentinel epochId of a ring slot never posted
+    uint64 internal constant NEVER = type(uint64).max;
+
+    /// @dev risk parameters waiting out the timelock: their hash, eta and the block of their RiskPosted log
+    struct RiskQueue {
+        uint256 riskHash;
+        uint40 eta;
+        uint40 blockNumber;
+    }
+
+    /// @dev a config waiting out the timelock
+    struct ConfigQueue {
+        uint256 word;
+        uint40 eta;
+    }
+
+    /// @dev held prices: key = keccak256(abi.encode(epochId, markPrice, priceE18))
+    struct Hold {
+        bytes32 key;
+        uint64 epochId;
+        uint40 eta;
+    }
 
     /// @dev Block numbers are stored in 40 bits (10^12 blocks), which packs the second word.
     struct EpochSlot {
@@ -79,11 +120,11 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     uint256 public fundingHash;
     /// @inheritdoc IRiskEpochRegistry
     uint256 public slowHash;
-    /// @inheritdoc IRiskEpochRegistry
-    uint64 public latestEpochId;
-    /// @dev maxAge (< 2^32 seconds), in latestEpochId's slot
+    /// @dev the latest epoch: ids start below 2^32 and advance by one, so 48 bits never overflow
+    uint48 internal latest;
+    /// @dev maxAge (< 2^32 seconds), in latest's slot
     uint32 internal maxAgeSeconds;
-    /// @dev block of the latest risk post (shares latestEpochId's slot, read by every price post)
+    /// @dev block of the RiskPosted log of the risk in effect (shares latest's slot, read by every price post)
     uint40 internal riskBlock;
     /// @dev block of the latest funding post (same slot)
     uint40 internal fundingBlock;
@@ -93,6 +134,22 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     /// is monotone and never counts stale time.
     uint40 internal freshUntil;
     uint40 internal clockAtUntil;
+    /// @dev risk parameters are queued (same slot: a price post checks it for free)
+    bool internal riskQueued;
+    /// @dev prices are held: the circuit breaker is tripped (same slot)
+    bool internal held;
+    /// @dev the packed OracleConfig in force (read by every price post)
+    uint256 internal configWord;
+    /// @dev the latest epoch's prices, truncated to 16 significant bits (read and written by every price post)
+    uint256 internal refWord;
+    /// @dev the queued risk parameters (valid while riskQueued)
+    RiskQueue internal riskQueue;
+    /// @dev the queued config (eta 0: none)
+    ConfigQueue internal configQueue;
+    /// @dev the held prices (valid while held)
+    Hold internal hold;
+    /// @dev the latest funding indices posted (the reference of the next funding post)
+    int64[N_MARKETS] internal lastFunding;
     EpochSlot[RING] internal ring;
 
     modifier onlyAdmin() {
@@ -105,12 +162,18 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
         _;
     }
 
+    modifier onlyAdminOrPublisher() {
+        if (msg.sender != admin && !isPublisher[msg.sender]) revert NotAdminOrPublisher(msg.sender);
+        _;
+    }
+
     /// The hashers are checked against known answers (Poseidon of 1..n) so a misordered or wrong
     /// deployment cannot go live; each hasher pins its own constant data by code hash.
     constructor(
         address admin_,
         address publisher,
         uint64 maxAge_,
+        OracleConfig memory config_,
         PoseidonT6Opt poseidon5_,
         PoseidonWideT9 poseidon8_,
         PoseidonWideT12 poseidon11_,
@@ -141,8 +204,13 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
         isPublisher[publisher] = true;
         if (maxAge_ >> 32 != 0) revert MaxAgeTooLarge(maxAge_);
         maxAgeSeconds = uint32(maxAge_);
+        configWord = _packConfig(config_);
+        // every ring slot's second word is non-zero from the start (paramsHash 0: unknown), so a
+        // price post rewrites a non-zero word (5k gas) instead of creating one (22.1k)
+        for (uint256 i = 0; i < RING; i++) ring[i].epochId = NEVER;
         emit PublisherSet(publisher, true);
         emit MaxAgeSet(maxAge_);
+        emit ConfigApplied(config_);
     }
 
     // ------------------------------------------------------------------ administration
@@ -156,11 +224,38 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     /// @inheritdoc IRiskEpochRegistry
     function setMaxAge(uint64 maxAge_) external onlyAdmin {
         if (maxAge_ >> 32 != 0) revert MaxAgeTooLarge(maxAge_);
-        // the clock counts the past under the old bound and the future under the new one
-        uint64 latest = latestEpochId;
-        if (latest != 0) _setFreshUntil(ring[latest % RING].postedAt + maxAge_);
+        // the clock counts the past under the old bound and the future under the new one (a
+        // tripped breaker keeps it stopped)
+        uint64 latest_ = latest;
+        if (latest_ != 0 && !held) _setFreshUntil(ring[latest_ % RING].postedAt + maxAge_);
         maxAgeSeconds = uint32(maxAge_);
         emit MaxAgeSet(maxAge_);
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function queueConfig(OracleConfig calldata config_) external onlyAdmin returns (uint256 eta) {
+        uint256 word = _packConfig(config_);
+        eta = block.timestamp + (configWord >> TIMELOCK_SHIFT);
+        configQueue = ConfigQueue(word, uint40(eta));
+        emit ConfigQueued(config_, eta);
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function applyConfig() external {
+        ConfigQueue memory q = configQueue;
+        if (q.eta == 0) revert NothingQueued();
+        if (block.timestamp < q.eta) revert TimelockRunning(q.eta);
+        uint256 word = q.word;
+        configWord = word;
+        delete configQueue;
+        emit ConfigApplied(_unpackConfig(word));
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function cancelConfig() external onlyAdmin {
+        if (configQueue.eta == 0) revert NothingQueued();
+        delete configQueue;
+        emit ConfigCancelled();
     }
 
     // ------------------------------------------------------------------ posting
@@ -196,19 +291,45 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
         uint256[10] memory words = _riskWords(p);
         for (uint256 w = 0; w < 10; w++) tail[1 + w] = words[w];
         h = poseidon11.hash(tail);
-        riskHash = h;
-        riskBlock = uint40(block.number);
-        _updateSlow();
-        emit RiskPosted(h, slowHash, wide, words);
+        if (latest == 0) {
+            // before the first epoch nothing depends on risk parameters: in effect at once
+            emit RiskPosted(h, block.timestamp, wide, words);
+            _activateRisk(h, block.number);
+        } else {
+            uint256 eta = block.timestamp + (configWord >> TIMELOCK_SHIFT);
+            riskQueue = RiskQueue(h, uint40(eta), uint40(block.number));
+            riskQueued = true;
+            emit RiskPosted(h, eta, wide, words);
+        }
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function cancelRisk() external onlyAdminOrPublisher {
+        if (!riskQueued) revert NothingQueued();
+        riskQueued = false;
+        emit RiskCancelled(riskQueue.riskHash);
     }
 
     /// @inheritdoc IRiskEpochRegistry
     function postFunding(int64[N_MARKETS] calldata fundingIndex) external onlyPublisher returns (uint256 h) {
         uint256[N_MARKETS] memory f;
+        bool bounded = latest != 0;
+        uint256 ref = refWord;
+        uint256 cfg = configWord;
         for (uint256 i = 0; i < N; i++) {
             int64 x = fundingIndex[i];
             if (x == type(int64).min) revert InvalidParameter(Field.FundingIndex, i);
             f[i] = x >= 0 ? uint256(uint64(x)) : FIELD_MODULUS - uint256(uint64(-x));
+            if (bounded) {
+                // a funding move shifts PnL per lot like a mark move: the same bound, in bps of the mark
+                int256 d = int256(x) - int256(lastFunding[i]);
+                uint256 move = uint256(d >= 0 ? d : -d);
+                uint256 bound = (cfg >> (16 * i)) & 0xffff;
+                uint256 mark = _refPrice(ref, i);
+                if (move * BPS_ONE > bound * mark)
+                    revert MoveTooLarge(Field.FundingIndex, i, _moveBps(move, mark), bound);
+            }
+            lastFunding[i] = x;
         }
         h = poseidon8.hash(f);
         fundingHash = h;
@@ -218,11 +339,45 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     }
 
     /// @inheritdoc IRiskEpochRegistry
+    function holdPrices(
+        uint64 epochId,
+        uint48[N_MARKETS] calldata markPrice,
+        uint96[M_ASSETS] calldata priceE18
+    ) external onlyPublisher returns (uint256 eta) {
+        uint64 latest_ = latest;
+        if (latest_ == 0) revert NoPriorEpoch();
+        _checkNextEpoch(epochId, latest_);
+        if (priceE18[0] != 1e18) revert InvalidParameter(Field.PriceE18, 0);
+        eta = block.timestamp + ((configWord >> BREAKER_SHIFT) & type(uint32).max);
+        hold = Hold(keccak256(abi.encode(epochId, markPrice, priceE18)), epochId, uint40(eta));
+        // trip the breaker: no epoch is fresh and the fresh-oracle clock stops until the hold ends
+        _setFreshUntil(block.timestamp);
+        held = true;
+        emit PricesHeld(epochId, eta, markPrice, priceE18);
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function clearHold() external onlyAdminOrPublisher {
+        if (!held) revert NothingQueued();
+        held = false;
+        _setFreshUntil(ring[latest % RING].postedAt + maxAgeSeconds);
+        emit HoldCleared(hold.epochId);
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
     function postPrices(
         uint64 epochId,
         uint48[N_MARKETS] calldata markPrice,
         uint96[M_ASSETS] calldata priceE18
     ) external onlyPublisher returns (uint256 paramsHash) {
+        uint64 latest_ = latest;
+        _checkNextEpoch(epochId, latest_);
+        // asset 0 is the settlement asset: 1 unit = 1 quote unit
+        if (priceE18[0] != 1e18) revert InvalidParameter(Field.PriceE18, 0);
+        if (riskQueued && block.timestamp >= riskQueue.eta) {
+            riskQueued = false;
+            _activateRisk(riskQueue.riskHash, riskQueue.blockNumber);
+        }
         uint256 slow = slowHash;
         // slowHash is set once both risk and funding were posted: the two cold reads of
         // riskHash and fundingHash happen on the error path only
@@ -230,30 +385,9 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
             if (riskHash == 0) revert RiskNotPosted();
             revert FundingNotPosted();
         }
-        _checkNextEpoch(epochId, latestEpochId);
-        // asset 0 is the settlement asset: 1 unit = 1 quote unit
-        if (priceE18[0] != 1e18) revert InvalidParameter(Field.PriceE18, 0);
-        // priceWords: greedy 253-bit packing of [epochId:64, markPrice:48 x 8, priceE18:96 x 4]
-        uint256 w0;
-        uint256 w1;
-        uint256 w2;
-        uint256 w3;
-        // shift amounts are constant sums of widths: nothing to check at runtime
-        unchecked {
-            w0 =
-                uint256(epochId) |
-                (uint256(markPrice[0]) << EPOCH_BITS) |
-                (uint256(markPrice[1]) << (EPOCH_BITS + MARK_BITS)) |
-                (uint256(markPrice[2]) << (EPOCH_BITS + 2 * MARK_BITS));
-            w1 =
-                uint256(markPrice[3]) |
-                (uint256(markPrice[4]) << MARK_BITS) |
-                (uint256(markPrice[5]) << (2 * MARK_BITS)) |
-                (uint256(markPrice[6]) << (3 * MARK_BITS)) |
-                (uint256(markPrice[7]) << (4 * MARK_BITS));
-            w2 = uint256(priceE18[0]) | (uint256(priceE18[1]) << PRICE_E18_BITS);
-            w3 = uint256(priceE18[2]) | (uint256(priceE18[3]) << PRICE_E18_BITS);
-        }
+        refWord = _checkMoves(epochId, latest_, markPrice, priceE18);
+        if (held) held = false;
+        (uint256 w0, uint256 w1, uint256 w2, uint256 w3) = _priceWords(epochId, markPrice, priceE18);
         paramsHash = poseidon5.hash([w0, w1, w2, w3, slow]);
         ring[epochId % RING] = EpochSlot(
             paramsHash,
@@ -263,12 +397,38 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
             riskBlock,
             fundingBlock
         );
-        latestEpochId = epochId;
+        latest = uint48(epochId);
         _setFreshUntil(block.timestamp + maxAgeSeconds);
         emit EpochPosted(epochId, paramsHash, [w0, w1, w2, w3]);
     }
 
     // ------------------------------------------------------------------ reading
+
+    /// @inheritdoc IRiskEpochRegistry
+    function latestEpochId() external view returns (uint64) {
+        return latest;
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function config() external view returns (OracleConfig memory) {
+        return _unpackConfig(configWord);
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function queuedConfig() external view returns (OracleConfig memory config_, uint256 eta) {
+        eta = configQueue.eta;
+        if (eta != 0) config_ = _unpackConfig(configQueue.word);
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function queuedRisk() external view returns (uint256 riskHash_, uint256 eta, uint256 riskBlock_) {
+        if (riskQueued) return (riskQueue.riskHash, riskQueue.eta, riskQueue.blockNumber);
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function heldPrices() external view returns (uint64 epochId, uint256 eta) {
+        if (held) return (hold.epochId, hold.eta);
+    }
 
     /// @inheritdoc IRiskEpochRegistry
     function paramsHashOf(uint64 epochId) public view returns (uint256) {
@@ -280,6 +440,7 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     /// @inheritdoc IRiskEpochRegistry
     function freshParamsHash(uint64 epochId) external view returns (uint256) {
         uint256 h = paramsHashOf(epochId);
+        if (held) revert CircuitBreakerTripped(hold.epochId, hold.eta);
         uint256 age = block.timestamp - ring[epochId % RING].postedAt;
         if (age > maxAgeSeconds) revert StaleEpoch(epochId, age, maxAgeSeconds);
         return h;
@@ -287,10 +448,11 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
 
     /// @inheritdoc IRiskEpochRegistry
     function latestFresh() external view returns (uint64 epochId, uint256 paramsHash) {
-        epochId = latestEpochId;
+        epochId = latest;
         EpochSlot storage s = ring[epochId % RING];
         paramsHash = s.paramsHash;
         if (s.epochId != epochId || paramsHash == 0) revert UnknownEpoch(epochId);
+        if (held) revert CircuitBreakerTripped(hold.epochId, hold.eta);
         uint256 age = block.timestamp - s.postedAt;
         if (age > maxAgeSeconds) revert StaleEpoch(epochId, age, maxAgeSeconds);
     }
@@ -335,17 +497,166 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
 
     /// Ids advance by exactly one; the first is below 2^32, so no id ever nears 2^64 and no post
     /// can skip over live ring slots.
-    function _checkNextEpoch(uint64 epochId, uint64 latest) internal pure {
-        if (epochId <= latest) revert EpochNotIncreasing(epochId, latest);
-        if (latest == 0) {
+    function _checkNextEpoch(uint64 epochId, uint64 latest_) internal pure {
+        if (epochId <= latest_) revert EpochNotIncreasing(epochId, latest_);
+        if (latest_ == 0) {
             if (epochId >> FIRST_EPOCH_BITS != 0) revert InvalidParameter(Field.EpochId, 0);
-        } else if (epochId != latest + 1) {
-            revert EpochNotNext(epochId, latest + 1);
+        } else if (epochId != latest_ + 1) {
+            revert EpochNotNext(epochId, latest_ + 1);
         }
+    }
+
+    function _activateRisk(uint256 h, uint256 block_) internal {
+        riskHash = h;
+        riskBlock = uint40(block_);
+        _updateSlow();
+        emit RiskActivated(h, slowHash);
     }
 
     function _updateSlow() internal {
         if (riskHash != 0 && fundingHash != 0) slowHash = PoseidonT3.hash([fundingHash, riskHash]);
+    }
+
+    /// The new reference word of these prices; reverts MoveTooLarge when one moves beyond its
+    /// bound from the latest epoch's, unless exactly these prices were held for this epoch and
+    /// the hold has ended. The first epoch is not bounded.
+    function _checkMoves(
+        uint64 epochId,
+        uint64 latest_,
+        uint48[N_MARKETS] calldata markPrice,
+        uint96[M_ASSETS] calldata priceE18
+    ) internal view returns (uint256 ref) {
+        uint256 old = refWord;
+        uint256 cfg = configWord;
+        // first breach: k (market k, or asset k - N + 1) + 1, 0 when none
+        uint256 breach;
+        // values below 2^96 and bounds below 2^16: no product overflows; shifts are constant
+        unchecked {
+            for (uint256 k = 0; k < N + M - 1; k++) {
+                // markets 0..N-1, then assets 1..M-1 (asset 0 is at par); config: 16 bits each,
+                // markets then assets 0..M-1
+                uint256 x = k < N ? uint256(markPrice[k]) : uint256(priceE18[k - N + 1]);
+                ref |= _truncate(x) << (REF_BITS * k);
+                if (breach == 0) {
+                    uint256 r = _refPrice(old, k);
+                    uint256 d = x > r ? x - r : r - x;
+                    if (d * BPS_ONE > ((cfg >> (16 * (k < N ? k : k + 1))) & 0xffff) * r) breach = k + 1;
+                }
+            }
+        }
+        if (breach == 0 || latest_ == 0) return ref;
+        if (!held || hold.key != keccak256(abi.encode(epochId, markPrice, priceE18)))
+            _revertMove(old, cfg, breach - 1, markPrice, priceE18);
+        if (block.timestamp < hold.eta) revert HoldRunning(epochId, hold.eta);
+    }
+
+    /// MoveTooLarge for item k of the reference words (market k, or asset k - N + 1)
+    function _revertMove(
+        uint256 old,
+        uint256 cfg,
+        uint256 k,
+        uint48[N_MARKETS] calldata markPrice,
+        uint96[M_ASSETS] calldata priceE18
+    ) internal pure {
+        uint256 r = _refPrice(old, k);
+        uint256 x = k < N ? uint256(markPrice[k]) : uint256(priceE18[k - N + 1]);
+        uint256 move = _moveBps(x > r ? x - r : r - x, r);
+        uint256 bound = (cfg >> (16 * (k < N ? k : k + 1))) & 0xffff;
+        if (k < N) revert MoveTooLarge(Field.MarkPrice, k, move, bound);
+        revert MoveTooLarge(Field.PriceE18, k - N + 1, move, bound);
+    }
+
+    /// priceWords: greedy 253-bit packing of [epochId:64, markPrice:48 x 8, priceE18:96 x 4]
+    function _priceWords(
+        uint64 epochId,
+        uint48[N_MARKETS] calldata markPrice,
+        uint96[M_ASSETS] calldata priceE18
+    ) internal pure returns (uint256 w0, uint256 w1, uint256 w2, uint256 w3) {
+        // shift amounts are constant sums of widths: nothing to check at runtime
+        unchecked {
+            w0 =
+                uint256(epochId) |
+                (uint256(markPrice[0]) << EPOCH_BITS) |
+                (uint256(markPrice[1]) << (EPOCH_BITS + MARK_BITS)) |
+                (uint256(markPrice[2]) << (EPOCH_BITS + 2 * MARK_BITS));
+            w1 =
+                uint256(markPrice[3]) |
+                (uint256(markPrice[4]) << MARK_BITS) |
+                (uint256(markPrice[5]) << (2 * MARK_BITS)) |
+                (uint256(markPrice[6]) << (3 * MARK_BITS)) |
+                (uint256(markPrice[7]) << (4 * MARK_BITS));
+            w2 = uint256(priceE18[0]) | (uint256(priceE18[1]) << PRICE_E18_BITS);
+            w3 = uint256(priceE18[2]) | (uint256(priceE18[3]) << PRICE_E18_BITS);
+        }
+    }
+
+    /// x (< 2^96) truncated to its 16 most significant bits, as (exponent:7, mantissa:16)
+    function _truncate(uint256 x) internal pure returns (uint256) {
+        unchecked {
+            uint256 e = 0;
+            uint256 y = x >> REF_MANTISSA_BITS;
+            if (y == 0) return x;
+            if (y >> 64 != 0) {
+                y >>= 64;
+                e = 64;
+            }
+            if (y >> 32 != 0) {
+                y >>= 32;
+                e += 32;
+            }
+            if (y >> 16 != 0) {
+                y >>= 16;
+                e += 16;
+            }
+            if (y >> 8 != 0) {
+                y >>= 8;
+                e += 8;
+            }
+            if (y >> 4 != 0) {
+                y >>= 4;
+                e += 4;
+            }
+            if (y >> 2 != 0) {
+                y >>= 2;
+                e += 2;
+            }
+            e += y >> 1 != 0 ? 2 : 1;
+            return (e << REF_MANTISSA_BITS) | (x >> e);
+        }
+    }
+
+    /// the k-th reference price of a reference word
+    function _refPrice(uint256 word, uint256 k) internal pure returns (uint256) {
+        unchecked {
+            uint256 c = (word >> (REF_BITS * k)) & REF_MASK;
+            return (c & MANTISSA_MASK) << (c >> REF_MANTISSA_BITS);
+        }
+    }
+
+    /// |move| in bps of `from`, rounded up (2^256-1 from 0)
+    function _moveBps(uint256 move, uint256 from) internal pure returns (uint256) {
+        return from == 0 ? type(uint256).max : (move * BPS_ONE + from - 1) / from;
+    }
+
+    function _packConfig(OracleConfig memory c) internal pure returns (uint256 word) {
+        for (uint256 i = 0; i < N; i++) {
+            if (c.markMoveBps[i] == 0) revert InvalidConfig(i);
+            word |= uint256(c.markMoveBps[i]) << (16 * i);
+        }
+        for (uint256 j = 1; j < M; j++) {
+            if (c.priceMoveBps[j] == 0) revert InvalidConfig(N + j);
+            word |= uint256(c.priceMoveBps[j]) << (16 * (N + j));
+        }
+        if (c.breakerDelay > MAX_BREAKER_DELAY) revert InvalidConfig(N + M);
+        if (c.timelock > MAX_TIMELOCK) revert InvalidConfig(N + M + 1);
+        word |= (uint256(c.breakerDelay) << BREAKER_SHIFT) | (uint256(c.timelock) << TIMELOCK_SHIFT);
+    }
+
+    function _unpackConfig(uint256 word) internal pure returns (OracleConfig memory c) {
+        for (uint256 i = 0; i < N; i++) c.markMoveBps[i] = uint16(word >> (16 * i));
+        for (uint256 j = 1; j < M; j++) c.priceMoveBps[j] = uint16(word >> (16 * (N + j)));
+        c.breakerDelay = uint32(word >> BREAKER_SHIFT);
+        c.timelock = uint32(word >> TIMELOCK_SHIFT);
     }
 
     /// riskWords: greedy 253-bit packing of [maxLeverageBps:32, (maint, initial, impact):14 per

@@ -2,7 +2,7 @@
 // client/epochs.ts rebuilds an epoch's Params from the logs alone, checked against paramsHashOf.
 import { expect } from "chai";
 import fc from "fast-check";
-import { deployRegistry, fundingArg, postEpoch, pricesArgs, riskParamsArg } from "../../client/chain.ts";
+import { deployRegistry, fundingArg, oracleConfig, postEpoch, pricesArgs, riskParamsArg, type OracleConfig } from "../../client/chain.ts";
 import { EpochError, decodePriceWords, fetchEpoch, latestFreshEpoch, unpackWords } from "../../client/epochs.ts";
 import { startLocalChain, type LocalChain } from "../../client/local.ts";
 import { paramsHash, priceWords } from "../../prover/encoding.ts";
@@ -19,17 +19,22 @@ describe("Epochs from the chain (client/epochs.ts)", function () {
   let registry: any;
   const posted = new Map<bigint, Params>();
 
-  const newRegistry = async () =>
+  // timelock 0: risk parameters posted after the first epoch are queued and taken up by the next price post
+  const newRegistry = async (oracle: OracleConfig = oracleConfig({ timelock: 0n })) =>
     (
       await ethers.getContractAt(
         "RiskEpochRegistry",
-        await deployRegistry(admin, { admin: admin.address, publisher: publisher.address, maxAge: MAX_AGE }),
+        await deployRegistry(admin, { admin: admin.address, publisher: publisher.address, maxAge: MAX_AGE, oracle }),
       )
     ).connect(publisher);
-  const expectEpoch = async (p: Params, opts = {}) => {
-    const got = await fetchEpoch(registry, p.epochId, opts);
+  const expectEpoch = async (p: Params, opts = {}, r = registry) => {
+    const got = await fetchEpoch(r, p.epochId, opts);
     expect(got).to.deep.equal(p);
-    expect(paramsHash(got)).to.equal(BigInt(await registry.paramsHashOf(p.epochId)));
+    expect(paramsHash(got)).to.equal(BigInt(await r.paramsHashOf(p.epochId)));
+  };
+  const mine = async (seconds: number) => {
+    await ethers.provider.send("evm_increaseTime", [seconds]);
+    await ethers.provider.send("evm_mine", []);
   };
   const rejects = async (f: Promise<unknown>, pattern: RegExp) => {
     const e = await f.then(
@@ -58,8 +63,8 @@ describe("Epochs from the chain (client/epochs.ts)", function () {
   it("a price-only epoch takes the risk and funding posted before it", async () => {
     const p = clone(example().params);
     p.epochId += 1n;
-    p.markets.forEach((m, i) => (m.markPrice += BigInt(1000 * (i + 1))));
-    p.collateral[3].priceE18 = 7n * 10n ** 17n;
+    p.markets.forEach((m, i) => (m.markPrice += m.markPrice > 0n ? BigInt(1000 * (i + 1)) : 0n)); // unlisted markets stay at 0
+    p.collateral[1].priceE18 = (p.collateral[1].priceE18 * 9n) / 10n;
     await postEpoch(registry, p, { pricesOnly: true });
     posted.set(p.epochId, p);
     await expectEpoch(p);
@@ -94,7 +99,7 @@ describe("Epochs from the chain (client/epochs.ts)", function () {
     const b = { ...clone(base), epochId: latest + 2n, maxLeverageBps: 22n };
     const c = clone(b);
     c.epochId = latest + 3n;
-    c.markets.forEach((m, i) => (m.fundingIndex = BigInt(-i * 1_000_003)));
+    c.markets.forEach((m, i) => (m.fundingIndex += i < 6 ? BigInt(-i * 1_003) : 0n)); // within the bound: markMoveBps of the mark
     const before = await ethers.provider.getBlockNumber();
     await ethers.provider.send("evm_setAutomine", [false]);
     const txs: any[] = [];
@@ -123,8 +128,8 @@ describe("Epochs from the chain (client/epochs.ts)", function () {
     for (const p of posted.values()) await expectEpoch(p, { scan: true, blockRange: 2 });
   });
 
-  it("random valid epochs round-trip (fast-check samples)", async () => {
-    let epochId = BigInt(await registry.latestEpochId()) + 1n;
+  it("random valid epochs round-trip (fast-check samples, each the first epoch of its own registry)", async () => {
+    let epochId = 1n;
     for (const [k, p0] of fc.sample(arbParams, { seed: 11, numRuns: 4 }).entries()) {
       const p: Params = { ...p0, epochId: epochId++ };
       p.collateral[0] = { priceE18: 10n ** 18n, haircutBps: 0n }; // asset 0 settles at par
@@ -134,9 +139,9 @@ describe("Epochs from the chain (client/epochs.ts)", function () {
         p.markets[2].markPrice = 2n ** 48n - 1n;
         p.collateral[3].priceE18 = 2n ** 96n - 1n;
       }
-      await postEpoch(registry, p);
-      posted.set(p.epochId, p);
-      await expectEpoch(p);
+      const r = await newRegistry();
+      await postEpoch(r, p);
+      await expectEpoch(p, {}, r);
     }
   });
 
@@ -169,6 +174,28 @@ describe("Epochs from the chain (client/epochs.ts)", function () {
     );
     await expectEpoch(posted.get(latest)!); // a stale epoch still in the ring can be fetched
     await rejects(latestFreshEpoch(await newRegistry()), /no fresh epoch .*no epoch was posted yet/);
+  });
+
+  it("an epoch posted while new risk parameters wait out the timelock keeps the old ones (the last RiskPosted is not the one in effect)", async () => {
+    const r = await newRegistry(oracleConfig({ timelock: 3600n }));
+    const a = clone(example().params);
+    await postEpoch(r, a);
+    const b = { ...clone(a), epochId: a.epochId + 1n, maxLeverageBps: 77_777n };
+    const queued = await postEpoch(r, b, { queue: true });
+    expect(queued.queued).to.not.equal(undefined);
+    await mine(60);
+    const early = { ...clone(a), epochId: a.epochId + 1n }; // prices alone, still a's risk
+    early.markets[0].markPrice += 5n;
+    await postEpoch(r, early, { pricesOnly: true });
+    await expectEpoch(early, {}, r);
+    await expectEpoch(early, { scan: true, blockRange: 3 }, r);
+    await mine(3600);
+    const late = { ...clone(b), epochId: a.epochId + 2n };
+    await postEpoch(r, late, { pricesOnly: true }); // the price post takes b's risk up
+    await expectEpoch(late, {}, r);
+    await expectEpoch(late, { scan: true, blockRange: 3 }, r);
+    await expectEpoch(a, {}, r);
+    await expectEpoch(early, {}, r);
   });
 
   it("decoders refuse words that do not fit the layout", () => {

@@ -13,6 +13,13 @@ import {PoseidonT6Opt} from "../generated/PoseidonT6Opt.sol";
 /// paramsHash on-chain (docs/SPEC.md §3). Risk and funding posts take effect with the next price
 /// post, which opens a new epoch. Epochs live in a ring of RING slots; an epoch older than maxAge
 /// is refused where freshness is required.
+///
+/// No single key moves the model at once (issue #10, docs/PROTOCOL.md "Oracle and risk
+/// parameters"): epoch ids advance by exactly one; risk parameters posted after the first epoch
+/// are queued and take effect at the first price post at or after `timelock` seconds; a price
+/// (or funding) post moving a market beyond its per-post bound is refused unless the same prices
+/// were held (holdPrices) for `breakerDelay` seconds, during which no epoch is fresh (the circuit
+/// breaker); the bounds and both delays change only through the same timelock.
 interface IRiskEpochRegistry {
     /// @notice The parameter an InvalidParameter error refers to.
     enum Field {
@@ -26,7 +33,25 @@ interface IRiskEpochRegistry {
         Shock,
         FundingIndex,
         EpochId,
-        PriceE18
+        PriceE18,
+        MarkPrice
+    }
+
+    /// @notice The oracle's guard rails, changed only through queueConfig / applyConfig.
+    /// @param markMoveBps per market: the largest move of markPrice from one epoch to the next,
+    /// in bps of the previous price (1..65535); a move from or to 0 is beyond any bound. A funding
+    /// post may move fundingIndex by at most markMoveBps of the latest markPrice.
+    /// @param priceMoveBps per collateral asset: the same bound on priceE18 (index 0, the
+    /// settlement asset at par, is not checked)
+    /// @param breakerDelay seconds that prices beyond the bounds must be held before they can be
+    /// posted (<= 1 day)
+    /// @param timelock seconds between queueing risk parameters (or a config) and their effect
+    /// (<= 30 days)
+    struct OracleConfig {
+        uint16[N_MARKETS] markMoveBps;
+        uint16[M_ASSETS] priceMoveBps;
+        uint32 breakerDelay;
+        uint32 timelock;
     }
 
     /// @notice Risk parameters of one market.
@@ -88,6 +113,35 @@ interface IRiskEpochRegistry {
     /// @param age seconds since it was posted
     /// @param maxAge the freshness bound
     error StaleEpoch(uint64 epochId, uint256 age, uint256 maxAge);
+    /// @notice A price or funding post moves a value beyond its per-post bound (hold the prices
+    /// with holdPrices and post them after breakerDelay; funding has no breaker).
+    /// @param field MarkPrice, PriceE18 or FundingIndex
+    /// @param index its market or asset
+    /// @param moveBps the move in bps of the previous value, rounded up (2^256-1 from or to 0)
+    /// @param boundBps the bound
+    error MoveTooLarge(Field field, uint256 index, uint256 moveBps, uint256 boundBps);
+    /// @notice The held prices cannot be posted before their hold ends.
+    /// @param epochId the held epoch
+    /// @param eta when the hold ends (unix seconds)
+    error HoldRunning(uint64 epochId, uint256 eta);
+    /// @notice Prices beyond the bounds are held: no epoch is fresh until they are posted or the
+    /// hold is cleared.
+    /// @param epochId the held epoch
+    /// @param eta when the hold ends (unix seconds)
+    error CircuitBreakerTripped(uint64 epochId, uint256 eta);
+    /// @notice Prices can only be held once an epoch exists (the first post has no bound).
+    error NoPriorEpoch();
+    /// @notice Nothing is queued or held to apply, cancel or clear.
+    error NothingQueued();
+    /// @notice The queued change cannot be applied before its timelock ends.
+    /// @param eta when it ends (unix seconds)
+    error TimelockRunning(uint256 eta);
+    /// @notice A config value is out of range.
+    /// @param index 0..N-1 markMoveBps, N..N+M-1 priceMoveBps, N+M breakerDelay, N+M+1 timelock
+    error InvalidConfig(uint256 index);
+    /// @notice Only the admin or a publisher may call.
+    /// @param caller msg.sender
+    error NotAdminOrPublisher(address caller);
     /// @notice A Poseidon hasher failed its known-answer test at construction.
     /// @param inputs the hasher's arity
     error PoseidonSelfTest(uint256 inputs);
@@ -99,15 +153,43 @@ interface IRiskEpochRegistry {
     /// @notice The freshness bound changed.
     /// @param maxAge the new bound (seconds)
     event MaxAgeSet(uint256 maxAge);
-    /// @notice Risk parameters were posted. The event carries exactly what was hashed,
+    /// @notice Risk parameters were posted (queued, or in effect at once before the first
+    /// epoch). The event carries exactly what was hashed,
     /// riskHash = Poseidon11(Poseidon16(depthAndCap), riskWords), so an epoch can be rebuilt from
     /// the chain's logs alone (client/epochs.ts).
     /// @param riskHash their hash
-    /// @param slowHash the new Poseidon2(fundingHash, riskHash) (0 until funding is posted)
+    /// @param eta the first second at which a price post takes them up (the post's own
+    /// timestamp when in effect at once)
     /// @param depthAndCap depth per market, then positionCap per market
     /// @param riskWords the greedy 253-bit packing of [maxLeverageBps:32, (maintenance, initial,
     /// impact):14 per market, haircut:14 per asset, shock + 2^14:15 row by row] (docs/SPEC.md §3)
-    event RiskPosted(uint256 riskHash, uint256 slowHash, uint256[2 * N_MARKETS] depthAndCap, uint256[10] riskWords);
+    event RiskPosted(uint256 indexed riskHash, uint256 eta, uint256[2 * N_MARKETS] depthAndCap, uint256[10] riskWords);
+    /// @notice Posted risk parameters took effect: epochs from the next price post on use them.
+    /// @param riskHash their hash
+    /// @param slowHash the new Poseidon2(fundingHash, riskHash) (0 until funding is posted)
+    event RiskActivated(uint256 indexed riskHash, uint256 slowHash);
+    /// @notice Queued risk parameters were withdrawn before taking effect.
+    /// @param riskHash their hash
+    event RiskCancelled(uint256 indexed riskHash);
+    /// @notice A config change was queued.
+    /// @param config the new config
+    /// @param eta when applyConfig may apply it (unix seconds)
+    event ConfigQueued(OracleConfig config, uint256 eta);
+    /// @notice A config is in force (at construction or by applyConfig).
+    /// @param config the config
+    event ConfigApplied(OracleConfig config);
+    /// @notice The queued config change was withdrawn.
+    event ConfigCancelled();
+    /// @notice Prices beyond the bounds are held: the circuit breaker trips (no epoch is fresh
+    /// and the fresh-oracle clock stops) until they are posted, at or after eta, or cleared.
+    /// @param epochId the epoch they will open
+    /// @param eta when postPrices accepts them (unix seconds)
+    /// @param markPrice the held mark prices
+    /// @param priceE18 the held collateral prices
+    event PricesHeld(uint64 indexed epochId, uint256 eta, uint48[N_MARKETS] markPrice, uint96[M_ASSETS] priceE18);
+    /// @notice A hold was cleared without posting its prices.
+    /// @param epochId the held epoch
+    event HoldCleared(uint64 indexed epochId);
     /// @notice Funding indices were posted.
     /// @param fundingHash their hash
     /// @param slowHash the new Poseidon2(fundingHash, riskHash) (0 until risk is posted)
@@ -136,7 +218,7 @@ interface IRiskEpochRegistry {
     /// @return the ring size
     function RING() external view returns (uint256);
 
-    /// @notice The admin, who manages publishers and maxAge.
+    /// @notice The admin, who manages publishers, maxAge and (behind the timelock) the config.
     /// @return the admin
     function admin() external view returns (address);
 
@@ -177,6 +259,26 @@ interface IRiskEpochRegistry {
     /// @return the epoch
     function latestEpochId() external view returns (uint64);
 
+    /// @notice The oracle config in force.
+    /// @return the config
+    function config() external view returns (OracleConfig memory);
+
+    /// @notice The queued config change, if any.
+    /// @return config_ the queued config (zero when none)
+    /// @return eta when it may be applied (0 when none)
+    function queuedConfig() external view returns (OracleConfig memory config_, uint256 eta);
+
+    /// @notice The queued risk parameters, if any.
+    /// @return riskHash_ their hash (0 when none)
+    /// @return eta the first second at which a price post takes them up
+    /// @return riskBlock_ the block of their RiskPosted log
+    function queuedRisk() external view returns (uint256 riskHash_, uint256 eta, uint256 riskBlock_);
+
+    /// @notice The held prices, if any.
+    /// @return epochId the epoch they will open (0 when none)
+    /// @return eta when postPrices accepts them
+    function heldPrices() external view returns (uint64 epochId, uint256 eta);
+
     /// @notice The freshness bound (seconds).
     /// @return the bound
     function maxAge() external view returns (uint64);
@@ -190,17 +292,54 @@ interface IRiskEpochRegistry {
     /// @param maxAge_ the new bound (seconds)
     function setMaxAge(uint64 maxAge_) external;
 
-    /// @notice Validates and hashes the slow risk parameters (publisher only); they apply from
-    /// the next price post.
+    /// @notice Queues a new oracle config (admin only): applyConfig applies it `timelock`
+    /// seconds from now (the timelock in force now, so shortening it also waits). Replaces any
+    /// queued config.
+    /// @param config_ the new config
+    /// @return eta when it may be applied
+    function queueConfig(OracleConfig calldata config_) external returns (uint256 eta);
+
+    /// @notice Applies the queued config once its timelock has passed (anyone).
+    function applyConfig() external;
+
+    /// @notice Withdraws the queued config (admin only).
+    function cancelConfig() external;
+
+    /// @notice Validates and hashes the slow risk parameters (publisher only). Before the first
+    /// epoch they are in effect at once; afterwards they are queued (replacing any queued ones)
+    /// and the first price post at or after now + timelock takes them up, so every epoch's
+    /// paramsHash is still Poseidon5(priceWords, Poseidon2(fundingHash, riskHash)).
     /// @param p the risk parameters
-    /// @return h the new riskHash
+    /// @return h their riskHash
     function postRisk(RiskParams calldata p) external returns (uint256 h);
 
+    /// @notice Withdraws the queued risk parameters (admin or publisher).
+    function cancelRisk() external;
+
     /// @notice Validates and hashes the cumulative funding indices, |x| < 2^63 (publisher only);
-    /// they apply from the next price post.
+    /// they apply from the next price post. Once an epoch exists, each index may move by at most
+    /// markMoveBps of the latest markPrice (MoveTooLarge otherwise; no breaker).
     /// @param fundingIndex per market
     /// @return h the new fundingHash
     function postFunding(int64[N_MARKETS] calldata fundingIndex) external returns (uint256 h);
+
+    /// @notice Holds prices that move beyond the bounds (publisher only): the circuit breaker
+    /// trips at once (no epoch is fresh, the fresh-oracle clock stops) and postPrices accepts
+    /// exactly these prices for exactly this epoch from now + breakerDelay on. A hold replaces any
+    /// earlier one; an epoch posted within the bounds also ends it.
+    /// @param epochId the epoch they will open: latestEpochId + 1
+    /// @param markPrice mark price per market
+    /// @param priceE18 collateral price per asset (asset 0 at par)
+    /// @return eta when postPrices accepts them
+    function holdPrices(
+        uint64 epochId,
+        uint48[N_MARKETS] calldata markPrice,
+        uint96[M_ASSETS] calldata priceE18
+    ) external returns (uint256 eta);
+
+    /// @notice Clears a hold without posting (admin or publisher): the latest epoch is fresh
+    /// again until postedAt + maxAge (the held seconds never count on the fresh-oracle clock).
+    function clearHold() external;
 
     /// @notice Opens a new epoch with fresh prices (publisher only): the cheap, frequent post.
     /// Epoch ids advance by exactly one: the first post may choose any id in [1, 2^32)
@@ -209,6 +348,10 @@ interface IRiskEpochRegistry {
     /// posts take 136 years at one per second), and the ring always holds exactly the latest
     /// min(RING, posts) epochs: a slot is only ever overwritten by the epoch RING ids later.
     /// @param epochId the new epoch: any id in [1, 2^32) for the first post, then latestEpochId + 1
+    /// Takes up queued risk parameters whose eta has come. Each markPrice and priceE18 may move by
+    /// at most its bound from the latest epoch's (truncated to 16 significant bits, < 0.31 bps
+    /// off): MoveTooLarge otherwise, unless these exact prices were held for this epoch and the
+    /// hold has ended (HoldRunning before). The first epoch has no bound.
     /// @param markPrice mark price per market (< 2^48)
     /// @param priceE18 collateral price per asset, 1e18 = par (asset 0 must be at par)
     /// @return paramsHash the epoch's paramsHash
@@ -230,13 +373,15 @@ interface IRiskEpochRegistry {
     /// @return seconds of fresh-oracle time
     function freshClock() external view returns (uint64);
 
-    /// @notice paramsHash of an epoch no older than maxAge (reverts UnknownEpoch or StaleEpoch).
+    /// @notice paramsHash of an epoch no older than maxAge (reverts UnknownEpoch or StaleEpoch,
+    /// or CircuitBreakerTripped while prices are held).
     /// @param epochId the epoch
     /// @return the paramsHash
     function freshParamsHash(uint64 epochId) external view returns (uint256);
 
     /// @notice The latest epoch and its paramsHash, if no older than maxAge (reverts StaleEpoch,
-    /// or UnknownEpoch before the first post): one call for verifiers that accept only the latest.
+    /// UnknownEpoch before the first post, CircuitBreakerTripped while prices are held): one call
+    /// for verifiers that accept only the latest.
     /// @return epochId the latest epoch
     /// @return paramsHash its paramsHash
     function latestFresh() external view returns (uint64 epochId, uint256 paramsHash);
@@ -248,7 +393,9 @@ interface IRiskEpochRegistry {
 
     /// @notice Where the logs that define an epoch still in the ring are (reverts UnknownEpoch
     /// otherwise): the block of its price post (EpochPosted) and the blocks of the risk and
-    /// funding posts in effect at that moment (the last RiskPosted and FundingPosted before it).
+    /// funding posts in effect at that moment (the last FundingPosted before it; the RiskPosted
+    /// of the risk parameters in effect, which need not be the last one when later ones are
+    /// queued: the last RiskActivated before the price post names its riskHash).
     /// Block numbers are the chain's block.number.
     /// @param epochId the epoch
     /// @return pricesBlock block of the epoch's EpochPosted log

@@ -11,6 +11,7 @@ import { ValidationError, validateParams } from "../../../prover/validate.ts";
 import type { Command, Group } from "../command.ts";
 import { address, checkOutPath, EXIT, out, progress, readJsonFile, required, str, writeAtomically, type Values } from "../io.ts";
 import { chainSigner, deployedAddress, deploymentFile, rpcOf } from "./shared.ts";
+import { DEFAULT_BREAKER_DELAY_SECONDS, DEFAULT_MOVE_BPS, DEFAULT_TIMELOCK_SECONDS } from "../../oracle-defaults.ts";
 import { readLiquidationKey } from "./account.ts";
 
 import { DEFAULT_RPC } from "../../../prover/constants.ts";
@@ -42,6 +43,21 @@ file (only its publicKey is read); the collateral tokens default to ${M_ASSETS} 
     ...RPC,
     publisher: { type: "string", value: "ADDRESS", help: "the risk publisher (default: the deployer)" },
     "max-age": { type: "string", value: "SECONDS", help: `how long an epoch stays fresh (default ${DEFAULT_MAX_AGE_SECONDS})` },
+    "max-move-bps": {
+      type: "string",
+      value: "BPS",
+      help: `the largest move of a price per post, bps of the previous epoch's, every market and asset (default ${DEFAULT_MOVE_BPS})`,
+    },
+    "breaker-delay": {
+      type: "string",
+      value: "SECONDS",
+      help: `how long prices beyond that bound are held before they can be posted (default ${DEFAULT_BREAKER_DELAY_SECONDS})`,
+    },
+    timelock: {
+      type: "string",
+      value: "SECONDS",
+      help: `delay before new risk parameters or a new config take effect (default ${DEFAULT_TIMELOCK_SECONDS})`,
+    },
     accounts: { type: "boolean", help: "also deploy the MarginAccounts clearinghouse" },
     "liquidation-key": { type: "string", value: "KEY", help: "with --accounts: the liquidation key file (zkmargin keygen)" },
     tokens: { type: "string", value: "T0,...", help: `with --accounts: ${M_ASSETS} comma-separated ERC-20 addresses` },
@@ -60,6 +76,19 @@ file (only its publicKey is read); the collateral tokens default to ${M_ASSETS} 
     const maxAge = count(values, "max-age", DEFAULT_MAX_AGE_SECONDS, 2n ** 64n, "an integer number of seconds below 2^64");
     const publisher = str(values, "publisher");
     if (publisher !== undefined) address(publisher, "--publisher");
+    const { oracleConfig } = await import("../../chain.ts");
+    const oracle = oracleConfig({
+      moveBps: count(values, "max-move-bps", DEFAULT_MOVE_BPS, 65_536n, "an integer number of bps in [1, 65535]"),
+      breakerDelay: count(values, "breaker-delay", DEFAULT_BREAKER_DELAY_SECONDS, 86_401n, "an integer number of seconds up to 86400"),
+      timelock: count(
+        values,
+        "timelock",
+        DEFAULT_TIMELOCK_SECONDS,
+        30n * 86_400n + 1n,
+        "an integer number of seconds up to 2592000 (30 days)",
+      ),
+    });
+    if (oracle.markMoveBps[0] === 0n) throw new ValidationError("--max-move-bps", "must be an integer number of bps in [1, 65535]");
     let accounts: import("../../chain.ts").AccountsOptions | undefined;
     if (values.accounts) {
       const keyPath = str(values, "liquidation-key");
@@ -79,7 +108,7 @@ file (only its publicKey is read); the collateral tokens default to ${M_ASSETS} 
     const { signer, provider } = await chainSigner(rpc);
     try {
       const { deployProtocol } = await import("../../chain.ts");
-      const d = await deployProtocol(signer, { publisher, maxAge, accounts, log: progress });
+      const d = await deployProtocol(signer, { publisher, maxAge, oracle, accounts, log: progress });
       writeAtomically(outPath, `${JSON.stringify({ ...d, rpc }, null, 2)}\n`, "--out");
       out(
         JSON.stringify({
@@ -102,15 +131,28 @@ const post: Command = {
   summary: "validate a params.json and post it to the deployment's RiskEpochRegistry",
   description: `Validates P (exit 1 naming the field) and posts it: risk parameters, funding indices and prices
 (--prices-only: prices alone, reusing the posted risk and funding). Checks that the on-chain
-paramsHash equals the locally computed one and prints {epochId, paramsHash, steps: [{step, tx, gasUsed}]}.`,
+paramsHash equals the locally computed one and prints {epochId, paramsHash, steps: [{step, tx, gasUsed}]}.
+Epoch ids advance by exactly one. Risk parameters equal to the registry's are not posted again;
+before the first epoch they take effect at once. Different ones wait out the registry's timelock:
+exit 1 naming it, or with --queue they are queued and {queued: {riskHash, eta}} is printed — run
+the same command again at or after eta. A price beyond the registry's per-post bound exits 1
+naming it (e.g. markets[0].markPrice, MoveTooLarge); --hold holds the prices instead (the circuit
+breaker: no epoch is fresh meanwhile) and prints {held: {epochId, eta}}; post them with
+--prices-only at or after eta.`,
   options: {
     deployment: { type: "string", value: "F", help: "the deployment file (zkmargin deploy)", env: "ZKMARGIN_DEPLOYMENT" },
     params: { type: "string", value: "P", help: "the epoch to post (params.json)" },
     ...RPC,
     "prices-only": { type: "boolean", help: "post the prices alone" },
+    queue: { type: "boolean", help: "queue risk parameters that differ from the registry's behind its timelock" },
+    hold: { type: "boolean", help: "hold prices beyond the per-post bound (they can be posted after the breaker delay)" },
   },
-  examples: ["zkmargin epoch post --deployment deployment.json --params examples/params.json"],
-  exits: "0 posted; 1 bad input or a registry revert naming the field (e.g. epochId when it does not increase); 3 unreachable node.",
+  examples: [
+    "zkmargin epoch post --deployment deployment.json --params examples/params.json",
+    "zkmargin epoch post --deployment deployment.json --params new-risk.json --queue",
+  ],
+  exits:
+    "0 posted, queued or held; 1 bad input, a registry revert naming the field (e.g. epochId when it is not latest + 1, markets[i].markPrice beyond the bound) or risk parameters behind the timelock; 3 unreachable node.",
   async run({ values }) {
     const params = validateParams(readJsonFile(required(values, "params"), "--params"));
     const deployment = deploymentFile(required(values, "deployment"));
@@ -123,10 +165,23 @@ paramsHash equals the locally computed one and prints {epochId, paramsHash, step
     try {
       const registry = await contractAt("RiskEpochRegistry", registryAt, signer);
       try {
-        out(JSON.stringify(await chain.postEpoch(registry, params, { pricesOnly: values["prices-only"] === true })));
+        if (values.hold === true) {
+          const h = await chain.holdPrices(registry, params);
+          out(JSON.stringify({ held: { epochId: h.epochId, eta: h.eta }, steps: [{ step: "hold", tx: h.tx, gasUsed: h.gasUsed }] }));
+        } else {
+          out(
+            JSON.stringify(
+              await chain.postEpoch(registry, params, { pricesOnly: values["prices-only"] === true, queue: values.queue === true }),
+            ),
+          );
+        }
       } catch (e) {
+        if (e instanceof chain.RiskTimelockError) throw new ValidationError("--params", e.message);
         const d = decodeRevert(e, [registry]);
-        if (d) throw new ValidationError(chain.revertField(d.name, d.args), `rejected by the registry: ${d.text}`);
+        if (d) {
+          const hint = d.name === "MoveTooLarge" ? " (hold the prices with --hold and post them after the breaker delay)" : "";
+          throw new ValidationError(chain.revertField(d.name, d.args), `rejected by the registry: ${d.text}${hint}`);
+        }
         throw e;
       }
       return EXIT.OK;
