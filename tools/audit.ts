@@ -786,7 +786,7 @@ export function formatAudit(r: AuditReport): string {
   L.push("");
   L.push("1. Witness mutation");
   L.push(
-    `   vectors: ${m.vectors} healthy; signals tried: ${m.signalsTried}; mutations tried: ${m.mutationsTried}; accepted: ${m.mutationsAccepted}`,
+    `   vectors: ${m.vectors} ${r.circuit === "margin" ? "healthy" : "provable"}; signals tried: ${m.signalsTried}; mutations tried: ${m.mutationsTried}; accepted: ${m.mutationsAccepted}`,
   );
   for (const x of m.accepted.slice(0, 20)) L.push(`   ACCEPTED ${x.signal} = ${x.value} (${x.vector})`);
   L.push(
