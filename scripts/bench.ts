@@ -289,13 +289,30 @@ async function protocolGas(margin: MarginProver, base: Params) {
     // liquidation by proof: d goes long with little collateral; a crash takes it below maintenance
     const d = (await Trader.attach(signers[4], p.accounts, provers, join(dir, "t4"), "bench")).trader;
     await (await p.tokens[0].mint(signers[4].address, 10n ** 12n)).wait();
+    const tradeFee = await p.accounts.tradeFee();
     let now = { ...params, epochId: 4n };
     await postEpoch(p.registry.connect(signers[0]), now, { pricesOnly: true });
-    await d.deposit(0, 3_000n * 10n ** 6n, now);
+    // just enough collateral for the initial level (+2%): a small drop takes it below maintenance
+    const fill4 = { market: 0, size: 20n, price: now.markets[0].markPrice, salt: 10n };
+    const withDeposit = (x: bigint) => {
+      const q = structuredClone(d.portfolio);
+      q.collateral[0] = x - BigInt(tradeFee);
+      q.sizes[0] = fill4.size;
+      q.costBasis[0] = fill4.size * fill4.price;
+      q.entryFunding[0] = now.markets[0].fundingIndex;
+      return q;
+    };
+    let lo = 1n;
+    let hi = 10n ** 12n;
+    while (lo < hi) {
+      const mid = (lo + hi) / 2n;
+      if (evaluate(now, withDeposit(mid), "initial").healthy) hi = mid;
+      else lo = mid + 1n;
+    }
+    await d.deposit(0, lo + lo / 50n, now);
     const e = (await Trader.attach(signers[6], p.accounts, provers, join(dir, "t6"), "bench")).trader;
     await (await p.tokens[0].mint(signers[6].address, 10n ** 12n)).wait();
     await e.deposit(0, 10n ** 11n, now);
-    const fill4 = { market: 0, size: 20n, price: now.markets[0].markPrice, salt: 10n };
     await settleTrade(await d.tradeLeg(fill4, "buy", now, e.address), await e.tradeLeg(fill4, "sell", now, d.address), now.epochId);
     let price = now.markets[0].markPrice;
     const crashed = (x: bigint) => {
@@ -303,7 +320,7 @@ async function protocolGas(margin: MarginProver, base: Params) {
       q.markets[0].markPrice = x;
       return q;
     };
-    while (evaluate(crashed(price), d.portfolio, "maintenance").healthy) price -= now.markets[0].markPrice / 100n;
+    while (evaluate(crashed(price), d.portfolio, "maintenance").healthy) price -= now.markets[0].markPrice / 200n;
     now = { ...crashed(price), epochId: 5n };
     await postEpoch(p.registry.connect(signers[0]), now, { pricesOnly: true });
     const epochs = new Map<bigint, Params>([

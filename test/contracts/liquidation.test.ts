@@ -72,23 +72,30 @@ describe("liquidation by proof (the key holder, no margin call)", function () {
     // alice goes long with just enough collateral for the initial level (plus the fee); bob short, well funded
     fill.price = params.markets[0].markPrice;
     const fee = BigInt(await p.accounts.tradeFee());
-    const after = (deposit: bigint): Portfolio => {
-      const pf = clone(alice.portfolio);
-      pf.collateral[0] = deposit - fee;
-      pf.sizes[0] = fill.size;
-      pf.costBasis[0] = fill.size * fill.price;
-      pf.entryFunding[0] = params.markets[0].fundingIndex;
-      return pf;
+    // the smallest deposit with which a side of the fill is healthy at the initial level
+    const minimal = (side: 1n | -1n): bigint => {
+      const after = (deposit: bigint): Portfolio => {
+        const pf = clone(alice.portfolio);
+        pf.collateral[0] = deposit - fee;
+        pf.sizes[0] = side * fill.size;
+        pf.costBasis[0] = side * fill.size * fill.price;
+        pf.entryFunding[0] = params.markets[0].fundingIndex;
+        return pf;
+      };
+      let lo = 1n;
+      let hi = 10_000_000n * E6;
+      while (lo < hi) {
+        const mid = (lo + hi) / 2n;
+        if (healthy(params, after(mid), "initial")) hi = mid;
+        else lo = mid + 1n;
+      }
+      return lo;
     };
-    let lo = 1n;
-    let hi = 10_000_000n * E6;
-    while (lo < hi) {
-      const mid = (lo + hi) / 2n;
-      if (healthy(params, after(mid), "initial")) hi = mid;
-      else lo = mid + 1n;
-    }
-    await alice.deposit(0, lo + lo / 100n, params);
-    await bob.deposit(0, 5_000_000n * E6, params);
+    // both just above the initial level: moves within the registry's 25% bound take either below maintenance
+    const a = minimal(1n);
+    const b = minimal(-1n);
+    await alice.deposit(0, a + a / 100n, params);
+    await bob.deposit(0, b + b / 50n, params);
     await carol.deposit(0, 1_000n * E6, params);
     await settleTrade(
       await alice.tradeLeg(fill, "buy", params, bob.address),
@@ -172,7 +179,7 @@ describe("liquidation by proof (the key holder, no margin call)", function () {
     // bob's short: a rally takes him below maintenance; he deposits enough first
     const r0 = await replay(bob.address);
     let price = params.markets[0].markPrice;
-    while (healthy(withMark(params, price), r0.portfolio, "maintenance")) price += params.markets[0].markPrice / 20n;
+    while (healthy(withMark(params, price), r0.portfolio, "maintenance")) price += params.markets[0].markPrice / 200n;
     await post((x) => (x.markets[0].markPrice = price));
     expect(healthy(params, (await replay(bob.address)).portfolio, "maintenance")).to.equal(false);
     // the smallest deposit that cures him, plus 1%
