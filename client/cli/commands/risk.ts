@@ -418,12 +418,125 @@ defines the model.`,
   },
 };
 
+const worst: Command = {
+  name: "risk worst",
+  summary: "worst provable portfolio: the largest loss, as a multiple of equity, of any portfolio that proves margin, per window",
+  description: `For every window of H hours of the joint hourly history (every asset's H + 1 candles present),
+the largest loss, as a multiple of equity, over every portfolio that can prove --level margin
+under --params at the window's start: a linear programme over the margin, stress and leverage
+constraints with equity normalised to 1, solved by HiGHS (the highs package). Impact, the integer
+roundings and position caps are dropped (the feasible set only grows: an upper bound). wick: each
+position loses at its own asset's adverse extreme within the window (lowest low for a long,
+highest high for a short); close: the joint loss at the window's last close. A loss above 1x is
+bad debt. Prints q99, q99.9, max and the bad-debt fraction per horizon and basis, and the --top K
+worst windows with their portfolio (notional / equity per market) and binding constraints;
+--json FILE writes everything. --markets names the asset of each of the params' markets (default
+${DEFAULT_MARKETS.join(",")}; "-" or positionCap 0: no position). docs/RISK.md, "Worst provable
+portfolio", defines it.
+Prices: --prices DIR (default ../shared/data/prices beside the checkout); without real data it
+refuses (exit 1 naming --prices) unless --synthetic is given.`,
+  options: {
+    params: { type: "string", value: "P", help: "the epoch parameters (params.json)" },
+    horizon: { type: "string", value: "LIST", help: `window lengths in hours, comma-separated, 1 to ${HORIZON_MAX} (default 1)` },
+    level: { type: "string", value: "L", help: "maintenance | initial (default maintenance)" },
+    markets: { type: "string", value: "LIST", help: `${N_MARKETS} asset symbols or -, default ${DEFAULT_MARKETS.join(",")}` },
+    from: { type: "string", value: "DATE", help: "first UTC day YYYY-MM-DD of the span (default: the history's start)" },
+    to: { type: "string", value: "DATE", help: "last UTC day YYYY-MM-DD of the span, inclusive (default: the history's end)" },
+    top: { type: "string", value: "K", help: "worst windows listed per horizon and basis (default 5)" },
+    json: { type: "string", value: "FILE", help: "also write the full report as JSON to FILE" },
+  },
+  examples: [
+    "zkmargin risk worst --params examples/params.json",
+    "zkmargin risk worst --params examples/params.json --horizon 1,4,24 --json worst.json",
+    "zkmargin risk worst --params examples/params.json --from 2020-03-12 --to 2020-03-12 --top 3",
+    "zkmargin risk worst --synthetic --params examples/params.json",
+  ],
+  async run({ values }) {
+    const { dataInfo } = await import("../../../risk/calibrate.ts");
+    const { syntheticCandles } = await import("../../../risk/moves.ts");
+    const { formatWorst, worstModel, worstReport } = await import("../../../risk/worst.ts");
+    // options first: a mistake is named before any data is read
+    const horizonOption = str(values, "horizon") ?? "1";
+    const horizons = horizonOption.split(",");
+    for (const h of horizons) {
+      if (!/^[0-9]{1,4}$/.test(h) || Number(h) < 1 || Number(h) > HORIZON_MAX)
+        throw new ValidationError("--horizon", `'${h}' is not a whole number of hours from 1 to ${HORIZON_MAX}`);
+    }
+    const hours = [...new Set(horizons.map(Number))].sort((a, b) => a - b);
+    const level = parseLevel(str(values, "level") ?? "maintenance", "--level");
+    const top = numberOption(values, "top", 5, 0, 1000, true);
+    const from = day(values, "from");
+    const to = day(values, "to");
+    if (from !== undefined && to !== undefined && to < from) throw new ValidationError("--to", "is before --from");
+    const names = typeof values.markets === "string" ? values.markets.split(",") : DEFAULT_MARKETS;
+    if (names.length !== N_MARKETS || names.some((x) => !/^[A-Z0-9]{1,10}$|^-$/.test(x)))
+      throw new ValidationError("--markets", `must list ${N_MARKETS} asset symbols (or -) separated by commas`);
+    const jsonPath = typeof values.json === "string" ? checkOutPath(values.json, [required(values, "params")], "--json") : undefined;
+    const params = validateParams(readJsonFile(required(values, "params"), "--params"));
+    const model = worstModel(params, level, names);
+    if (model.markets.length === 0)
+      throw new ValidationError("--markets", "no market can hold a position (every market is - or has positionCap 0)");
+
+    let history;
+    let candles;
+    if (values.synthetic === true) {
+      if (typeof values.prices === "string") throw new ValidationError("--synthetic", "cannot be combined with --prices (real data)");
+      if (from !== undefined || to !== undefined)
+        throw new ValidationError(from !== undefined ? "--from" : "--to", "generated paths have no dates (--synthetic)");
+      ({ history, candles } = syntheticCandles());
+      progress(`--synthetic: using ${history.source} with generated wicks; these losses describe no real market, do not publish them`);
+    } else {
+      const { real } = await readRealPrices(values, "risk worst");
+      history = real;
+      candles = real.candles!;
+    }
+    for (const a of model.assets) {
+      if (!candles[a])
+        throw new ValidationError("--markets", `no hourly prices of ${a} (the price data holds ${Object.keys(candles).join(", ")})`);
+      if (!candles[a].ohlc) throw new ValidationError("--prices", `${candles[a].path} has no open, high and low columns (wicks need them)`);
+    }
+    const data = dataInfo(history);
+    if (data.source === "real") progress(`real prices: ${data.assets.join(", ")}, ${data.hours} hours from ${data.first} to ${data.last}`);
+    // the equity (USD) above which a position cap binds: min_i cap_i * markPrice_i / x_i, quote units of 1e-6 USD
+    const capUsd = (long: number[], short: number[]) => {
+      let best: number | null = null;
+      model.markets.forEach((i, a) => {
+        const x = Math.abs(long[a] - short[a]);
+        if (x === 0) return;
+        const e = (Number(params.markets[i].positionCap) * Number(params.markets[i].markPrice)) / x / 1e6;
+        if (best === null || e < best) best = e;
+      });
+      return best;
+    };
+    const started = Date.now();
+    const report = await worstReport(
+      model,
+      model.assets.map((a) => candles[a]),
+      { horizons: hours, level, top, from, to, synthetic: history.synthetic, thresholds: [0.5] },
+      capUsd,
+      (what) => progress(what),
+    );
+    const seconds = (Date.now() - started) / 1000;
+    progress(`solved in ${seconds.toFixed(1)} s`);
+    const span = { from: str(values, "from") ?? null, to: str(values, "to") ?? null };
+    const doc = { data, span, level, markets: model.assets, seconds, ...report };
+    if (jsonPath !== undefined) writeAtomically(jsonPath, `${JSON.stringify(doc, null, 2)}\n`, "--json");
+    const header =
+      data.source === "synthetic"
+        ? [`zkmargin risk worst — SYNTHETIC generated paths (${data.generator}, seed ${data.seed}), NOT real prices: do not publish`]
+        : [`zkmargin risk worst — real Binance spot 1h prices from ${data.dir}/merged (USDT quote, UTC)`];
+    if (span.from || span.to) header.push(`Span: ${span.from ?? "start"} → ${span.to ?? "end"} (UTC days, inclusive)`);
+    out(formatWorst(model, report.horizons, header));
+    return EXIT.OK;
+  },
+};
+
 const n = (x: number) => x.toLocaleString("en-US");
 
 export const risk: Group = {
   name: "risk",
-  summary: "the risk engine: tables that size the protocol (moves from hourly price history, liquidation latency)",
-  description: `risk moves reads hourly prices from --prices DIR (default ../shared/data/prices beside the
+  summary: "the risk engine: tables that size the protocol (moves, liquidation latency, worst provable portfolio)",
+  description: `risk moves and risk worst read hourly prices from --prices DIR (default ../shared/data/prices beside the
 checkout) and refuses without them (exit 1 naming --prices) unless --synthetic is given; generated
 paths are then said on stderr and in the output. risk latency reads no price data (it refuses
 --prices and --synthetic). docs/RISK.md defines the tables.`,
@@ -432,5 +545,5 @@ paths are then said on stderr and in the output. risk latency reads no price dat
     prices: { type: "string", value: "DIR", help: "hourly price history (the folder holding merged/ and csv/)" },
     synthetic: { type: "boolean", help: "generated paths instead of real prices (for trying the tool, not for publishing)" },
   },
-  commands: [moves, latency],
+  commands: [moves, latency, worst],
 };
