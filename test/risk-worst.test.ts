@@ -280,6 +280,13 @@ describe("risk worst: the worst provable portfolio", () => {
       expect(doc.horizons.map((h: { hours: number }) => h.hours)).to.deep.equal([1, 4]);
       expect(doc.horizons[0].wick.windows).to.equal(49);
       expect(doc.markets).to.deep.equal(NAMES.slice(0, 6));
+      // a span without any complete window, and a market whose asset has no prices: exit 1 naming the field
+      const empty = cli("--params", EXAMPLE, "--prices", dir, "--from", "2021-01-05", "--to", "2021-01-06");
+      expect(empty.status).to.equal(1);
+      expect(empty.stderr).to.match(/--from: no window/);
+      const unknown = cli("--params", EXAMPLE, "--prices", dir, "--markets", "BTC,ETH,SOL,BNB,XRP,ADA,-,-");
+      expect(unknown.status).to.equal(1);
+      expect(unknown.stderr).to.match(/--markets: no hourly prices of ADA/);
     });
   });
 });

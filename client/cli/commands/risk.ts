@@ -448,7 +448,7 @@ refuses (exit 1 naming --prices) unless --synthetic is given.`,
   examples: [
     "zkmargin risk worst --params examples/params.json",
     "zkmargin risk worst --params examples/params.json --horizon 1,4,24 --json worst.json",
-    "zkmargin risk worst --params examples/params.json --from 2020-03-12 --to 2020-03-12 --top 3",
+    "zkmargin risk worst --params examples/params.json --markets BTC,ETH,-,BNB,XRP,DOGE,-,- --from 2020-03-11 --to 2020-03-13 --horizon 4",
     "zkmargin risk worst --synthetic --params examples/params.json",
   ],
   async run({ values }) {
@@ -517,6 +517,13 @@ refuses (exit 1 naming --prices) unless --synthetic is given.`,
       (what) => progress(what),
     );
     const seconds = (Date.now() - started) / 1000;
+    if (report.horizons.every((h) => h.wick.windows === 0)) {
+      const where = from !== undefined || to !== undefined ? "in the span" : "in the price data";
+      throw new ValidationError(
+        from !== undefined ? "--from" : to !== undefined ? "--to" : "--markets",
+        `no window of ${hours.join(", ")} h ${where} has every candle of ${model.assets.join(", ")} (a window needs H + 1 candles of every asset held, the one before the window included)`,
+      );
+    }
     progress(`solved in ${seconds.toFixed(1)} s`);
     const span = { from: str(values, "from") ?? null, to: str(values, "to") ?? null };
     const doc = { data, span, level, markets: model.assets, seconds, ...report };
