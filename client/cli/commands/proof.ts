@@ -147,7 +147,7 @@ export const vkey: Command = {
   summary: "print a circuit's verification key",
   args: "[circuit]",
   maxArgs: 1,
-  description: `Prints the verification key JSON of a shipped circuit: ${CIRCUITS.join(" (default) or ")}.`,
+  description: `Prints the verification key JSON of a shipped circuit: ${CIRCUITS[0]} (default), ${CIRCUITS.slice(1).join(" or ")}.`,
   options: {},
   examples: ["zkmargin vkey", "zkmargin vkey transition"],
   async run({ positionals }) {
