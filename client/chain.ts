@@ -9,7 +9,17 @@
 //   holdPrices         hold an epoch's prices beyond the per-post bounds (the circuit breaker)
 //   verifyOnChain      a proof through the deployed MarginProofVerifier wrapper
 //   verifyForEpoch     verifyOnChain, and the proof's paramsHash is the registry's fresh one
-import { ContractFactory, FetchRequest, JsonRpcProvider, Network, Wallet, type Contract, type Signer } from "ethers";
+import {
+  ContractFactory,
+  FetchRequest,
+  JsonRpcProvider,
+  Network,
+  TypedDataEncoder,
+  verifyTypedData,
+  Wallet,
+  type Contract,
+  type Signer,
+} from "ethers";
 import { DEFAULT_BOND_WEI, DEFAULT_GRACE_SECONDS, DEFAULT_MAX_AGE_SECONDS, DEFAULT_RPC, N_MARKETS } from "../prover/constants.ts";
 import { ASSETS } from "../prover/markets.ts";
 import { paramsHash, riskHash } from "../prover/encoding.ts";
@@ -35,18 +45,26 @@ export interface OracleConfig {
   priceMoveBps: bigint[];
   breakerDelay: bigint;
   timelock: bigint;
+  /** k: with k > 0 prices come only as reports signed by k oracles (postSignedPrices); 0: one publisher */
+  quorum: bigint;
+  /** with at least this many reports a move beyond the bounds needs no hold (0: never) */
+  breakerQuorum: bigint;
 }
 
 export { DEFAULT_BREAKER_DELAY_SECONDS, DEFAULT_MOVE_BPS, DEFAULT_TIMELOCK_SECONDS };
 
 /** An OracleConfig with the defaults, any field overridden (moveBps sets every market and asset). */
-export function oracleConfig(o: { moveBps?: bigint; breakerDelay?: bigint; timelock?: bigint } = {}): OracleConfig {
+export function oracleConfig(
+  o: { moveBps?: bigint; breakerDelay?: bigint; timelock?: bigint; quorum?: bigint; breakerQuorum?: bigint } = {},
+): OracleConfig {
   const bps = o.moveBps ?? DEFAULT_MOVE_BPS;
   return {
     markMoveBps: Array(N_MARKETS).fill(bps),
     priceMoveBps: ASSETS.map((_, j) => (j === 0 ? 0n : bps)),
     breakerDelay: o.breakerDelay ?? DEFAULT_BREAKER_DELAY_SECONDS,
     timelock: o.timelock ?? DEFAULT_TIMELOCK_SECONDS,
+    quorum: o.quorum ?? 0n,
+    breakerQuorum: o.breakerQuorum ?? 0n,
   };
 }
 
@@ -55,6 +73,8 @@ const configJson = (c: OracleConfig) => ({
   priceMoveBps: c.priceMoveBps.map(String),
   breakerDelay: String(c.breakerDelay),
   timelock: String(c.timelock),
+  quorum: String(c.quorum),
+  breakerQuorum: String(c.breakerQuorum),
 });
 
 /** A signer on the node at `rpc`: ZKMARGIN_PRIVATE_KEY if set, else the node's account `index`. */
@@ -265,11 +285,13 @@ const iso = (unix: bigint) => new Date(Number(unix) * 1000).toISOString().replac
  * timelock of 0), the result carries `queued` and nothing else is posted — post the same epoch
  * again at or after eta (its epochId still latest + 1) and the price post takes them up. Queued
  * parameters equal to these and due are taken up by the price post without a new risk post.
+ * With `reports` (oracles' signed reports of p's prices, for a registry with a quorum) the prices
+ * are posted by postSignedPrices instead of the publisher's postPrices.
  */
 export async function postEpoch(
   registry: Contract,
   p: Params,
-  opts: { pricesOnly?: boolean; queue?: boolean } = {},
+  opts: { pricesOnly?: boolean; queue?: boolean; reports?: SignedReport[] } = {},
 ): Promise<EpochPostResult> {
   const steps: EpochPostResult["steps"] = [];
   const send = async (step: string, f: () => Promise<any>) => {
@@ -311,7 +333,16 @@ export async function postEpoch(
     }
     await send("funding", () => registry.postFunding(fundingArg(p)));
   }
-  await send("prices", () => registry.postPrices(...pricesArgs(p)));
+  if (opts.reports) {
+    const sorted = [...opts.reports].sort((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1));
+    await send("signed prices", () =>
+      registry.postSignedPrices(
+        p.epochId,
+        sorted.map((r) => r.report),
+        sorted.map((r) => r.signature),
+      ),
+    );
+  } else await send("prices", () => registry.postPrices(...pricesArgs(p)));
   const onChain = toField(BigInt(await registry.paramsHashOf(p.epochId)));
   const local = paramsHash(p);
   if (onChain !== local) throw new Error(`on-chain paramsHash ${onChain} differs from the local ${local}`);
@@ -328,6 +359,67 @@ export async function holdPrices(registry: Contract, p: Params): Promise<{ epoch
   const r = await tx.wait();
   const [, eta] = (await registry.heldPrices()) as unknown as [bigint, bigint];
   return { epochId: String(p.epochId), eta: String(eta), tx: tx.hash as string, gasUsed: String(r.gasUsed) };
+}
+
+// ------------------------------------------------------------------------------- oracle quorum
+
+/** The EIP-712 type of an oracle's price report (IRiskEpochRegistry.PriceReport). */
+export const PRICE_REPORT_TYPES = {
+  PriceReport: [
+    { name: "epochId", type: "uint64" },
+    { name: "markPrice", type: `uint48[${N_MARKETS}]` },
+    { name: "priceE18", type: `uint96[${ASSETS.length}]` },
+  ],
+};
+
+/** The EIP-712 domain of a registry: computed locally from the chain id and the address, never asked of the RPC. */
+export const reportDomain = (chainId: bigint, registry: string) => ({
+  name: "zkmargin RiskEpochRegistry",
+  version: "1",
+  chainId,
+  verifyingContract: registry,
+});
+
+const reportValue = (p: Params) => ({
+  epochId: p.epochId,
+  markPrice: p.markets.map((m) => m.markPrice),
+  priceE18: p.collateral.map((c) => c.priceE18),
+});
+
+/** The digest an oracle signs for an epoch's prices. */
+export const reportDigest = (chainId: bigint, registry: string, p: Params): string =>
+  TypedDataEncoder.hash(reportDomain(chainId, registry), PRICE_REPORT_TYPES, reportValue(p));
+
+export interface SignedReport {
+  signer: string;
+  report: { markPrice: bigint[]; priceE18: bigint[] };
+  signature: string;
+}
+
+/** An oracle's signed report of an epoch's prices (EIP-712 typed data; the signature is checked to recover to the signer). */
+export async function signPriceReport(signer: Signer, chainId: bigint, registry: string, p: Params): Promise<SignedReport> {
+  const v = reportValue(p);
+  const signature = await signer.signTypedData(reportDomain(chainId, registry), PRICE_REPORT_TYPES, v);
+  const address = await signer.getAddress();
+  if (verifyTypedData(reportDomain(chainId, registry), PRICE_REPORT_TYPES, v, signature).toLowerCase() !== address.toLowerCase())
+    throw new Error(`the signature does not recover to the oracle ${address}`);
+  return { signer: address, report: { markPrice: v.markPrice, priceE18: v.priceE18 }, signature };
+}
+
+/** Submit signed reports for an epoch (sorted by signer, as the registry requires); returns the tx receipt's gas. */
+export async function postSignedPrices(
+  registry: Contract,
+  epochId: bigint,
+  reports: SignedReport[],
+): Promise<{ tx: string; gasUsed: bigint }> {
+  const sorted = [...reports].sort((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1));
+  const tx = await registry.postSignedPrices(
+    epochId,
+    sorted.map((r) => r.report),
+    sorted.map((r) => r.signature),
+  );
+  const r = await tx.wait();
+  return { tx: tx.hash as string, gasUsed: BigInt(r.gasUsed) };
 }
 
 const FIELD_PATHS = [

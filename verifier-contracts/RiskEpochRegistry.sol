@@ -19,6 +19,8 @@ import {
     PRICE_E18_BITS,
     WORD_BITS
 } from "./generated/Constants.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IRiskEpochRegistry} from "./interfaces/IRiskEpochRegistry.sol";
 
 // the latest-epoch word's fields are separate variables so that the compiler packs them into one slot
@@ -42,7 +44,7 @@ import {IRiskEpochRegistry} from "./interfaces/IRiskEpochRegistry.sol";
 /// risk with the first price post at or after its eta). Epochs live in a ring of RING slots; a
 /// proof for an epoch older than maxAge is rejected. Every ring slot is written non-zero at
 /// construction, so no price post pays for a fresh storage slot.
-contract RiskEpochRegistry is IRiskEpochRegistry {
+contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
     /// @inheritdoc IRiskEpochRegistry
     uint256 public constant N = N_MARKETS;
     /// @inheritdoc IRiskEpochRegistry
@@ -68,6 +70,16 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     /// @dev config word: 16 bits per market then per asset, breakerDelay and timelock 32 bits each
     uint256 internal constant BREAKER_SHIFT = 16 * (N_MARKETS + M_ASSETS);
     uint256 internal constant TIMELOCK_SHIFT = BREAKER_SHIFT + 32;
+    /// @dev config word: quorum and breakerQuorum in the unused bound of asset 0
+    uint256 internal constant QUORUM_SHIFT = 16 * N_MARKETS;
+    /// @dev the largest oracle set
+    uint256 internal constant MAX_ORACLES = 32;
+    // solhint-disable gas-small-strings
+    /// @inheritdoc IRiskEpochRegistry
+    bytes32 public constant REPORT_TYPEHASH = keccak256(
+        "PriceReport(uint64 epochId,uint48[8] markPrice,uint96[4] priceE18)"
+    );
+    // solhint-enable gas-small-strings
     /// @dev the sentinel epochId of a ring slot never posted
     uint64 internal constant NEVER = type(uint64).max;
 
@@ -148,6 +160,12 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     ConfigQueue internal configQueue;
     /// @dev the held prices (valid while held)
     Hold internal hold;
+    /// @dev the oracle set (ascending addresses) and a queued replacement
+    address[] internal oracleSet;
+    /// @inheritdoc IRiskEpochRegistry
+    mapping(address => bool) public isOracle;
+    address[] internal queuedOracleSet;
+    uint40 internal queuedOraclesEta;
     /// @dev the latest funding indices posted (the reference of the next funding post)
     int64[N_MARKETS] internal lastFunding;
     EpochSlot[RING] internal ring;
@@ -178,7 +196,7 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
         PoseidonWideT9 poseidon8_,
         PoseidonWideT12 poseidon11_,
         PoseidonWideT17 poseidon16_
-    ) {
+    ) EIP712("zkmargin RiskEpochRegistry", "1") {
         admin = admin_;
         (poseidon5, poseidon8, poseidon11, poseidon16) = (poseidon5_, poseidon8_, poseidon11_, poseidon16_);
         if (
@@ -205,6 +223,7 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
         if (maxAge_ >> 32 != 0) revert MaxAgeTooLarge(maxAge_);
         maxAgeSeconds = uint32(maxAge_);
         configWord = _packConfig(config_);
+        _checkQuorum(configWord, 0);
         // every ring slot's second word is non-zero from the start (paramsHash 0: unknown), so a
         // price post rewrites a non-zero word (5k gas) instead of creating one (22.1k)
         for (uint256 i = 0; i < RING; i++) ring[i].epochId = NEVER;
@@ -246,6 +265,7 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
         if (q.eta == 0) revert NothingQueued();
         if (block.timestamp < q.eta) revert TimelockRunning(q.eta);
         uint256 word = q.word;
+        _checkQuorum(word, oracleSet.length);
         configWord = word;
         delete configQueue;
         emit ConfigApplied(_unpackConfig(word));
@@ -256,6 +276,33 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
         if (configQueue.eta == 0) revert NothingQueued();
         delete configQueue;
         emit ConfigCancelled();
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function queueOracles(address[] calldata oracles_) external onlyAdmin returns (uint256 eta) {
+        if (oracles_.length > MAX_ORACLES) revert InvalidOracleSet(MAX_ORACLES);
+        for (uint256 i = 0; i < oracles_.length; i++) {
+            // ascending: distinct and non-zero
+            if (oracles_[i] <= (i == 0 ? address(0) : oracles_[i - 1])) revert InvalidOracleSet(i);
+        }
+        eta = block.timestamp + (configWord >> TIMELOCK_SHIFT);
+        (queuedOracleSet, queuedOraclesEta) = (oracles_, uint40(eta));
+        emit OraclesQueued(oracles_, eta);
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function applyOracles() external {
+        uint256 eta = queuedOraclesEta;
+        if (eta == 0) revert NothingQueued();
+        if (block.timestamp < eta) revert TimelockRunning(eta);
+        address[] memory next = queuedOracleSet;
+        _checkQuorum(configWord, next.length);
+        for (uint256 i = 0; i < oracleSet.length; i++) isOracle[oracleSet[i]] = false;
+        for (uint256 i = 0; i < next.length; i++) isOracle[next[i]] = true;
+        oracleSet = next;
+        delete queuedOracleSet;
+        queuedOraclesEta = 0;
+        emit OraclesApplied(next);
     }
 
     // ------------------------------------------------------------------ posting
@@ -370,6 +417,48 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
         uint48[N_MARKETS] calldata markPrice,
         uint96[M_ASSETS] calldata priceE18
     ) external onlyPublisher returns (uint256 paramsHash) {
+        // with a quorum, prices come only as signed reports
+        if ((configWord >> QUORUM_SHIFT) & 0xff != 0) revert QuorumRequired();
+        return _postPrices(epochId, markPrice, priceE18, false);
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function postSignedPrices(
+        uint64 epochId,
+        PriceReport[] calldata reports,
+        bytes[] calldata signatures
+    ) external returns (uint256 paramsHash) {
+        uint256 cfg = configWord;
+        uint256 k = (cfg >> QUORUM_SHIFT) & 0xff;
+        uint256 r = reports.length;
+        if (k == 0) revert QuorumNotMet(r, 0);
+        if (signatures.length != r) revert LengthMismatch(r, signatures.length);
+        if (r < k) revert QuorumNotMet(r, k);
+        address last;
+        for (uint256 i = 0; i < r; i++) {
+            address signer = ECDSA.recover(_hashTypedDataV4(_reportHash(epochId, reports[i])), signatures[i]);
+            // ascending signers: each oracle counts once
+            if (!isOracle[signer] || signer <= last) revert InvalidSigner(signer, i);
+            last = signer;
+        }
+        (uint48[N_MARKETS] memory markPrice, uint96[M_ASSETS] memory priceE18) = _medians(reports);
+        uint256 kHigh = (cfg >> (QUORUM_SHIFT + 8)) & 0xff;
+        return _postPrices(epochId, markPrice, priceE18, kHigh != 0 && r >= kHigh);
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function reportDigest(uint64 epochId, PriceReport calldata report) external view returns (bytes32) {
+        return _hashTypedDataV4(_reportHash(epochId, report));
+    }
+
+    /// Opens epoch `epochId` with these prices (the checks of postPrices); `breakerQuorum`: a move
+    /// beyond the bounds is accepted without a hold.
+    function _postPrices(
+        uint64 epochId,
+        uint48[N_MARKETS] memory markPrice,
+        uint96[M_ASSETS] memory priceE18,
+        bool breakerQuorum
+    ) internal returns (uint256 paramsHash) {
         uint64 latest_ = latest;
         _checkNextEpoch(epochId, latest_);
         // asset 0 is the settlement asset: 1 unit = 1 quote unit
@@ -385,7 +474,7 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
             if (riskHash == 0) revert RiskNotPosted();
             revert FundingNotPosted();
         }
-        refWord = _checkMoves(epochId, latest_, markPrice, priceE18);
+        refWord = _checkMoves(epochId, latest_, markPrice, priceE18, breakerQuorum);
         if (held) held = false;
         (uint256 w0, uint256 w1, uint256 w2, uint256 w3) = _priceWords(epochId, markPrice, priceE18);
         paramsHash = poseidon5.hash([w0, w1, w2, w3, slow]);
@@ -423,6 +512,16 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     /// @inheritdoc IRiskEpochRegistry
     function queuedRisk() external view returns (uint256 riskHash_, uint256 eta, uint256 riskBlock_) {
         if (riskQueued) return (riskQueue.riskHash, riskQueue.eta, riskQueue.blockNumber);
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function oracles() external view returns (address[] memory) {
+        return oracleSet;
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function queuedOracles() external view returns (address[] memory oracles_, uint256 eta) {
+        return (queuedOracleSet, queuedOraclesEta);
     }
 
     /// @inheritdoc IRiskEpochRegistry
@@ -523,8 +622,9 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     function _checkMoves(
         uint64 epochId,
         uint64 latest_,
-        uint48[N_MARKETS] calldata markPrice,
-        uint96[M_ASSETS] calldata priceE18
+        uint48[N_MARKETS] memory markPrice,
+        uint96[M_ASSETS] memory priceE18,
+        bool breakerQuorum
     ) internal view returns (uint256 ref) {
         uint256 old = refWord;
         uint256 cfg = configWord;
@@ -544,7 +644,7 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
                 }
             }
         }
-        if (breach == 0 || latest_ == 0) return ref;
+        if (breach == 0 || latest_ == 0 || breakerQuorum) return ref;
         if (!held || hold.key != keccak256(abi.encode(epochId, markPrice, priceE18)))
             _revertMove(old, cfg, breach - 1, markPrice, priceE18);
         if (block.timestamp < hold.eta) revert HoldRunning(epochId, hold.eta);
@@ -555,8 +655,8 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
         uint256 old,
         uint256 cfg,
         uint256 k,
-        uint48[N_MARKETS] calldata markPrice,
-        uint96[M_ASSETS] calldata priceE18
+        uint48[N_MARKETS] memory markPrice,
+        uint96[M_ASSETS] memory priceE18
     ) internal pure {
         uint256 r = _refPrice(old, k);
         uint256 x = k < N ? uint256(markPrice[k]) : uint256(priceE18[k - N + 1]);
@@ -569,8 +669,8 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     /// priceWords: greedy 253-bit packing of [epochId:64, markPrice:48 x 8, priceE18:96 x 4]
     function _priceWords(
         uint64 epochId,
-        uint48[N_MARKETS] calldata markPrice,
-        uint96[M_ASSETS] calldata priceE18
+        uint48[N_MARKETS] memory markPrice,
+        uint96[M_ASSETS] memory priceE18
     ) internal pure returns (uint256 w0, uint256 w1, uint256 w2, uint256 w3) {
         // shift amounts are constant sums of widths: nothing to check at runtime
         unchecked {
@@ -588,6 +688,67 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
             w2 = uint256(priceE18[0]) | (uint256(priceE18[1]) << PRICE_E18_BITS);
             w3 = uint256(priceE18[2]) | (uint256(priceE18[3]) << PRICE_E18_BITS);
         }
+    }
+
+    /// EIP-712 struct hash of a PriceReport for an epoch
+    function _reportHash(uint64 epochId, PriceReport calldata report) internal pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    REPORT_TYPEHASH,
+                    epochId,
+                    keccak256(abi.encodePacked(report.markPrice)),
+                    keccak256(abi.encodePacked(report.priceE18))
+                )
+            );
+    }
+
+    /// The median of each price over the reports (the lower middle for an even count).
+    function _medians(
+        PriceReport[] calldata reports
+    ) internal pure returns (uint48[N_MARKETS] memory markPrice, uint96[M_ASSETS] memory priceE18) {
+        uint256 r = reports.length;
+        uint256[] memory v = new uint256[](r);
+        for (uint256 k = 0; k < N + M; k++) {
+            uint256 m;
+            if (r == 3) {
+                // the common 3-report case without sorting
+                (uint256 a, uint256 b, uint256 c) = k < N
+                    ? (
+                        uint256(reports[0].markPrice[k]),
+                        uint256(reports[1].markPrice[k]),
+                        uint256(reports[2].markPrice[k])
+                    )
+                    : (
+                        uint256(reports[0].priceE18[k - N]),
+                        uint256(reports[1].priceE18[k - N]),
+                        uint256(reports[2].priceE18[k - N])
+                    );
+                if (a > b) (a, b) = (b, a);
+                m = c <= a ? a : (c >= b ? b : c);
+            } else {
+                for (uint256 i = 0; i < r; i++) v[i] = k < N ? reports[i].markPrice[k] : reports[i].priceE18[k - N];
+                // insertion sort: r <= 32 oracles
+                for (uint256 i = 1; i < r; i++) {
+                    uint256 x = v[i];
+                    uint256 j = i;
+                    for (; j > 0 && v[j - 1] > x; j--) v[j] = v[j - 1];
+                    v[j] = x;
+                }
+                m = v[(r - 1) / 2];
+            }
+            // medians of uint48 and uint96 values fit their types
+            if (k < N) markPrice[k] = uint48(m);
+            else priceE18[k - N] = uint96(m);
+        }
+    }
+
+    /// quorum <= breakerQuorum (or breakerQuorum 0) and both within the oracle set
+    function _checkQuorum(uint256 word, uint256 oracleCount) internal pure {
+        uint256 k = (word >> QUORUM_SHIFT) & 0xff;
+        uint256 kHigh = (word >> (QUORUM_SHIFT + 8)) & 0xff;
+        if (k > oracleCount || (k == 0 && kHigh != 0)) revert InvalidConfig(N + M + 2);
+        if (kHigh > oracleCount || (kHigh != 0 && kHigh < k)) revert InvalidConfig(N + M + 3);
     }
 
     /// x (< 2^96) truncated to its 16 most significant bits, as (exponent:7, mantissa:16)
@@ -647,6 +808,7 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
             if (c.priceMoveBps[j] == 0) revert InvalidConfig(N + j);
             word |= uint256(c.priceMoveBps[j]) << (16 * (N + j));
         }
+        word |= (uint256(c.quorum) << QUORUM_SHIFT) | (uint256(c.breakerQuorum) << (QUORUM_SHIFT + 8));
         if (c.breakerDelay > MAX_BREAKER_DELAY) revert InvalidConfig(N + M);
         if (c.timelock > MAX_TIMELOCK) revert InvalidConfig(N + M + 1);
         word |= (uint256(c.breakerDelay) << BREAKER_SHIFT) | (uint256(c.timelock) << TIMELOCK_SHIFT);
@@ -655,6 +817,8 @@ contract RiskEpochRegistry is IRiskEpochRegistry {
     function _unpackConfig(uint256 word) internal pure returns (OracleConfig memory c) {
         for (uint256 i = 0; i < N; i++) c.markMoveBps[i] = uint16(word >> (16 * i));
         for (uint256 j = 1; j < M; j++) c.priceMoveBps[j] = uint16(word >> (16 * (N + j)));
+        c.quorum = uint8(word >> QUORUM_SHIFT);
+        c.breakerQuorum = uint8(word >> (QUORUM_SHIFT + 8));
         c.breakerDelay = uint32(word >> BREAKER_SHIFT);
         c.timelock = uint32(word >> TIMELOCK_SHIFT);
     }

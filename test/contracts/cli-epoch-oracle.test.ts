@@ -61,6 +61,8 @@ describe("zkmargin epoch post: timelock, price bounds and the circuit breaker ov
       priceMoveBps: ["0", "1000", "1000", "1000"],
       breakerDelay: "300",
       timelock: "3600",
+      quorum: "0",
+      breakerQuorum: "0",
     });
     for (const [flag, value] of [
       ["--max-move-bps", "0"],

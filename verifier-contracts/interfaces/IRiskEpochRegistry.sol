@@ -45,13 +45,29 @@ interface IRiskEpochRegistry {
     /// settlement asset at par, is not checked)
     /// @param breakerDelay seconds that prices beyond the bounds must be held before they can be
     /// posted (<= 1 day)
-    /// @param timelock seconds between queueing risk parameters (or a config) and their effect
-    /// (<= 30 days)
+    /// @param timelock seconds between queueing risk parameters (or a config, or an oracle set)
+    /// and their effect (<= 30 days)
+    /// @param quorum k: with k > 0 prices come only as EIP-712 reports signed by k distinct
+    /// oracles (postSignedPrices, median per price); 0 keeps the single-publisher postPrices
+    /// @param breakerQuorum with at least this many reports a move beyond the bounds needs no hold
+    /// (0: never; otherwise >= quorum); both at most the oracle set's size
     struct OracleConfig {
         uint16[N_MARKETS] markMoveBps;
         uint16[M_ASSETS] priceMoveBps;
         uint32 breakerDelay;
         uint32 timelock;
+        uint8 quorum;
+        uint8 breakerQuorum;
+    }
+
+    /// @notice One oracle's prices for an epoch, signed as the EIP-712 struct
+    /// PriceReport(uint64 epochId,uint48[8] markPrice,uint96[4] priceE18) under the domain
+    /// ("zkmargin RiskEpochRegistry", "1", chain id, this registry).
+    /// @param markPrice mark price per market
+    /// @param priceE18 collateral price per asset
+    struct PriceReport {
+        uint48[N_MARKETS] markPrice;
+        uint96[M_ASSETS] priceE18;
     }
 
     /// @notice Risk parameters of one market.
@@ -137,8 +153,27 @@ interface IRiskEpochRegistry {
     /// @param eta when it ends (unix seconds)
     error TimelockRunning(uint256 eta);
     /// @notice A config value is out of range.
-    /// @param index 0..N-1 markMoveBps, N..N+M-1 priceMoveBps, N+M breakerDelay, N+M+1 timelock
+    /// @param index 0..N-1 markMoveBps, N..N+M-1 priceMoveBps, N+M breakerDelay, N+M+1 timelock,
+    /// N+M+2 quorum, N+M+3 breakerQuorum (each quorum at most the oracle set's size)
     error InvalidConfig(uint256 index);
+    /// @notice With a quorum configured, prices come only through postSignedPrices.
+    error QuorumRequired();
+    /// @notice Fewer signed reports than the quorum (quorum 0: signed reports are not enabled).
+    /// @param reports the reports given
+    /// @param quorum the quorum
+    error QuorumNotMet(uint256 reports, uint256 quorum);
+    /// @notice Reports and signatures differ in number.
+    /// @param reports the reports given
+    /// @param signatures the signatures given
+    error LengthMismatch(uint256 reports, uint256 signatures);
+    /// @notice A report's signer is not an oracle, or not above the previous signer (each oracle
+    /// counts once: reports are sorted by signer address).
+    /// @param signer the recovered signer
+    /// @param index the report
+    error InvalidSigner(address signer, uint256 index);
+    /// @notice An oracle set must be ascending (distinct, non-zero) and at most 32 addresses.
+    /// @param index the first bad entry (32: too many)
+    error InvalidOracleSet(uint256 index);
     /// @notice Only the admin or a publisher may call.
     /// @param caller msg.sender
     error NotAdminOrPublisher(address caller);
@@ -187,6 +222,13 @@ interface IRiskEpochRegistry {
     /// @param markPrice the held mark prices
     /// @param priceE18 the held collateral prices
     event PricesHeld(uint64 indexed epochId, uint256 eta, uint48[N_MARKETS] markPrice, uint96[M_ASSETS] priceE18);
+    /// @notice A new oracle set was queued.
+    /// @param oracles the set
+    /// @param eta when applyOracles may apply it (unix seconds)
+    event OraclesQueued(address[] oracles, uint256 eta);
+    /// @notice The oracle set changed.
+    /// @param oracles the set
+    event OraclesApplied(address[] oracles);
     /// @notice A hold was cleared without posting its prices.
     /// @param epochId the held epoch
     event HoldCleared(uint64 indexed epochId);
@@ -274,6 +316,31 @@ interface IRiskEpochRegistry {
     /// @return riskBlock_ the block of their RiskPosted log
     function queuedRisk() external view returns (uint256 riskHash_, uint256 eta, uint256 riskBlock_);
 
+    /// @notice The EIP-712 type hash of a PriceReport.
+    /// @return keccak256("PriceReport(uint64 epochId,uint48[8] markPrice,uint96[4] priceE18)")
+    function REPORT_TYPEHASH() external view returns (bytes32);
+
+    /// @notice Whether an address is in the oracle set.
+    /// @param oracle the address
+    /// @return true for an oracle
+    function isOracle(address oracle) external view returns (bool);
+
+    /// @notice The oracle set (ascending).
+    /// @return the oracles
+    function oracles() external view returns (address[] memory);
+
+    /// @notice The queued oracle set, if any.
+    /// @return oracles_ the queued set
+    /// @return eta when it may be applied (0 when none)
+    function queuedOracles() external view returns (address[] memory oracles_, uint256 eta);
+
+    /// @notice The EIP-712 digest an oracle signs for a report (for tests and tooling: clients
+    /// compute it locally).
+    /// @param epochId the epoch
+    /// @param report the report
+    /// @return the digest
+    function reportDigest(uint64 epochId, PriceReport calldata report) external view returns (bytes32);
+
     /// @notice The held prices, if any.
     /// @return epochId the epoch they will open (0 when none)
     /// @return eta when postPrices accepts them
@@ -299,8 +366,19 @@ interface IRiskEpochRegistry {
     /// @return eta when it may be applied
     function queueConfig(OracleConfig calldata config_) external returns (uint256 eta);
 
-    /// @notice Applies the queued config once its timelock has passed (anyone).
+    /// @notice Applies the queued config once its timelock has passed (anyone); its quorums must
+    /// fit the oracle set then.
     function applyConfig() external;
+
+    /// @notice Queues a new oracle set (admin only), ascending addresses, at most 32: applyOracles
+    /// applies it `timelock` seconds from now. Replaces any queued set.
+    /// @param oracles_ the new set
+    /// @return eta when it may be applied
+    function queueOracles(address[] calldata oracles_) external returns (uint256 eta);
+
+    /// @notice Applies the queued oracle set once its timelock has passed (anyone); the quorums
+    /// in force must fit it.
+    function applyOracles() external;
 
     /// @notice Withdraws the queued config (admin only).
     function cancelConfig() external;
@@ -341,7 +419,8 @@ interface IRiskEpochRegistry {
     /// again until postedAt + maxAge (the held seconds never count on the fresh-oracle clock).
     function clearHold() external;
 
-    /// @notice Opens a new epoch with fresh prices (publisher only): the cheap, frequent post.
+    /// @notice Opens a new epoch with fresh prices (publisher only, and only while the quorum is
+    /// 0: QuorumRequired otherwise): the cheap, frequent post.
     /// Epoch ids advance by exactly one: the first post may choose any id in [1, 2^32)
     /// (InvalidParameter(EpochId, 0) otherwise), every later one must be latestEpochId + 1
     /// (EpochNotIncreasing below, EpochNotNext above). So ids stay far below 2^64 (2^32 more
@@ -359,6 +438,22 @@ interface IRiskEpochRegistry {
         uint64 epochId,
         uint48[N_MARKETS] calldata markPrice,
         uint96[M_ASSETS] calldata priceE18
+    ) external returns (uint256 paramsHash);
+
+    /// @notice Opens a new epoch from oracle reports (anyone may submit; requires quorum > 0):
+    /// at least `quorum` reports for this epoch, each signed by a distinct oracle, sorted by
+    /// signer address. Each price is the median over the reports (lower middle for an even
+    /// count), so fewer than half the reports cannot move it beyond the honest ones. Then the
+    /// checks of postPrices apply; with at least breakerQuorum reports a move beyond the bounds
+    /// needs no hold.
+    /// @param epochId the new epoch (latestEpochId + 1 after the first)
+    /// @param reports the reports
+    /// @param signatures each report's 65-byte signature of its EIP-712 digest
+    /// @return paramsHash the epoch's paramsHash
+    function postSignedPrices(
+        uint64 epochId,
+        PriceReport[] calldata reports,
+        bytes[] calldata signatures
     ) external returns (uint256 paramsHash);
 
     /// @notice paramsHash of an epoch still in the ring (reverts UnknownEpoch otherwise).
