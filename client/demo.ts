@@ -157,7 +157,7 @@ async function main(): Promise<void> {
     check(liquidatableByProof(rb, params), "Bob is below maintenance");
     const ev = evaluate(params, rb.portfolio, "maintenance");
     say(
-      `   ${replayed.length} accounts replayed from their encrypted logs; Bob: ${ev.violations.join(", ")} (equity ${usd(ev.equity)} vs requirement ${usd(ev.requirement)})`,
+      `   ${replayed.length} accounts replayed from their encrypted logs; Bob violates ${ev.violations.join(", ")} (equity ${usd(ev.equity)}; the stress scenarios and the margin requirement of ${usd(ev.requirement)} are checked separately)`,
     );
     try {
       await B.proveMargin(params);
