@@ -2,15 +2,15 @@
 // account's hidden portfolio from its encrypted transition log, check it against the latest
 // fresh epoch, and liquidate it with a proof that it is below maintenance — no margin call, no
 // grace period. Used by `zkmargin liquidate --by-proof`, the demo and the tests.
-import type { Contract } from "ethers";
-import { M_ASSETS, N_MARKETS } from "../prover/constants.ts";
+import { AbiCoder, keccak256, type Contract } from "ethers";
+import { FIELD_MODULUS, M_ASSETS, N_MARKETS } from "../prover/constants.ts";
 import { commitment } from "../prover/encoding.ts";
 import { evaluate } from "../prover/model.ts";
 import { solidityCalldata, type MarginProof } from "../prover/prover.ts";
 import type { Params, Portfolio } from "../prover/types.ts";
 import { emptyPortfolio } from "../prover/transition/rule.ts";
 import { replayTransition } from "../prover/transition/replay.ts";
-import { LIQUIDATION_DOMAIN, bindingOf, send, type Sent } from "./accounts.ts";
+import { LIQUIDATION_DOMAIN, send, type Sent } from "./accounts.ts";
 
 /** What the liquidation prover must do: prove that `portfolio` is below maintenance under `params`. */
 export interface LiquidationProverLike {
@@ -74,6 +74,18 @@ export async function replayAccount(
   return { account, portfolio: state, nonce: BigInt(a.nonce), commitment: onChain, status: Number(a.status), isFlat: Boolean(a.isFlat) };
 }
 
+/**
+ * The binding of a liquidation proof (MarginAccounts.liquidationBindingOf): it names the sender
+ * of liquidateByProof, so a copied call from another address does not verify.
+ */
+export function liquidationBinding(chainId: bigint, contract: string, account: string, nonce: bigint, liquidator: string): bigint {
+  const encoded = AbiCoder.defaultAbiCoder().encode(
+    ["bytes32", "uint256", "address", "address", "uint64", "address"],
+    [LIQUIDATION_DOMAIN, chainId, contract, account, nonce, liquidator],
+  );
+  return BigInt(keccak256(encoded)) % FIELD_MODULUS;
+}
+
 /** Whether the replayed account can be liquidated by proof at `params` (active, not flat, below maintenance). */
 export function liquidatableByProof(r: Replayed, params: Params): boolean {
   return r.status === 1 && !r.isFlat && !evaluate(params, r.portfolio, "maintenance").healthy;
@@ -96,7 +108,8 @@ export async function liquidateByProof(
     throw new HealthyAccountError(r.account, params.epochId); // a flat account is always healthy
   }
   const chainId = (await accounts.runner!.provider!.getNetwork()).chainId;
-  const binding = bindingOf(LIQUIDATION_DOMAIN, chainId, await accounts.getAddress(), r.account, r.nonce);
+  const liquidator = await (accounts.runner as unknown as { getAddress(): Promise<string> }).getAddress();
+  const binding = liquidationBinding(chainId, await accounts.getAddress(), r.account, r.nonce, liquidator);
   progress(`proving that ${r.account} is below maintenance at epoch ${params.epochId} (liquidation circuit)`);
   const started = performance.now();
   const proof = await prover.prove(params, r.portfolio, binding);

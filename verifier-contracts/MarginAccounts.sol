@@ -212,6 +212,14 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     }
 
     /// @inheritdoc IMarginAccounts
+    function liquidationBindingOf(address account, uint64 nonce, address liquidator) public view returns (uint256) {
+        return
+            uint256(
+                keccak256(abi.encode(LIQUIDATION_DOMAIN, block.chainid, address(this), account, nonce, liquidator))
+            ) % FIELD_MODULUS;
+    }
+
+    /// @inheritdoc IMarginAccounts
     function contextOf(uint256 op, address account, uint64 nonce) public view returns (uint256) {
         uint256 tag =
             uint256(keccak256(abi.encode(TRANSITION_DOMAIN, block.chainid, address(this), account, nonce))) >>
@@ -383,7 +391,7 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         // only the latest fresh epoch: an old crash epoch cannot liquidate after prices recovered
         uint256 paramsHash = _latest(epochId);
         uint64 nonce = acc.nonce;
-        uint256[3] memory pub = [acc.commitment, paramsHash, bindingOf(LIQUIDATION_DOMAIN, account, nonce)];
+        uint256[3] memory pub = [acc.commitment, paramsHash, liquidationBindingOf(account, nonce, msg.sender)];
         if (!liquidationVerifier.verifyProof(p.a, p.b, p.c, pub)) revert InvalidProof();
         emit LiquidatedByProof(account, epochId);
         _freeze(acc, account);

@@ -12,9 +12,9 @@ import { solidityCalldata } from "../../prover/prover.ts";
 import { LiquidationProver } from "../../prover/liquidation.ts";
 import type { Fill } from "../../prover/transition/op.ts";
 import type { Params, Portfolio } from "../../prover/types.ts";
-import { LIQUIDATION_DOMAIN, Trader, bindingOf, settleTrade } from "../../client/accounts.ts";
+import { Trader, settleTrade } from "../../client/accounts.ts";
 import { postEpoch } from "../../client/chain.ts";
-import { liquidateByProof, replayAccount } from "../../client/liquidator.ts";
+import { liquidateByProof, liquidationBinding, replayAccount } from "../../client/liquidator.ts";
 import { startLocalProtocol, type LocalProtocol } from "../../client/local.ts";
 import { clone, example } from "../../tools/fixtures.ts";
 import { expectRejection, prover, transitionProver } from "../helpers.ts";
@@ -46,8 +46,9 @@ describe("liquidation by proof (the key holder, no margin call)", function () {
   };
   const replay = (account: string) => replayAccount(p.accounts, p.liquidation.secret, account, async (id) => epochs.get(id)!);
   const keeper = () => p.accounts.connect(signers[8]);
-  const bindingFor = async (account: string, nonce: bigint) =>
-    bindingOf(LIQUIDATION_DOMAIN, p.chainId, await p.accounts.getAddress(), account, nonce);
+  // the binding names the sender of liquidateByProof: here the keeper (signers[8])
+  const bindingFor = async (account: string, nonce: bigint, sender = signers[8].address) =>
+    liquidationBinding(p.chainId, await p.accounts.getAddress(), account, nonce, sender);
   const withMark = (x: Params, price: bigint): Params => {
     const y = clone(x);
     y.markets[0].markPrice = price;
@@ -145,6 +146,15 @@ describe("liquidation by proof (the key holder, no margin call)", function () {
     const r = await replay(alice.address);
     const proof = await solidityCalldata(await liq.prove(params, r.portfolio, await bindingFor(alice.address, r.nonce)));
     const arg = { a: proof.a, b: proof.b, c: proof.c };
+    // the contract's binding is the client's; a copied call from another sender does not verify
+    // (nobody front-runs the prover for the bond)
+    expect(BigInt(await p.accounts.liquidationBindingOf(alice.address, r.nonce, signers[8].address))).to.equal(
+      await bindingFor(alice.address, r.nonce),
+    );
+    await expect(p.accounts.connect(signers[9]).liquidateByProof(alice.address, params.epochId, arg)).to.be.revertedWithCustomError(
+      p.accounts,
+      "InvalidProof",
+    );
     await expect(keeper().liquidateByProof(bob.address, params.epochId, arg)).to.be.revertedWithCustomError(p.accounts, "InvalidProof");
     // a tampered proof does not verify
     const bad = { a: proof.a, b: proof.b, c: [proof.c[0], proof.c[1]].reverse() };

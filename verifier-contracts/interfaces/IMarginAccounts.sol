@@ -478,12 +478,23 @@ interface IMarginAccounts is IERC5267 {
     /// margin call needed; docs/PROTOCOL.md, "Liquidation by proof"). Only whoever can open the
     /// commitment can prove it: the liquidation key holder, which replays every account from its
     /// encrypted log (or the owner). No proof exists for a healthy account. The proof is bound to
-    /// (LIQUIDATION_DOMAIN, chain, this contract, account, nonce). The account is frozen and its
-    /// bond pays the caller, as in `liquidate`.
+    /// (LIQUIDATION_DOMAIN, chain, this contract, account, nonce, msg.sender): see
+    /// liquidationBindingOf; a copied call from another sender does not verify, so nobody can
+    /// front-run the prover for its bond. The account is frozen and its bond pays the caller, as
+    /// in `liquidate`.
     /// @param account the owner
     /// @param epochId the latest fresh epoch (NotLatestEpoch otherwise; StaleEpoch if stale)
     /// @param p the proof
     function liquidateByProof(address account, uint64 epochId, Proof calldata p) external;
+
+    /// @notice The binding of a liquidation proof: keccak256(abi.encode(LIQUIDATION_DOMAIN,
+    /// chainId, this, account, nonce, liquidator)) mod r. The liquidator is the address that will
+    /// send liquidateByProof (and receive the bond).
+    /// @param account the account to liquidate
+    /// @param nonce its current nonce
+    /// @param liquidator the sender of liquidateByProof
+    /// @return the binding public input
+    function liquidationBindingOf(address account, uint64 nonce, address liquidator) external view returns (uint256);
 
     /// @notice Whether liquidate(account) would succeed now.
     /// @param account the owner
