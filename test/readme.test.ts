@@ -47,7 +47,7 @@ describe("README: the trader's walk-through, exactly as printed", function () {
     rmSync(join(REPO_ROOT, "walkthrough"), { recursive: true, force: true });
   });
 
-  it("deploys, deposits, trades privately, attests during a margin call and liquidates the account that cannot", () => {
+  it("deploys, deposits, trades privately, attests during a margin call and liquidates by proof the account that cannot", () => {
     const block = withPort(blockAfter(readme, "walkthrough:begin"));
     rmSync(join(REPO_ROOT, "walkthrough"), { recursive: true, force: true });
     const r = spawnSync("bash", ["-e", "-o", "pipefail", "-c", block], { cwd: REPO_ROOT, env, encoding: "utf8", timeout: 1_100_000 });
@@ -58,12 +58,14 @@ describe("README: the trader's walk-through, exactly as printed", function () {
     expect(all).to.not.match(/EBADENGINE|npm warn/i);
     // Alice's attestation counts for the margin call's epoch; Bob's prover refuses (exit 2)
     expect(r.stderr).to.contain("margin call: epoch 43");
-    const attestations = r.stdout.split("\n").filter((l) => l.startsWith('{"account"') && l.includes('"epochId":"43"'));
+    const attestations = r.stdout
+      .split("\n")
+      .filter((l) => l.startsWith('{"account"') && l.includes('"epochId":"43"') && !l.includes('"liquidated"'));
     expect(attestations.length, r.stdout).to.equal(1);
     expect(r.stdout).to.contain("exit 2: no proof exists for Bob");
     expect(r.stderr).to.match(/not healthy/);
-    // the keeper liquidated Bob, and his status says so
-    expect(r.stdout).to.match(/"liquidated":true/);
+    // the key holder liquidated Bob by proof (no grace period), and his status says so
+    expect(r.stdout).to.match(/"liquidated":true,"byProof":true,"epochId":"43"/);
     const statuses = [...r.stdout.matchAll(/"status": "([a-z ]+)"/g)].map((m) => m[1]);
     expect(statuses).to.deep.equal(["active", "liquidated"]);
   });
