@@ -19,6 +19,7 @@ import { Trader, settleTrade } from "../client/accounts.ts";
 import { liquidateByProof, replayAccount } from "../client/liquidator.ts";
 import { LiquidationProver } from "../prover/liquidation.ts";
 import { evaluate } from "../prover/model.ts";
+import { minimalDeposit } from "../tools/fixtures.ts";
 import { TransitionProver } from "../prover/transition/prover.ts";
 import type { Params } from "../prover/types.ts";
 import { solidityCalldata } from "../prover/prover.ts";
@@ -294,21 +295,7 @@ async function protocolGas(margin: MarginProver, base: Params) {
     await postEpoch(p.registry.connect(signers[0]), now, { pricesOnly: true });
     // just enough collateral for the initial level (+2%): a small drop takes it below maintenance
     const fill4 = { market: 0, size: 20n, price: now.markets[0].markPrice, salt: 10n };
-    const withDeposit = (x: bigint) => {
-      const q = structuredClone(d.portfolio);
-      q.collateral[0] = x - BigInt(tradeFee);
-      q.sizes[0] = fill4.size;
-      q.costBasis[0] = fill4.size * fill4.price;
-      q.entryFunding[0] = now.markets[0].fundingIndex;
-      return q;
-    };
-    let lo = 1n;
-    let hi = 10n ** 12n;
-    while (lo < hi) {
-      const mid = (lo + hi) / 2n;
-      if (evaluate(now, withDeposit(mid), "initial").healthy) hi = mid;
-      else lo = mid + 1n;
-    }
+    const lo = minimalDeposit(now, d.portfolio, fill4, "initial", tradeFee);
     await d.deposit(0, lo + lo / 50n, now);
     const e = (await Trader.attach(signers[6], p.accounts, provers, join(dir, "t6"), "bench")).trader;
     await (await p.tokens[0].mint(signers[6].address, 10n ** 12n)).wait();

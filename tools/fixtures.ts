@@ -221,3 +221,35 @@ export function arbTransitionOp(b: {
     fc.record({ kind: fc.constant("realize" as const), market: fc.integer({ min: 0, max: 7 }) }),
   );
 }
+
+/**
+ * The smallest deposit of the settlement asset with which `base` plus a new position of `size`
+ * lots (signed) in `market` at `price`, after paying `fee` from the deposit, is healthy at
+ * `level` (binary search; the requirement is monotone in the collateral). Tests and benchmarks
+ * use it to put an account just above a level, so that a small price move crosses it.
+ */
+export function minimalDeposit(
+  params: Params,
+  base: Portfolio,
+  fill: { market: number; size: bigint; price: bigint },
+  level: Level,
+  fee = 0n,
+  max = 10n ** 15n,
+): bigint {
+  const after = (deposit: bigint): Portfolio => {
+    const q = clone(base);
+    q.collateral[0] += deposit - fee;
+    q.sizes[fill.market] += fill.size;
+    q.costBasis[fill.market] += fill.size * fill.price;
+    q.entryFunding[fill.market] = params.markets[fill.market].fundingIndex;
+    return q;
+  };
+  let lo = fee;
+  let hi = max;
+  while (lo < hi) {
+    const mid = (lo + hi) / 2n;
+    if (evaluate(params, after(mid), level).healthy) hi = mid;
+    else lo = mid + 1n;
+  }
+  return lo;
+}

@@ -16,7 +16,7 @@ import { Trader, settleTrade } from "../../client/accounts.ts";
 import { postEpoch } from "../../client/chain.ts";
 import { liquidateByProof, liquidationBinding, replayAccount } from "../../client/liquidator.ts";
 import { startLocalProtocol, type LocalProtocol } from "../../client/local.ts";
-import { clone, example } from "../../tools/fixtures.ts";
+import { clone, example, minimalDeposit } from "../../tools/fixtures.ts";
 import { expectRejection, prover, transitionProver } from "../helpers.ts";
 
 const E6 = 10n ** 6n;
@@ -73,28 +73,9 @@ describe("liquidation by proof (the key holder, no margin call)", function () {
     // alice goes long with just enough collateral for the initial level (plus the fee); bob short, well funded
     fill.price = params.markets[0].markPrice;
     const fee = BigInt(await p.accounts.tradeFee());
-    // the smallest deposit with which a side of the fill is healthy at the initial level
-    const minimal = (side: 1n | -1n): bigint => {
-      const after = (deposit: bigint): Portfolio => {
-        const pf = clone(alice.portfolio);
-        pf.collateral[0] = deposit - fee;
-        pf.sizes[0] = side * fill.size;
-        pf.costBasis[0] = side * fill.size * fill.price;
-        pf.entryFunding[0] = params.markets[0].fundingIndex;
-        return pf;
-      };
-      let lo = 1n;
-      let hi = 10_000_000n * E6;
-      while (lo < hi) {
-        const mid = (lo + hi) / 2n;
-        if (healthy(params, after(mid), "initial")) hi = mid;
-        else lo = mid + 1n;
-      }
-      return lo;
-    };
     // both just above the initial level: moves within the registry's 25% bound take either below maintenance
-    const a = minimal(1n);
-    const b = minimal(-1n);
+    const a = minimalDeposit(params, alice.portfolio, fill, "initial", fee);
+    const b = minimalDeposit(params, bob.portfolio, { ...fill, size: -fill.size }, "initial", fee);
     await alice.deposit(0, a + a / 100n, params);
     await bob.deposit(0, b + b / 50n, params);
     await carol.deposit(0, 1_000n * E6, params);

@@ -14,7 +14,7 @@ import type { Params, Portfolio } from "../../prover/types.ts";
 import { Trader, settleTrade } from "../../client/accounts.ts";
 import { postEpoch } from "../../client/chain.ts";
 import { startLocalProtocol, type LocalProtocol } from "../../client/local.ts";
-import { clone, example } from "../../tools/fixtures.ts";
+import { clone, example, minimalDeposit } from "../../tools/fixtures.ts";
 import { expectRejection, prover, transitionProver } from "../helpers.ts";
 
 const E6 = 10n ** 6n;
@@ -57,21 +57,7 @@ describe("reduce-only: between maintenance and initial, an account can only de-r
     const fee = BigInt(await p.accounts.tradeFee());
     const size = 100n;
     const price = params.markets[0].markPrice;
-    const after = (d: bigint): Portfolio => {
-      const pf = clone(alice.portfolio);
-      pf.collateral[0] = d - fee;
-      pf.sizes[0] = size;
-      pf.costBasis[0] = size * price;
-      pf.entryFunding[0] = params.markets[0].fundingIndex;
-      return pf;
-    };
-    let lo = 1n;
-    let hi = 10_000_000n * E6;
-    while (lo < hi) {
-      const mid = (lo + hi) / 2n;
-      if (healthy(params, after(mid), "initial")) hi = mid;
-      else lo = mid + 1n;
-    }
+    const lo = minimalDeposit(params, alice.portfolio, { market: 0, size, price }, "initial", fee);
     await alice.deposit(0, lo + (lo * 3n) / 100n, params);
     await leg({ market: 0, size, price, salt: 1n }, "buy");
     // a drop that leaves her below initial but above maintenance
