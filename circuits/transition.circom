@@ -19,7 +19,8 @@ include "margin.circom";
 //                                        account, nonce) tag; op < 2^105)
 // op = kind + 2^3 * asset + 2^8 * flat + 2^9 * amount    (kind < 8, asset < 32, amount < 2^96)
 //   amount: DEPOSIT/WITHDRAW the amount moved, BUY/SELL the flat trade fee paid from a[0],
-//   REALIZE 0; asset: DEPOSIT/WITHDRAW only (0 otherwise)
+//   REALIZE the profit claimed from the PnL pool, SETTLE the loss paid into it; asset:
+//   DEPOSIT/WITHDRAW only (0 otherwise)
 // keyHash = Poseidon(K.x, K.y) of the liquidation key K (a private input)
 //   kind 0 DEPOSIT   a'[asset] = a[asset] + amount                     (no margin check)
 //   kind 1 WITHDRAW  a'[asset] = a[asset] - amount >= 0                (initial margin)
@@ -28,7 +29,16 @@ include "margin.circom";
 //                                                                      (initial margin, or
 //                                                                      maintenance if reduce-only)
 //   kind 3 SELL      the same with -q                                   (the same)
-//   kind 4 REALIZE   hidden market m: a'[0] += U_m, c'[m] = s[m] * P[m] (initial margin)
+//   kind 4 REALIZE   public amount X, hidden market m: a'[0] += X, c'[m] += X, and the net
+//                    unrealised PnL sum_i (s_i P_i - c'_i) stays >= 0     (initial margin)
+//   kind 5 SETTLE    public amount X, hidden market m: a'[0] -= X >= 0, c'[m] -= X
+//                                                                      (never refused)
+// Settlement cash (CASH): every transition at the initial level leaves a'[0] + sum_i U'_i >= 0
+// (asset 0 covers the net unrealised loss, so it can always be settled); a reduce-only trade may
+// not deepen a deficit except by its fee. DEPOSIT and SETTLE are exempt.
+// REALIZE and SETTLE leave equity unchanged (U_m moves by -+X, a[0] by +-X); the clearinghouse
+// pays a REALIZE only from its public PnL pool, which SETTLEs fill (docs/PROTOCOL.md,
+// "Settlement"), so a profit is withdrawable only once a loss has been collected.
 // Reduce-only de-risking: a BUY/SELL on market m that moves s[m] toward zero without flipping it
 // (s[m] != 0, side opposite to sign(s[m]), q <= |s[m]|) needs only the maintenance level;
 // level = 1 - reduceOnly, reduceOnly = [BUY and s[m] < 0 or SELL and s[m] > 0] * [q <= |s[m]|]
@@ -136,15 +146,17 @@ template Transition(N, M, S) {
     signal isBuy <== isKind[KIND_BUY()].out;
     signal isSell <== isKind[KIND_SELL()].out;
     signal isRealize <== isKind[KIND_REALIZE()].out;
-    isDeposit + isWithdraw + isBuy + isSell + isRealize === 1;     // kind <= 4
+    signal isSettle <== isKind[KIND_SETTLE()].out;
+    isDeposit + isWithdraw + isBuy + isSell + isRealize + isSettle === 1;     // kind <= 5
     signal isTrade <== isBuy + isSell;
     signal isTransfer <== isDeposit + isWithdraw;
+    signal isPnl <== isRealize + isSettle;
     signal side <== isBuy - isSell;
 
-    // asset belongs to DEPOSIT/WITHDRAW only; asset < M. amount belongs to DEPOSIT/WITHDRAW (the
-    // amount moved) and BUY/SELL (the flat fee, paid from asset 0 since asset = 0 for a trade)
+    // asset belongs to DEPOSIT/WITHDRAW only; asset < M. amount is the amount moved
+    // (DEPOSIT/WITHDRAW), the flat fee (BUY/SELL, paid from asset 0 since asset = 0 for a trade),
+    // the profit claimed (REALIZE) or the loss paid (SETTLE): every kind uses it
     (1 - isTransfer) * asset === 0;
-    (1 - isTransfer - isTrade) * amount === 0;
     component assetSel[M];
     var assetCount = 0;
     for (var j = 0; j < M; j++) {
@@ -154,12 +166,14 @@ template Transition(N, M, S) {
         assetCount += assetSel[j].out;
     }
     assetCount === 1;
-    // + amount (DEPOSIT), - amount (WITHDRAW), - fee (BUY/SELL, on asset 0), 0 (REALIZE)
+    // + amount (DEPOSIT), - amount (WITHDRAW), - fee (BUY/SELL, on asset 0), 0 (REALIZE/SETTLE)
     signal transferDelta <== (isDeposit - isWithdraw - isTrade) * amount;
+    // + X (REALIZE: claimed from the pool), - X (SETTLE: paid into it), 0 otherwise
+    signal pnlDelta <== (isRealize - isSettle) * amount;
 
     // ================================================================ fill
     // TypeScript twin: prover/transition/op.ts
-    // market m < N (exactly one selector) for BUY/SELL/REALIZE, m = 0 otherwise;
+    // market m < N (exactly one selector) for BUY/SELL/REALIZE/SETTLE, m = 0 otherwise;
     // 0 < q < 2^40 and px < 2^48 for BUY/SELL, q = px = fillSalt = 0 otherwise
     component marketSel[N];
     var marketCount = 0;
@@ -170,7 +184,7 @@ template Transition(N, M, S) {
         marketCount += marketSel[i].out;
     }
     marketCount === 1;
-    (1 - isTrade - isRealize) * fillMarket === 0;
+    (1 - isTrade - isPnl) * fillMarket === 0;
     component sizeBits = Num2Bits(SIZE_BITS());
     sizeBits.in <== fillSize;
     component sizeNonZero = IsNonZeroStrict();
@@ -191,33 +205,33 @@ template Transition(N, M, S) {
     signal selectedSize[N];     // sel_i * q
     signal sizeDelta[N];        // sel_i * side * q
     signal tradeCost[N];        // sizeDelta_i * px
-    signal realizeSel[N];       // sel_i * isRealize
+    signal realizeSel[N];       // sel_i * (isRealize + isSettle)
     signal markValue[N];        // s_i * P_i
-    signal realized[N];         // realizeSel_i * (s_i * P_i - settled_i) = U_i of the realised market
+    signal realized[N];         // realizeSel_i * pnlDelta: the cost-basis shift of the selected market
     signal newSizes[N];
     signal newCostBasis[N];
     signal newEntryFunding[N];
-    var realizedSum = 0;
+    var netPnl = 0;             // sum_i (s_i * P_i - c'_i): the net unrealised PnL after a REALIZE
     for (var i = 0; i < N; i++) {
         settleFunding[i] <== sizes[i] * (fundingIndex[i] - entryFunding[i]);
         settled[i] <== costBasis[i] + settleFunding[i];
         selectedSize[i] <== marketSel[i].out * fillSize;
         sizeDelta[i] <== selectedSize[i] * side;
         tradeCost[i] <== sizeDelta[i] * fillPrice;
-        realizeSel[i] <== marketSel[i].out * isRealize;
+        realizeSel[i] <== marketSel[i].out * isPnl;
         markValue[i] <== sizes[i] * markPrice[i];
-        realized[i] <== realizeSel[i] * (markValue[i] - settled[i]);
-        realizedSum += realized[i];
+        realized[i] <== realizeSel[i] * pnlDelta;
         newSizes[i] <== sizes[i] + sizeDelta[i];
         newCostBasis[i] <== settled[i] + tradeCost[i] + realized[i];
         newEntryFunding[i] <== fundingIndex[i];
+        netPnl += markValue[i] - newCostBasis[i];
     }
     signal newCollateral[M];
     signal transferIn[M];
     for (var j = 0; j < M; j++) {
         transferIn[j] <== assetSel[j].out * transferDelta;
         if (j == 0) {
-            newCollateral[j] <== collateral[j] + transferIn[j] + realizedSum;
+            newCollateral[j] <== collateral[j] + transferIn[j] + pnlDelta;
         } else {
             newCollateral[j] <== collateral[j] + transferIn[j];
         }
@@ -236,6 +250,14 @@ template Transition(N, M, S) {
     newRange.costBasis <== newCostBasis;
     newRange.entryFunding <== newEntryFunding;
     newRange.collateral <== newCollateral;
+
+    // REALIZE claims net profit only: sum_i (s_i P_i - c'_i) >= 0 (sizes do not change, and the
+    // new entry funding is F_i, so this is the new portfolio's sum U_i). |s_i P_i| < 2^88 and
+    // |c'_i| < 2^100 (newRange), so |netPnl| < N * 2^100.01 < 2^(COST_BITS + 1 + log2 N) < (r - 1) / 2:
+    // a negative value is a field element above 2^(COST_BITS + 1 + log2 N) and has no decomposition.
+    signal claimedNet <== isRealize * netPnl;
+    component claimRange = Num2Bits(COST_BITS() + 1 + ceilLog2(N));
+    claimRange.in <== claimedNet;
 
     // flat = 1 iff every new size and every new cost basis is 0. A zero size alone is not
     // enough: a closed position with c != 0 still carries PnL (U_i = -c_i) that must be realised.
@@ -282,9 +304,10 @@ template Transition(N, M, S) {
     // ================================================================ margin
     // TypeScript twin: prover/transition/rule.ts
     // WITHDRAW, BUY, SELL and REALIZE leave the account healthy at `level` (initial, or
-    // maintenance for a reduce-only trade). DEPOSIT is never refused: it checks the empty
-    // portfolio instead (always healthy).
-    signal enforce <== 1 - isDeposit;
+    // maintenance for a reduce-only trade). DEPOSIT and SETTLE are never refused (a deposit adds
+    // collateral, a settlement pays a loss it already carries: equity is unchanged): they check
+    // the empty portfolio instead (always healthy).
+    signal enforce <== 1 - isDeposit - isSettle;
     signal checkedSizes[N];
     signal checkedCost[N];
     signal checkedFunding[N];
@@ -315,6 +338,39 @@ template Transition(N, M, S) {
     check.entryFunding <== checkedFunding;
     check.collateral <== checkedCollateral;
     check.sizeNonNeg <== checkedNonNeg;
+
+    // ================================================================ settlement cash
+    // TypeScript twin: prover/transition/rule.ts (settlementCash, cashRule)
+    // d = a_0 + sum_i (s_i P_i - c_i): the balance of asset 0 plus the net unrealised PnL, of the
+    // funding-settled old portfolio (dOld) and of the new one (dNew; its entry funding is F).
+    // CASH: a transition at the initial level (enforce = 1, level = 1) leaves dNew >= 0; a
+    // reduce-only trade (level = 0) leaves dNew + fee >= min(0, dOld). DEPOSIT and SETTLE are
+    // exempt. Widths: |s_i P_i| < 2^88; |c'_i| < 2^100 (newRange) and settled_i = c'_i - tradeCost_i
+    // - realized_i with |tradeCost_i| < 2^88, |realized_i| < 2^96, so each term is below 2^100.2
+    // and |d| < 2^96 + N * 2^100.2 < 2^(CASH_BITS - 1) with CASH_BITS = COST_BITS + 2 + log2 N
+    // (105 at N = 8), far below (r - 1) / 2: a negative d is a field element with no
+    // CASH_BITS-bit decomposition, and dOld + 2^CASH_BITS lies in (0, 2^(CASH_BITS + 1)) with
+    // bit CASH_BITS set iff dOld >= 0.
+    var CASH_BITS = COST_BITS() + 2 + ceilLog2(N);
+    signal newMarkValue[N];
+    var dOldSum = collateral[0];
+    var dNewSum = newCollateral[0];
+    for (var i = 0; i < N; i++) {
+        newMarkValue[i] <== newSizes[i] * markPrice[i];
+        dOldSum += markValue[i] - settled[i];
+        dNewSum += newMarkValue[i] - newCostBasis[i];
+    }
+    signal dOld <== dOldSum;
+    signal dNew <== dNewSum;
+    component dOldSign = Num2Bits(CASH_BITS + 1);
+    dOldSign.in <== dOld + 2 ** CASH_BITS;
+    signal dOldMin <== (1 - dOldSign.out[CASH_BITS]) * dOld;     // min(0, dOld)
+    signal cashInitial <== enforce * level;
+    signal cashReduce <== enforce - cashInitial;
+    component cashInitialRange = Num2Bits(CASH_BITS);            // dNew >= 0
+    cashInitialRange.in <== cashInitial * dNew;
+    component cashReduceRange = Num2Bits(CASH_BITS + 1);         // dNew + fee - min(0, dOld) >= 0
+    cashReduceRange.in <== cashReduce * (dNew + amount - dOldMin);
 
     component params = ParamsHash(N, M, S);
     params.epochId <== epochId;

@@ -279,9 +279,16 @@ export class Trader {
     return this.finish(pending, "withdraw", () => this.accounts.withdraw(asset, amount, params.epochId, data));
   }
 
-  async realize(market: number, params: Params): Promise<Sent> {
-    const { data, pending } = await this.prepare({ kind: "realize", market }, params);
-    return this.finish(pending, "realize", () => this.accounts.realize(params.epochId, data));
+  /** Claim `amount` of net profit from the PnL pool into asset 0 (client/settlement.ts plans it). */
+  async realize(market: number, amount: bigint, params: Params): Promise<Sent> {
+    const { data, pending } = await this.prepare({ kind: "realize", market, amount }, params);
+    return this.finish(pending, "realize", () => this.accounts.realize(amount, params.epochId, data));
+  }
+
+  /** Pay `amount` of loss from asset 0 into the PnL pool. */
+  async settle(market: number, amount: bigint, params: Params): Promise<Sent> {
+    const { data, pending } = await this.prepare({ kind: "settle", market, amount }, params);
+    return this.finish(pending, "settle", () => this.accounts.settle(amount, params.epochId, data));
   }
 
   /**

@@ -200,22 +200,28 @@ async function main(): Promise<void> {
     const fee = BigInt(await p.accounts.tradeFee());
     check(fund === 2n * fee, "the insurance fund holds both legs' fees");
     say(`   insurance fund: ${usd(fund)} zUSD (flat fee ${usd(fee)} per trade leg, public; it reveals no market, size or price)`);
-    // custody against what the accounts hold, per token (the frozen account's claim waits for the hand-over)
-    const equity = (pf: Portfolio) =>
-      pf.collateral[0] +
+    // custody against what the accounts hold, per token: profit is paid only from the PnL pool,
+    // which settled losses fill, so zUSD custody = balances + pool + insurance fund, exactly
+    const pnl = (pf: Portfolio) =>
       pf.sizes.reduce(
         (u, sz, i) => u + sz * params.markets[i].markPrice - pf.costBasis[i] - sz * (params.markets[i].fundingIndex - pf.entryFunding[i]),
         0n,
       );
+    const pool = BigInt(await p.accounts.pnlPool());
+    check(pnl(ra.portfolio) + pnl(rb.portfolio) === pool, "the PnL pool holds the books' net unrealised PnL");
     for (let j = 0; j < M_ASSETS; j++) {
       const custody = BigInt(await p.tokens[j].balanceOf(await p.accounts.getAddress()));
-      const claims = j === 0 ? equity(ra.portfolio) + equity(rb.portfolio) + fund : ra.portfolio.collateral[j] + rb.portfolio.collateral[j];
+      const held = ra.portfolio.collateral[j] + rb.portfolio.collateral[j];
+      const claims = j === 0 ? held + pool + fund : held;
       check(custody === claims, `token ${j}: custody equals claims`);
       if (j === 0)
         say(
-          `   zUSD custody ${usd(custody)} = Alice ${usd(equity(ra.portfolio))} + frozen Bob ${usd(equity(rb.portfolio))} (held for the hand-over) + insurance ${usd(fund)}`,
+          `   zUSD custody ${usd(custody)} = Alice ${usd(ra.portfolio.collateral[0])} + frozen Bob ${usd(rb.portfolio.collateral[0])} (held for the hand-over) + PnL pool ${usd(pool)} + insurance ${usd(fund)}`,
         );
     }
+    say(
+      `   Alice's unrealised profit ${usd(pnl(ra.portfolio))} is withdrawable only once Bob's loss is settled into the PnL pool (${usd(pool)} now): no profit is paid from other depositors' money`,
+    );
     say(`   zETH, zBTC, zSOL: custody 0 = claims 0`);
 
     say("\n9. Privacy: scan every transaction's calldata and every event of the session");

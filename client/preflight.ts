@@ -123,17 +123,17 @@ function latestOrThrow(s: ChainStatus): { epochId: bigint; paramsHash: bigint; f
 
 /**
  * The params must be an epoch the action accepts: withdraw, realize and trades need the latest
- * fresh epoch; a deposit any posted epoch; a margin attestation a fresh epoch at or after a
+ * fresh epoch; a deposit or a settlement any posted epoch; a margin attestation a fresh epoch at or after a
  * pending margin call's epoch. The paramsHash of the file must be the chain's.
  */
 export async function checkEpoch(
   s: ChainStatus,
   registry: Contract,
   params: Params,
-  action: "deposit" | "withdraw" | "realize" | "trade" | "prove-margin",
+  action: "deposit" | "settle" | "withdraw" | "realize" | "trade" | "prove-margin",
 ): Promise<void> {
   const local = paramsHash(params);
-  if (action === "deposit") {
+  if (action === "deposit" || action === "settle") {
     let onChain: bigint;
     try {
       onChain = BigInt(await registry.paramsHashOf(params.epochId));

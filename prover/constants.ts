@@ -61,8 +61,8 @@ export const BINDING_BITS = 106;
 export const BINDING_SHIFT = 256 - BINDING_BITS;
 
 /** transition kinds, by op code */
-export const KIND = { deposit: 0, withdraw: 1, buy: 2, sell: 3, realize: 4 } as const;
-export const KIND_COUNT = 5;
+export const KIND = { deposit: 0, withdraw: 1, buy: 2, sell: 3, realize: 4, settle: 5 } as const;
+export const KIND_COUNT = 6;
 
 // payload = market + 2^PAYLOAD_SIZE_SHIFT * size + 2^PAYLOAD_PRICE_SHIFT * price
 export const PAYLOAD_SIZE_SHIFT = 8;
@@ -138,7 +138,8 @@ export const SHARED: ReadonlyArray<{ name: string; value: bigint; doc: string; c
   { name: "KIND_WITHDRAW", value: BigInt(KIND.withdraw), doc: "op kind: withdraw" },
   { name: "KIND_BUY", value: BigInt(KIND.buy), doc: "op kind: buy leg" },
   { name: "KIND_SELL", value: BigInt(KIND.sell), doc: "op kind: sell leg" },
-  { name: "KIND_REALIZE", value: BigInt(KIND.realize), doc: "op kind: PnL realisation" },
+  { name: "KIND_REALIZE", value: BigInt(KIND.realize), doc: "op kind: profit claimed from the PnL pool" },
+  { name: "KIND_SETTLE", value: BigInt(KIND.settle), doc: "op kind: loss paid into the PnL pool" },
   { name: "KIND_COUNT", value: BigInt(KIND_COUNT), doc: "number of op kinds" },
   { name: "PAYLOAD_SIZE_SHIFT", value: BigInt(PAYLOAD_SIZE_SHIFT), doc: "payload: size from bit 8" },
   { name: "PAYLOAD_PRICE_SHIFT", value: BigInt(PAYLOAD_PRICE_SHIFT), doc: "payload: price from bit 48" },

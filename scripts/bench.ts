@@ -274,7 +274,8 @@ async function protocolGas(margin: MarginProver, base: Params) {
       )
     ).gasUsed;
     gas.withdraw = (await a.withdraw(0, 10n ** 9n, params)).gasUsed;
-    gas.realize = (await a.realize(0, params)).gasUsed;
+    gas.settle = (await b.settle(0, 1n, params)).gasUsed;
+    gas.realize = (await b.realize(0, 1n, params)).gasUsed;
     // proveMargin for a new epoch (lastAttestedEpoch changes: the costlier case)
     await postEpoch(p.registry.connect(signers[0]), { ...params, epochId: 2n }, { pricesOnly: true });
     gas.proveMargin = (await a.proveMargin({ ...params, epochId: 2n })).gasUsed;

@@ -306,22 +306,51 @@ addTyped("fill-salt-r", "fill salt = r", ["trade", "invalid"], params, portfolio
   fill: { market: 0, size: 1n, price: 1n, salt: FIELD_MODULUS },
 });
 
-// ---- realisation
-for (let i = 0; i < 6; i++)
-  addTyped(`realize-market-${i}`, `realise market ${i}'s PnL at the mark into asset 0`, ["realize"], params, portfolio, {
+// ---- settlement through the PnL pool: REALIZE claims net profit, SETTLE pays loss
+for (let i = 0; i < 6; i++) {
+  addTyped(`settle-market-${i}`, `pay 1000 of loss from asset 0 into the PnL pool on market ${i}`, ["settle"], params, portfolio, {
+    kind: "settle",
+    market: i,
+    amount: 1000n,
+  });
+  addTyped(`realize-zero-market-${i}`, `claim 0 on market ${i}: valid iff the net unrealised PnL is >= 0`, ["realize"], params, portfolio, {
     kind: "realize",
     market: i,
+    amount: 0n,
   });
+}
 {
   const q = flat();
-  q.costBasis[3] = -123456789n; // a closed position with a residual credit: profit to realise
+  q.costBasis[3] = -123456789n; // a closed position with a residual credit: profit to claim
   addTyped(
     "realize-closed-profit",
-    "a closed market with a residual credit: the profit moves to asset 0 and the account becomes flat",
+    "a closed market with a residual credit: the whole profit is claimed into asset 0 and the account becomes flat",
     ["realize", "flat"],
     params,
     q,
-    { kind: "realize", market: 3 },
+    { kind: "realize", market: 3, amount: 123456789n },
+  );
+  addTyped("realize-part-of-profit", "a partial claim: the rest stays unrealised (not flat)", ["realize"], params, q, {
+    kind: "realize",
+    market: 3,
+    amount: 100000000n,
+  });
+  addTyped("realize-on-another-market", "the claim may shift any market's cost basis: net PnL is what counts", ["realize"], params, q, {
+    kind: "realize",
+    market: 5,
+    amount: 123456789n,
+  });
+  addTyped(
+    "realize-beyond-net-profit",
+    "a claim one unit above the net unrealised profit has no proof",
+    ["realize", "invalid"],
+    params,
+    q,
+    {
+      kind: "realize",
+      market: 3,
+      amount: 123456790n,
+    },
   );
   addTyped("closed-but-not-flat", "all sizes 0 but a cost basis left: not flat (U = -c is still open)", ["deposit", "flat"], params, q, {
     kind: "deposit",
@@ -330,18 +359,41 @@ for (let i = 0; i < 6; i++)
   });
   const r = flat();
   r.costBasis[3] = 987654321n;
-  addTyped("realize-closed-loss", "a flat market with a residual debit: the loss reduces asset 0", ["realize", "flat"], params, r, {
+  addTyped(
+    "settle-closed-loss",
+    "a flat market with a residual debit: the loss is paid into the pool and the account is flat",
+    ["settle", "flat"],
+    params,
+    r,
+    {
+      kind: "settle",
+      market: 3,
+      amount: 987654321n,
+    },
+  );
+  addTyped("realize-with-net-loss", "an account with a net loss claims 1: no proof", ["realize", "invalid"], params, r, {
     kind: "realize",
     market: 3,
+    amount: 1n,
   });
   const s = flat();
   s.costBasis[3] = s.collateral[0] + 1n;
-  addTyped("realize-loss-beyond-balance", "a realised loss larger than the balance of asset 0", ["realize", "invalid"], params, s, {
-    kind: "realize",
+  addTyped("settle-beyond-balance", "a settlement larger than the balance of asset 0", ["settle", "invalid"], params, s, {
+    kind: "settle",
     market: 3,
+    amount: s.collateral[0] + 1n,
   });
 }
-addTyped("realize-market-8", "market index out of range", ["realize", "invalid"], params, portfolio, { kind: "realize", market: 8 });
+addTyped("realize-market-8", "market index out of range", ["realize", "invalid"], params, portfolio, {
+  kind: "realize",
+  market: 8,
+  amount: 0n,
+});
+addTyped("settle-amount-2^96", "amount out of range", ["settle", "invalid"], params, portfolio, {
+  kind: "settle",
+  market: 0,
+  amount: 2n ** 96n,
+});
 
 // ---- op and context encoding
 add("kind-unknown", "an unknown kind", ["invalid"], paramsToJson(params), portfolioToJson(portfolio), { kind: "liquidate" });
@@ -516,6 +568,92 @@ add("deposit-with-fee", "a deposit has no fee", ["deposit", "fee", "invalid"], p
     q,
     op(FEE + 1n),
   );
+}
+
+// ---- CASH: asset 0 covers the net unrealised loss after every initial-level transition; a
+// reduce-only trade may not deepen a deficit beyond its fee (SPEC §7; neutral epoch, price 1000)
+{
+  const p = baseParams();
+  const at = (size: bigint, cost: bigint, a0: bigint): Portfolio => {
+    const q = basePortfolio();
+    q.sizes[0] = size;
+    q.costBasis[0] = cost;
+    q.collateral[0] = a0;
+    q.collateral[1] = 7000n;
+    return q;
+  };
+  const c = (name: string, d: string, tags: string[], q: Portfolio, op: TransitionOp) => addTyped(name, d, ["cash", ...tags], p, q, op);
+  c("cash-buy-at-mark", "BUY 1 lot at the mark with no asset 0: a'_0 + U' = 0, proven", ["trade", "threshold"], at(0n, 0n, 0n), {
+    kind: "buy",
+    fill: { market: 2, size: 1n, price: 1000n, salt: 5n },
+  });
+  c(
+    "cash-buy-above-mark",
+    "BUY 1 lot at mark + 1 with no asset 0: a'_0 + U' = -1, refused (CASH)",
+    ["trade", "threshold", "unhealthy"],
+    at(0n, 0n, 0n),
+    {
+      kind: "buy",
+      fill: { market: 2, size: 1n, price: 1001n, salt: 5n },
+    },
+  );
+  c(
+    "cash-self-trade-price-0",
+    "SELL 10 lots at price 0 holding only asset 1: the loss is not cash-backed, refused (CASH)",
+    ["trade", "unhealthy"],
+    at(0n, 0n, 0n),
+    {
+      kind: "sell",
+      fill: { market: 2, size: 10n, price: 0n, salt: 5n },
+    },
+  );
+  c(
+    "cash-withdraw-to-the-loss",
+    "a long losing 1,000 withdraws asset 0 down to exactly 1,000: proven",
+    ["withdraw", "threshold"],
+    at(10n, 11_000n, 1500n),
+    {
+      kind: "withdraw",
+      asset: 0,
+      amount: 500n,
+    },
+  );
+  c(
+    "cash-withdraw-below-the-loss",
+    "one unit more: asset 0 no longer covers the loss, refused (CASH)",
+    ["withdraw", "threshold", "unhealthy"],
+    at(10n, 11_000n, 1500n),
+    {
+      kind: "withdraw",
+      asset: 0,
+      amount: 501n,
+    },
+  );
+  c(
+    "cash-reduce-in-deficit-at-mark",
+    "a long in deficit sells half at the mark (deficit unchanged): reduce-only, proven",
+    ["trade", "reduce-only"],
+    at(10n, 11_000n, 0n),
+    {
+      kind: "sell",
+      fill: { market: 0, size: 5n, price: 1000n, salt: 5n },
+    },
+  );
+  c(
+    "cash-reduce-in-deficit-below-mark",
+    "the same below the mark (deficit deeper): refused (CASH)",
+    ["trade", "reduce-only", "unhealthy"],
+    at(10n, 11_000n, 0n),
+    {
+      kind: "sell",
+      fill: { market: 0, size: 5n, price: 999n, salt: 5n },
+    },
+  );
+  c("cash-settle-in-deficit", "a long in deficit settles 100 of its loss: never refused", ["settle"], at(10n, 11_000n, 100n), {
+    kind: "settle",
+    market: 0,
+    amount: 100n,
+  });
 }
 
 // ---- reduce-only de-risking: a trade toward zero without a flip needs maintenance margin only

@@ -96,12 +96,12 @@ describe("Transition circuit vs the TypeScript reference", function () {
       { kind: "buy", fill: { market: 1, size: 300n, price: params.markets[1].markPrice + 7n, salt: 1n }, fee: 500_000n },
       { kind: "sell", fill: { market: 1, size: 100n, price: params.markets[1].markPrice - 9n, salt: 2n }, fee: 1n },
       { kind: "sell", fill: { market: 4, size: 2n ** 12n, price: params.markets[4].markPrice, salt: FIELD_MODULUS - 1n } },
-      { kind: "realize", market: 1 },
+      { kind: "settle", market: 1, amount: 3000n },
       { kind: "sell", fill: { market: 1, size: 200n, price: params.markets[1].markPrice + 3n, salt: 4n }, fee: 0n },
-      { kind: "realize", market: 1 },
+      { kind: "realize", market: 1, amount: 600n },
       { kind: "withdraw", asset: 2, amount: 10n ** 8n },
       { kind: "buy", fill: { market: 4, size: 2n ** 12n, price: params.markets[4].markPrice, salt: 3n } },
-      { kind: "realize", market: 4 },
+      { kind: "settle", market: 4, amount: 0n },
     ];
     for (const op of ops) {
       const t = prepareTransition({ params, old: q, op, binding: 99n, liquidationKey: key.publicKey });
@@ -197,7 +197,7 @@ describe("Transition circuit vs the TypeScript reference", function () {
       [{ kind: "buy", fill: { market: 8, size: 1n, price: 1n, salt: 0n } }, "fill.market"],
       [{ kind: "buy", fill: { market: 0, size: 0n, price: 1n, salt: 0n } }, "fill.size"],
       [{ kind: "sell", fill: { market: 0, size: 1n, price: pow2(48), salt: 0n } }, "fill.price"],
-      [{ kind: "realize", market: -1 }, "market"],
+      [{ kind: "realize", market: -1, amount: 0n }, "market"],
       [{ kind: "deposit", asset: 0, amount: pow2(96) - 1n }, "collateral[0]"],
       [{ kind: "buy", fill: { market: 0, size: 1n, price: 1n, salt: 0n }, fee: -1n }, "fee"],
       [{ kind: "sell", fill: { market: 0, size: 1n, price: 1n, salt: 0n }, fee: pow2(96) }, "fee"],
@@ -380,9 +380,15 @@ describe("Transition circuit vs the TypeScript reference", function () {
       expect(await witness(restated(pow2(96) - 1n))).to.equal(null);
     });
 
-    it("a DEPOSIT/WITHDRAW moves `amount`; REALIZE has no amount; a trade's asset must be 0", async () => {
+    it("a DEPOSIT/WITHDRAW moves `amount`; a SETTLE's amount is the context's; a trade's asset must be 0", async () => {
       const { params, q } = funded();
-      const r = prepareTransition({ params, old: q, op: { kind: "realize", market: 1 }, binding: 2n, liquidationKey: key.publicKey });
+      const r = prepareTransition({
+        params,
+        old: q,
+        op: { kind: "settle", market: 1, amount: 0n },
+        binding: 2n,
+        liquidationKey: key.publicKey,
+      });
       expect(await witness(r.inputs)).to.not.equal(null);
       const i = structuredClone(r.inputs) as Record<string, any>;
       i.context = (BigInt(i.context) + (1n << 9n)).toString();
@@ -452,6 +458,155 @@ describe("Transition circuit vs the TypeScript reference", function () {
       expect(proven).to.be.greaterThan(5);
       expect(overdrawn).to.be.greaterThan(5);
     });
+  });
+
+  describe("settlement through the PnL pool (REALIZE claims net profit, SETTLE pays loss) and the CASH rule", () => {
+    /** a flat portfolio with one closed market carrying cost basis c (U = -c) and a0 of asset 0 */
+    const closed = (c: bigint, a0: bigint) => {
+      const { params, q } = between(a0, [0n, 0n]);
+      q.costBasis[3] = c;
+      return { params, q };
+    };
+    /**
+     * A REALIZE/SETTLE witness whose public amount and new portfolio are shifted by `delta` past
+     * what the reference allows: the same salt and ciphertext, a recomputed new commitment. Only
+     * the rule under test can reject it.
+     */
+    const forgeShift = (t: ReturnType<typeof prepareTransition>, market: number, delta: bigint, sign: 1n | -1n) => {
+      const next = clone(t.next);
+      next.costBasis[market] += sign * delta;
+      next.collateral[0] += sign * delta;
+      const i = structuredClone(t.inputs) as Record<string, any>;
+      i.context = (BigInt(i.context) + (delta << 9n)).toString();
+      i.newCommitment = fieldCommitment(next).toString();
+      return i;
+    };
+
+    it("REALIZE of exactly the net profit is proven (and flat); one unit more has no witness", async () => {
+      const { params, q } = closed(-5000n, 0n);
+      const t = prepareTransition({
+        params,
+        old: q,
+        op: { kind: "realize", market: 3, amount: 5000n },
+        binding: 5n,
+        liquidationKey: key.publicKey,
+      });
+      expect(t.applied.flat).to.equal(true);
+      expect(t.next.collateral[0]).to.equal(5000n);
+      expect(await witness(t.inputs)).to.not.equal(null);
+      expect(() => applyTransition(params, q, { kind: "realize", market: 3, amount: 5001n })).to.throw(
+        ValidationError,
+        /net unrealised profit/,
+      );
+      expect(await witness(forgeShift(t, 3, 1n, 1n))).to.equal(null);
+    });
+
+    it("REALIZE on another market than the profit's: net PnL is what counts", async () => {
+      const { params, q } = closed(-5000n, 0n);
+      const t = prepareTransition({
+        params,
+        old: q,
+        op: { kind: "realize", market: 6, amount: 4000n },
+        binding: 5n,
+        liquidationKey: key.publicKey,
+      });
+      expect(await witness(t.inputs)).to.not.equal(null);
+      expect(t.applied.flat).to.equal(false);
+    });
+
+    it("an account with a net loss cannot claim: a loss on one market offsets a profit on another", async () => {
+      const { params, q } = closed(-5000n, 100n);
+      q.costBasis[4] = 5001n; // net -1
+      expect(() => applyTransition(params, q, { kind: "realize", market: 3, amount: 1n })).to.throw(
+        ValidationError,
+        /net unrealised profit/,
+      );
+      q.costBasis[4] = 5000n; // net 0: claiming 0 is proven, claiming 1 has no witness
+      const t = prepareTransition({
+        params,
+        old: q,
+        op: { kind: "realize", market: 3, amount: 0n },
+        binding: 5n,
+        liquidationKey: key.publicKey,
+      });
+      expect(await witness(t.inputs)).to.not.equal(null);
+      expect(await witness(forgeShift(t, 3, 1n, 1n))).to.equal(null);
+    });
+
+    it("SETTLE pays the loss (never refused, even unhealthy); beyond the balance of asset 0 there is no witness", async () => {
+      const { params, q } = closed(5000n, 5000n);
+      q.collateral[1] = 0n; // no other collateral: equity 0 (unhealthy only if exposed; here flat after settling)
+      const t = prepareTransition({
+        params,
+        old: q,
+        op: { kind: "settle", market: 3, amount: 5000n },
+        binding: 5n,
+        liquidationKey: key.publicKey,
+      });
+      expect(t.applied.violations).to.deep.equal([]);
+      expect(t.applied.flat).to.equal(true);
+      expect(t.next.collateral[0]).to.equal(0n);
+      expect(await witness(t.inputs)).to.not.equal(null);
+      expect(() => applyTransition(params, q, { kind: "settle", market: 3, amount: 5001n })).to.throw(
+        ValidationError,
+        /balance of asset 0/,
+      );
+      expect(await witness(forgeShift(t, 3, 1n, -1n))).to.equal(null);
+    });
+
+    // CASH: a'_0 + sum U' >= 0 at the initial level; between(0, [0, 0]) has 7,000 of asset 1 and no asset 0
+    for (const [px, ok] of [
+      [1000n, true],
+      [1001n, false],
+    ] as const) {
+      it(`CASH: a BUY of 1 lot at ${px} (mark 1000) with no asset 0: ${ok ? "d' = 0, proven" : "d' = -1, no witness"}`, async () => {
+        const { params, q } = between(0n, [0n, 0n]);
+        const t = prepareTransition({
+          params,
+          old: q,
+          op: { kind: "buy", fill: { market: 2, size: 1n, price: px, salt: 1n } },
+          binding: 5n,
+          liquidationKey: key.publicKey,
+        });
+        expect(t.applied.violations).to.deep.equal(ok ? [] : ["CASH"]);
+        expect((await witness(t.inputs)) !== null).to.equal(ok);
+      });
+    }
+
+    it("CASH blocks the price-0 self-trade that would move value out of an account holding only asset 1", async () => {
+      const { params, q } = between(0n, [0n, 0n]);
+      const sell = prepareTransition({
+        params,
+        old: q,
+        op: { kind: "sell", fill: { market: 2, size: 1n, price: 0n, salt: 1n } },
+        binding: 5n,
+        liquidationKey: key.publicKey,
+      });
+      expect(evaluate(params, sell.next, "initial").healthy, "the margin rule alone allows it").to.equal(true);
+      expect(sell.applied.violations).to.deep.equal(["CASH"]);
+      expect(await witness(sell.inputs)).to.equal(null);
+    });
+
+    // reduce-only (maintenance): d' + fee >= min(0, d)
+    for (const [name, cost, a0, fee, px, ok] of [
+      ["no deficit, at the mark", 10_000n, 0n, 0n, 1000n, true],
+      ["no deficit, 1 below the mark per lot: creates one", 10_000n, 0n, 0n, 999n, false],
+      ["a deficit of 1,000, at the mark: unchanged", 11_000n, 0n, 0n, 1000n, true],
+      ["a deficit of 1,000, below the mark: deeper", 11_000n, 0n, 0n, 999n, false],
+      ["a deficit, at the mark, paying the fee", 11_000n, 1n, 1n, 1000n, true],
+    ] as const) {
+      it(`CASH, reduce-only SELL of 5 of 10 lots: ${name}`, async () => {
+        const { params, q } = between(a0, [10n, 0n]);
+        q.costBasis[0] = cost;
+        const op: TransitionOp = { kind: "sell", fill: { market: 0, size: 5n, price: px, salt: 1n }, fee };
+        expect(marginLevel(q, op)).to.equal("maintenance");
+        const t = prepareTransition({ params, old: q, op, binding: 5n, liquidationKey: key.publicKey });
+        expect(t.applied.violations).to.deep.equal(ok ? [] : ["CASH"]);
+        const w = await witness(t.inputs);
+        expect(w !== null).to.equal(ok);
+        if (w) expect(circuitLevel(w)).to.equal("maintenance");
+      });
+    }
   });
 
   describe("reduce-only de-risking: maintenance for a trade toward zero without a flip, initial otherwise", () => {

@@ -84,6 +84,7 @@ describe("published test vectors (test/vectors/transition)", function () {
       "withdraw",
       "trade",
       "realize",
+      "settle",
       "threshold",
       "extreme",
       "invalid",

@@ -218,7 +218,11 @@ export function arbTransitionOp(b: {
         salt: fc.bigInt({ min: 0n, max: FIELD_MODULUS - 1n }),
       }),
     }),
-    fc.record({ kind: fc.constant("realize" as const), market: fc.integer({ min: 0, max: 7 }) }),
+    fc.record({
+      kind: fc.constantFrom("realize" as const, "settle" as const),
+      market: fc.integer({ min: 0, max: 7 }),
+      amount: fc.bigInt({ min: 0n, max: b.maxAmount }),
+    }),
   );
 }
 

@@ -19,7 +19,8 @@ import {
     KIND_WITHDRAW,
     KIND_BUY,
     KIND_SELL,
-    KIND_REALIZE
+    KIND_REALIZE,
+    KIND_SETTLE
 } from "./generated/Constants.sol";
 import {IMarginAccounts} from "./interfaces/IMarginAccounts.sol";
 import {IRiskEpochRegistry} from "./interfaces/IRiskEpochRegistry.sol";
@@ -45,8 +46,9 @@ import {IMarginBatchVerifier} from "./interfaces/IMarginBatchVerifier.sol";
 /// its leg with EIP-712 typed data (domain "zkmargin MarginAccounts", version "1", this chain
 /// id, this contract): see tradeDigest.
 /// Custody invariant: for every token, balanceOf(this) equals what active, closed and frozen
-/// accounts can claim (hidden, proven collateral plus realised PnL), plus insuranceFund for
-/// token 0; ETH held equals the bonds of active accounts.
+/// accounts hold (hidden, proven collateral balances), plus insuranceFund and pnlPool for token
+/// 0; ETH held equals the bonds of active accounts. Profit is paid only from pnlPool, which only
+/// settled losses fill, so a loss is collected before the profit it pays is withdrawable.
 contract MarginAccounts is EIP712, IMarginAccounts {
     using SafeERC20 for IERC20;
 
@@ -120,6 +122,9 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     uint256 internal insuranceFundPlusOne = 1;
     /// @dev every margin call, oldest first (epoch ids non-decreasing)
     MarginCallRecord[] internal calls;
+    /// @dev pnlPool + 1 (non-zero from deployment, like insuranceFundPlusOne): losses settled
+    /// minus profits realised
+    uint256 internal pnlPoolPlusOne = 1;
 
     constructor(
         IRiskEpochRegistry registry_,
@@ -258,8 +263,28 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     }
 
     /// @inheritdoc IMarginAccounts
-    function realize(uint64 epochId, TransitionData calldata t) external {
-        _transition(msg.sender, _op(KIND_REALIZE, 0, 0, t.flat), 0, epochId, _latest(epochId), t, true, false);
+    function realize(uint256 amount, uint64 epochId, TransitionData calldata t) external {
+        if (amount >> AMOUNT_BITS != 0) revert InvalidAmount(amount);
+        uint256 pool = pnlPoolPlusOne - 1;
+        if (amount > pool) revert PnlPoolInsufficient(amount, pool);
+        pnlPoolPlusOne = pool - amount + 1;
+        _transition(msg.sender, _op(KIND_REALIZE, 0, amount, t.flat), 0, epochId, _latest(epochId), t, true, false);
+        emit PnlRealized(msg.sender, amount, pool - amount);
+    }
+
+    /// @inheritdoc IMarginAccounts
+    function settle(uint256 amount, uint64 epochId, TransitionData calldata t) external {
+        if (amount >> AMOUNT_BITS != 0) revert InvalidAmount(amount);
+        uint256 paramsHash = registry.paramsHashOf(epochId);
+        _transition(msg.sender, _op(KIND_SETTLE, 0, amount, t.flat), 0, epochId, paramsHash, t, false, false);
+        uint256 pool = pnlPoolPlusOne - 1 + amount;
+        pnlPoolPlusOne = pool + 1;
+        emit PnlSettled(msg.sender, amount, pool);
+    }
+
+    /// @inheritdoc IMarginAccounts
+    function pnlPool() external view returns (uint256) {
+        return pnlPoolPlusOne - 1;
     }
 
     /// @inheritdoc IMarginAccounts

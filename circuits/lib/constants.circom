@@ -35,8 +35,9 @@ function KIND_DEPOSIT() { return 0; }         // op kind: deposit
 function KIND_WITHDRAW() { return 1; }        // op kind: withdraw
 function KIND_BUY() { return 2; }             // op kind: buy leg
 function KIND_SELL() { return 3; }            // op kind: sell leg
-function KIND_REALIZE() { return 4; }         // op kind: PnL realisation
-function KIND_COUNT() { return 5; }           // number of op kinds
+function KIND_REALIZE() { return 4; }         // op kind: profit claimed from the PnL pool
+function KIND_SETTLE() { return 5; }          // op kind: loss paid into the PnL pool
+function KIND_COUNT() { return 6; }           // number of op kinds
 function PAYLOAD_SIZE_SHIFT() { return 8; }   // payload: size from bit 8
 function PAYLOAD_PRICE_SHIFT() { return 48; } // payload: price from bit 48
 function BABYJUB_BASE8_X() { return 5299619240641551281634865583518297030282874472190772894086521144482721001553; } // Baby Jubjub Base8.x

@@ -23,7 +23,17 @@ export {
   type Fill,
   type TransitionOp,
 } from "./op.ts";
-export { TransitionRefused, checkOp, marginLevel, applyTransition, emptyPortfolio, type Applied } from "./rule.ts";
+export {
+  TransitionRefused,
+  checkOp,
+  marginLevel,
+  applyTransition,
+  emptyPortfolio,
+  cashRule,
+  settlementCash,
+  type Applied,
+  type TransitionViolation,
+} from "./rule.ts";
 export {
   randomScalar,
   liquidationKeyPair,

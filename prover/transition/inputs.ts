@@ -9,7 +9,7 @@ import { paramsInputs, portfolioInputs, type CircuitInputs } from "../inputs.ts"
 import type { Params, Portfolio } from "../types.ts";
 import { ValidationError } from "../validate.ts";
 import { encryptTransition, liquidationKeyHash, randomScalar, type Encrypted, type Point } from "./encryption.ts";
-import { contextOf, fillCommitment, opWord, payloadOf, type TransitionOp } from "./op.ts";
+import { contextOf, fillCommitment, opAmount, opWord, payloadOf, type TransitionOp } from "./op.ts";
 import { applyTransition, type Applied } from "./rule.ts";
 
 export interface TransitionRequest {
@@ -62,9 +62,9 @@ export function prepareTransition(req: TransitionRequest): PreparedTransition {
     collateral: applied.collateral,
     salt: encrypted.newSalt,
   };
-  // amount: moved by DEPOSIT/WITHDRAW, the fee of BUY/SELL (asset 0), 0 for REALIZE
+  // amount: moved by DEPOSIT/WITHDRAW, the fee of BUY/SELL (asset 0), claimed by REALIZE, paid by SETTLE
   const transfer = op.kind === "deposit" || op.kind === "withdraw";
-  const word = opWord(op.kind, transfer ? op.asset : 0, applied.flat, transfer ? op.amount : applied.fee);
+  const word = opWord(op.kind, transfer ? op.asset : 0, applied.flat, opAmount(op));
   const trade = op.kind === "buy" || op.kind === "sell";
   const fill = trade ? fillCommitment(op.fill) : 0n;
   const fillInputs = trade
@@ -74,7 +74,7 @@ export function prepareTransition(req: TransitionRequest): PreparedTransition {
         fillPrice: op.fill.price.toString(),
         fillSalt: toField(op.fill.salt).toString(),
       }
-    : { fillMarket: String(op.kind === "realize" ? op.market : 0), fillSize: "0", fillPrice: "0", fillSalt: "0" };
+    : { fillMarket: String(op.kind === "realize" || op.kind === "settle" ? op.market : 0), fillSize: "0", fillPrice: "0", fillSalt: "0" };
   // "commitments": oldCommitment = commit(old, salt), newCommitment = commit(new, newSalt)
   const publics = [
     commitment(old),

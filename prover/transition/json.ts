@@ -5,7 +5,7 @@
 import { ValidationError } from "../validate.ts";
 import { TRANSITION_KINDS, type TransitionOp } from "./op.ts";
 
-/** An op from JSON: {kind, asset, amount} | {kind, fill: {market, size, price, salt}, fee?} | {kind, market}. */
+/** An op from JSON: {kind, asset, amount} | {kind, fill: {market, size, price, salt}, fee?} | {kind: realize|settle, market, amount}. */
 export function parseOp(x: unknown): TransitionOp {
   if (x === null || typeof x !== "object" || Array.isArray(x)) throw new ValidationError("op", "must be a JSON object");
   const o = x as Record<string, unknown>;
@@ -27,9 +27,9 @@ export function parseOp(x: unknown): TransitionOp {
     only(["kind", "asset", "amount"]);
     return { kind, asset: int(o.asset, "asset"), amount: big(o.amount, "amount") };
   }
-  if (kind === "realize") {
-    only(["kind", "market"]);
-    return { kind, market: int(o.market, "market") };
+  if (kind === "realize" || kind === "settle") {
+    only(["kind", "market", "amount"]);
+    return { kind, market: int(o.market, "market"), amount: big(o.amount, "amount") };
   }
   only(["kind", "fill", "fee"]);
   const f = o.fill as Record<string, unknown> | undefined;
@@ -53,6 +53,6 @@ export function opToJson(op: TransitionOp): Record<string, unknown> {
       fill: { market: op.fill.market, size: String(op.fill.size), price: String(op.fill.price), salt: String(op.fill.salt) },
       ...(op.fee === undefined ? {} : { fee: String(op.fee) }),
     };
-  if ("market" in op) return { kind: op.kind, market: op.market };
+  if ("market" in op) return { kind: op.kind, market: op.market, amount: String(op.amount) };
   return { kind: op.kind, asset: op.asset, amount: String(op.amount) };
 }

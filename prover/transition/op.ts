@@ -23,7 +23,7 @@ import { pow2, toField } from "../field.ts";
 import { poseidon } from "../hash.ts";
 
 /** The transition kinds, indexed by op code (KIND in prover/constants.ts). */
-export const TRANSITION_KINDS = ["deposit", "withdraw", "buy", "sell", "realize"] as const satisfies readonly (keyof typeof KIND)[];
+export const TRANSITION_KINDS = ["deposit", "withdraw", "buy", "sell", "realize", "settle"] as const satisfies readonly (keyof typeof KIND)[];
 export type TransitionKind = (typeof TRANSITION_KINDS)[number];
 export const KIND_CODE: Record<TransitionKind, number> = KIND;
 if (TRANSITION_KINDS.length !== KIND_COUNT || TRANSITION_KINDS.some((k, code) => KIND[k] !== code)) {
@@ -41,17 +41,22 @@ export interface Fill {
 /**
  * A transition. A trade leg (buy/sell) pays a flat, public `fee` in units of asset 0 (the
  * clearinghouse's trade fee; 0n when omitted): the op word carries it as its amount.
+ * `realize` claims `amount` of profit from the clearinghouse's PnL pool into asset 0 and
+ * `settle` pays `amount` of loss from asset 0 into the pool; both shift the cost basis of the
+ * hidden market `market` by the same amount, so equity is unchanged (docs/PROTOCOL.md,
+ * "Settlement").
  */
 export type TransitionOp =
   | { kind: "deposit" | "withdraw"; asset: number; amount: bigint }
   | { kind: "buy" | "sell"; fill: Fill; fee?: bigint }
-  | { kind: "realize"; market: number };
+  | { kind: "realize" | "settle"; market: number; amount: bigint };
 
-/** The op word's amount: the amount moved (deposit/withdraw), the trade fee (buy/sell), else 0. */
+/**
+ * The op word's amount: the amount moved (deposit/withdraw), the trade fee (buy/sell), the
+ * profit claimed (realize) or the loss paid (settle).
+ */
 export function opAmount(op: TransitionOp): bigint {
-  if (op.kind === "deposit" || op.kind === "withdraw") return op.amount;
-  if (op.kind === "buy" || op.kind === "sell") return op.fee ?? 0n;
-  return 0n;
+  return "fill" in op ? (op.fee ?? 0n) : op.amount;
 }
 
 /** op = kind + 2^3 * asset + 2^8 * flat + 2^9 * amount (amount: the fee for buy/sell) */
@@ -85,18 +90,18 @@ export function fillCommitment(fill: Fill): bigint {
   return poseidon([BigInt(fill.market), fill.size, fill.price, toField(fill.salt)]);
 }
 
-/** The encrypted payload: m + 2^8 * q + 2^48 * px (0 for DEPOSIT/WITHDRAW, m for REALIZE). */
+/** The encrypted payload: m + 2^8 * q + 2^48 * px (0 for DEPOSIT/WITHDRAW, m for REALIZE/SETTLE). */
 export function payloadOf(op: TransitionOp): bigint {
   if (op.kind === "buy" || op.kind === "sell") {
     return BigInt(op.fill.market) + (op.fill.size << BigInt(PAYLOAD_SIZE_SHIFT)) + (op.fill.price << BigInt(PAYLOAD_PRICE_SHIFT));
   }
-  if (op.kind === "realize") return BigInt(op.market);
+  if (op.kind === "realize" || op.kind === "settle") return BigInt(op.market);
   return 0n;
 }
 
 export function describeOp(op: TransitionOp): string {
   if ("fill" in op)
     return `${op.kind} ${op.fill.size} lots @ ${op.fill.price} in market ${op.fill.market}${op.fee ? ` (fee ${op.fee})` : ""}`;
-  if ("market" in op) return `realize market ${op.market}`;
+  if ("market" in op) return `${op.kind} ${op.amount} of ${op.kind === "realize" ? "profit" : "loss"} (market ${op.market})`;
   return `${op.kind} ${op.amount} of asset ${op.asset}`;
 }

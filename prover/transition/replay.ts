@@ -36,7 +36,7 @@ export function replayTransition(secret: bigint, previous: Portfolio, record: Tr
     const price = payload >> BigInt(PAYLOAD_PRICE_SHIFT);
     // the fee is public: the op word's amount
     op = { kind, fill: { market, size, price, salt: 0n }, fee: amount };
-  } else if (kind === "realize") op = { kind, market };
+  } else if (kind === "realize" || kind === "settle") op = { kind, market, amount };
   else op = { kind, asset, amount };
   const a = applyTransition(record.params, previous, op);
   const next: Portfolio = { sizes: a.sizes, costBasis: a.costBasis, entryFunding: a.entryFunding, collateral: a.collateral, salt: newSalt };

@@ -13,6 +13,7 @@ import { emptyPortfolio } from "../../prover/transition/rule.ts";
 import { replayTransition } from "../../prover/transition/replay.ts";
 import type { Params, Portfolio } from "../../prover/types.ts";
 import { Trader, settleTrade, transitionBinding, type Sent } from "../../client/accounts.ts";
+import { planRealize, planSettle, unrealised } from "../../client/settlement.ts";
 import { postEpoch } from "../../client/chain.ts";
 import { startLocalProtocol, type LocalProtocol } from "../../client/local.ts";
 import {
@@ -244,15 +245,28 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
     bob.store.dropPending(sell.pending);
   });
 
-  it("withdraw checks the initial margin of the rest; realise moves PnL into asset 0", async () => {
+  it("withdraw checks the initial margin of the rest; profit is realised only from losses settled into the PnL pool", async () => {
     await track(alice.withdraw(0, 10_000n * E6, params));
     expect(BigInt(await p.tokens[0].balanceOf(alice.address))).to.equal(810_000n * E6);
     await expectRejection(alice.withdraw(0, alice.portfolio.collateral[0], params), /not healthy at the initial level/);
     await post((x) => (x.markets[0].markPrice += 1000n));
+    const profit = unrealised(params, alice.portfolio).reduce((a, b) => a + b, 0n);
+    expect(profit).to.be.greaterThan(0n);
+    // the pool is empty: the winner cannot be paid before the loser settles
+    expect(BigInt(await p.accounts.pnlPool())).to.equal(0n);
+    expect(() => planRealize(params, alice.portfolio, 0n)).to.throw(/PnL pool is empty/);
+    await expectRejection(alice.realize(0, 1n, params), /PnlPoolInsufficient/);
+    const owed = planSettle(params, bob.portfolio);
+    await track(bob.settle(owed.market, owed.amount, params));
+    expect(BigInt(await p.accounts.pnlPool())).to.equal(owed.amount);
+    const claim = planRealize(params, alice.portfolio, owed.amount);
+    expect(claim.amount).to.equal(profit < owed.amount ? profit : owed.amount);
     const before = alice.portfolio.collateral[0];
-    await track(alice.realize(0, params));
-    expect(alice.portfolio.collateral[0] - before).to.equal(1237n * (1000n - 313n));
-    expect(alice.portfolio.costBasis[0]).to.equal(1237n * params.markets[0].markPrice);
+    await track(alice.realize(claim.market, claim.amount, params));
+    expect(alice.portfolio.collateral[0] - before).to.equal(claim.amount);
+    expect(BigInt(await p.accounts.pnlPool())).to.equal(owed.amount - claim.amount);
+    // a claim beyond the account's net profit has no proof
+    expect(() => planRealize(params, alice.portfolio, 10n ** 20n, profit - claim.amount + 1n)).to.throw(/net unrealised profit/);
   });
 
   describe("revert paths", () => {

@@ -74,10 +74,12 @@ uint256 constant KIND_WITHDRAW = 1;
 uint256 constant KIND_BUY = 2;
 /// @dev op kind: sell leg
 uint256 constant KIND_SELL = 3;
-/// @dev op kind: PnL realisation
+/// @dev op kind: profit claimed from the PnL pool
 uint256 constant KIND_REALIZE = 4;
+/// @dev op kind: loss paid into the PnL pool
+uint256 constant KIND_SETTLE = 5;
 /// @dev number of op kinds
-uint256 constant KIND_COUNT = 5;
+uint256 constant KIND_COUNT = 6;
 /// @dev payload: size from bit 8
 uint256 constant PAYLOAD_SIZE_SHIFT = 8;
 /// @dev payload: price from bit 48

@@ -144,6 +144,11 @@ interface IMarginAccounts is IERC5267 {
     /// @notice The liquidation key is not a point of Baby Jubjub with x != 0.
     error InvalidLiquidationKey();
 
+    /// @notice A realisation claims more than the PnL pool holds.
+    /// @param amount the profit claimed
+    /// @param pool the pool's balance
+    error PnlPoolInsufficient(uint256 amount, uint256 pool);
+
     /// @notice An account was opened with the empty portfolio.
     /// @param account the owner
     /// @param bond the bond paid (wei)
@@ -202,6 +207,18 @@ interface IMarginAccounts is IERC5267 {
     /// @param account the owner
     /// @param epochId the epoch of the proof (the latest fresh epoch)
     event LiquidatedByProof(address indexed account, uint64 epochId);
+
+    /// @notice Profit paid from the PnL pool into an account's hidden settlement balance.
+    /// @param account the account
+    /// @param amount the profit claimed
+    /// @param pool the pool's balance after the claim
+    event PnlRealized(address indexed account, uint256 amount, uint256 pool);
+
+    /// @notice Loss paid from an account's hidden settlement balance into the PnL pool.
+    /// @param account the account
+    /// @param amount the loss paid
+    /// @param pool the pool's balance after the payment
+    event PnlSettled(address indexed account, uint256 amount, uint256 pool);
 
     /// @notice Number of collateral assets.
     /// @return M_ASSETS
@@ -382,10 +399,26 @@ interface IMarginAccounts is IERC5267 {
     /// @param t the transition
     function withdraw(uint256 asset, uint256 amount, uint64 epochId, TransitionData calldata t) external;
 
-    /// @notice Realises the PnL of one hidden market into asset 0 (initial level, latest epoch).
+    /// @notice Claims `amount` of realised profit from the PnL pool into the account's hidden
+    /// settlement balance (asset 0). The proof shows the account's net unrealised PnL covers the
+    /// claim and the result healthy at the initial level for the latest epoch; the pool pays only
+    /// what losing accounts have settled into it (docs/PROTOCOL.md, "Settlement").
+    /// @param amount the profit claimed (< 2^96; at most pnlPool)
     /// @param epochId the latest fresh epoch
     /// @param t the transition
-    function realize(uint64 epochId, TransitionData calldata t) external;
+    function realize(uint256 amount, uint64 epochId, TransitionData calldata t) external;
+
+    /// @notice Pays `amount` of loss from the account's hidden settlement balance (asset 0) into
+    /// the PnL pool. Never refused for lack of margin (equity does not change); the proof shows
+    /// the balance covers it.
+    /// @param amount the loss paid (< 2^96)
+    /// @param epochId any known epoch (its funding index settles funding, as for a deposit)
+    /// @param t the transition
+    function settle(uint256 amount, uint64 epochId, TransitionData calldata t) external;
+
+    /// @notice The PnL pool: losses settled minus profits realised, in units of asset 0. Public,
+    /// because realised profit is paid only from it.
+    function pnlPool() external view returns (uint256);
 
     /// @notice Settles a privately agreed fill: both legs in one call. msg.sender owns one leg;
     /// the other owner authorises its own leg with an EIP-712 signature of the typed data

@@ -421,24 +421,56 @@ function transfer(kind: "deposit" | "withdraw"): Command {
   };
 }
 
-const realize: Command = {
-  name: "account realize",
-  summary: "realise market I's PnL into asset 0",
-  options: { market: { type: "string", value: "I", help: `market index, 0..${N_MARKETS - 1}` }, ...PARAMS },
-  examples: [`${EX} realize ${CONN} --market 0`],
-  async run({ values }) {
-    const state = await stateOf(values);
-    const file = readParams(values);
-    let params!: Params;
-    const market = indexOption(values, "market", N_MARKETS);
-    requireState(state.path);
-    const check = async ({ status, registry }: Preflight) => {
-      params = await epochOf(file, registry);
-      await (await preflight()).checkEpoch(status, registry, params, "realize");
-    };
-    return withTrader(values, state, { action: "realize", check }, async (t) => reportSent(t, "realize", await t.realize(market, params)));
-  },
-};
+function settlement(kind: "realize" | "settle"): Command {
+  return {
+    name: `account ${kind}`,
+    summary:
+      kind === "realize"
+        ? "claim net profit from the PnL pool into asset 0 (paid only from settled losses)"
+        : "pay net loss from asset 0 into the PnL pool (never refused for margin)",
+    options: {
+      market: {
+        type: "string",
+        value: "I",
+        help: `the hidden market whose cost basis moves, 0..${N_MARKETS - 1} (default: the one with the ${kind === "realize" ? "largest" : "smallest"} unrealised PnL)`,
+      },
+      amount: {
+        type: "string",
+        value: "X",
+        help:
+          kind === "realize"
+            ? "profit to claim, quote units (default: all of it, at most the pool)"
+            : "loss to pay, quote units (default: all of it, at most the balance of asset 0)",
+      },
+      ...PARAMS,
+    },
+    examples: [`${EX} ${kind} ${CONN}`, `${EX} ${kind} ${CONN} --market 0 --amount 1000000`],
+    async run({ values }) {
+      const state = await stateOf(values);
+      const file = readParams(values);
+      let params!: Params;
+      const market = values.market === undefined ? undefined : indexOption(values, "market", N_MARKETS);
+      const amount = values.amount === undefined ? undefined : bigOption(values, "amount", 1n << 96n);
+      requireState(state.path);
+      const check = async ({ status, registry }: Preflight) => {
+        params = await epochOf(file, registry);
+        await (await preflight()).checkEpoch(status, registry, params, kind);
+      };
+      return withTrader(values, state, { action: kind, check }, async (t) => {
+        const { planRealize, planSettle } = await import("../../settlement.ts");
+        if (kind === "realize") {
+          const pool = BigInt(await t.accounts.pnlPool());
+          const plan = planRealize(params, t.portfolio, pool, amount, market);
+          return reportSent(t, kind, await t.realize(plan.market, plan.amount, params));
+        }
+        const plan = planSettle(params, t.portfolio, amount, market);
+        return reportSent(t, kind, await t.settle(plan.market, plan.amount, params));
+      });
+    },
+  };
+}
+const realize = settlement("realize");
+const settle = settlement("settle");
 
 function readFill(path: string): Fill {
   const raw = readJsonFile(path, "--fill") as Record<string, unknown>;
@@ -769,7 +801,7 @@ const watchtower: Command = {
 export const account: Group = {
   name: "account",
   summary:
-    "a private margin account: open | show | status | sync | deposit | withdraw | realize | trade-leg | trade | prove-margin | watchtower | close",
+    "a private margin account: open | show | status | sync | deposit | withdraw | realize | settle | trade-leg | trade | prove-margin | watchtower | close",
   description: `The private state (portfolio and salt) lives in S, encrypted with ZKMARGIN_PASSPHRASE, and is
 never sent anywhere. Pending states are written before a transaction is sent and promoted once it
 is mined; every action first reconciles S with the on-chain commitment. The signer is
@@ -789,6 +821,7 @@ Exit codes: 0 ok, 1 bad input or a contract revert (named), 2 the result would n
     transfer("deposit"),
     transfer("withdraw"),
     realize,
+    settle,
     tradeLeg,
     trade,
     proveMargin,
