@@ -325,7 +325,7 @@ closed or not open.`,
       const { checkDeployment } = await import("../../state.ts");
       checkDeployment(store, (await signer.provider!.getNetwork()).chainId, String(accounts.target));
       const s = await pf.chainStatus(accounts, registry, store.state.account);
-      if (s.state !== "none") store.recover(BigInt((await accounts.accounts(s.account)).commitment), Number(s.nonce));
+      if (s.state !== "none") await (await import("../../recovery.ts")).syncStore(store, accounts, s.account);
       const latest = "epochId" in s.latest ? s.latest : null;
       let health: Record<string, unknown> | undefined;
       const params = file ?? (latest ? await epochOf(undefined, registry) : undefined);
@@ -643,8 +643,8 @@ gasPerAccount}.`,
       const store = StateStore.open(state.path, state.pass);
       const { checkDeployment } = await import("../../state.ts");
       checkDeployment(store, (await provider.getNetwork()).chainId, String(accounts.target));
+      await (await import("../../recovery.ts")).syncStore(store, accounts, forAccount);
       const a = await accounts.accounts(forAccount);
-      store.recover(BigInt(a.commitment), Number(a.nonce));
       const prover = await loadMarginProver();
       progress(`proving maintenance margin for ${forAccount}, epoch ${params.epochId} (a few seconds)`);
       const chainId = (await provider.getNetwork()).chainId;
@@ -726,8 +726,7 @@ async function proveMarginBatch(values: Values): Promise<number> {
       checkDeployment(store, chainId, String(accounts.target));
       if (store.state.account.toLowerCase() !== st.account.toLowerCase())
         throw new ValidationError("--state", `${st.path} belongs to account ${store.state.account}, not ${st.account}`);
-      const a = await accounts.accounts(st.account);
-      store.recover(BigInt(a.commitment), Number(a.nonce));
+      await (await import("../../recovery.ts")).syncStore(store, accounts, st.account);
       items.push({ account: st.account, portfolio: store.state.current.portfolio });
     }
     const { prepareBatch, sendBatch } = await import("../../batch.ts");
