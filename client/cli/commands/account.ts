@@ -536,21 +536,40 @@ function readLeg(path: string, field: string): LegFile {
   address(String(raw.counterparty), `${field}: counterparty`);
   if (raw.side !== "buy" && raw.side !== "sell") throw new ValidationError(`${field}: side`, "must be buy or sell");
   const d = raw.data ?? {};
-  const big = (v: unknown, name: string) => parseInteger(String(v), `${field}: ${name}`);
+  const big = (v: unknown, name: string) => {
+    const x = parseInteger(String(v), `${field}: ${name}`);
+    if (x < 0n || x >= 1n << 256n) throw new ValidationError(`${field}: ${name}`, "must be a uint256");
+    return x;
+  };
+  // the proof's shape, checked here so that a malformed leg is named before anything is sent
+  const pair = (v: unknown, name: string): [string, string] => {
+    if (!Array.isArray(v) || v.length !== 2) throw new ValidationError(`${field}: ${name}`, "must be a pair of integers");
+    return [big(v[0], `${name}[0]`).toString(), big(v[1], `${name}[1]`).toString()];
+  };
+  const p = d.proof ?? {};
+  if (!Array.isArray(p.b) || p.b.length !== 2) throw new ValidationError(`${field}: data.proof.b`, "must be two pairs of integers");
+  const proof = {
+    a: pair(p.a, "data.proof.a"),
+    b: [pair(p.b[0], "data.proof.b[0]"), pair(p.b[1], "data.proof.b[1]")],
+    c: pair(p.c, "data.proof.c"),
+  };
+  if (typeof raw.signature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(raw.signature))
+    throw new ValidationError(`${field}: signature`, "must be a 65-byte 0x-hex signature");
+  if (typeof d.flat !== "boolean") throw new ValidationError(`${field}: data.flat`, "must be true or false");
   return {
     account: raw.account,
     counterparty: raw.counterparty,
     side: raw.side,
     fill: big(raw.fill, "fill"),
     epochId: big(raw.epochId, "epochId"),
-    signature: String(raw.signature),
+    signature: raw.signature,
     pending: big(raw.pending, "pending"),
     data: {
       newCommitment: big(d.newCommitment, "data.newCommitment"),
       ephemeralKey: big(d.ephemeralKey, "data.ephemeralKey"),
       cipher: big(d.cipher, "data.cipher"),
-      flat: d.flat === true,
-      proof: d.proof,
+      flat: d.flat,
+      proof: proof as TransitionData["proof"],
     },
   };
 }
