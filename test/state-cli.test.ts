@@ -269,6 +269,7 @@ describe("account CLI: state files and file errors", function () {
           },
           "--counter: data.proof.b[1][0]",
         ],
+        ["hex-a", { ...leg, data: { ...leg.data, proof: { ...leg.data.proof, a: ["0x1", "0xzz"] } } }, "--counter: data.proof.a[1]"],
         [
           "big-c",
           { ...leg, data: { ...leg.data, proof: { ...leg.data.proof, c: ["1", (1n << 256n).toString()] } } },

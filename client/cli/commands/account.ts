@@ -542,9 +542,13 @@ function readLeg(path: string, field: string): LegFile {
     return x;
   };
   // the proof's shape, checked here so that a malformed leg is named before anything is sent
+  const word = (v: unknown, name: string): string => {
+    if (typeof v === "string" && /^0x[0-9a-fA-F]{1,64}$/.test(v)) return v; // solidityCalldata's hex
+    return big(v, name).toString();
+  };
   const pair = (v: unknown, name: string): [string, string] => {
     if (!Array.isArray(v) || v.length !== 2) throw new ValidationError(`${field}: ${name}`, "must be a pair of integers");
-    return [big(v[0], `${name}[0]`).toString(), big(v[1], `${name}[1]`).toString()];
+    return [word(v[0], `${name}[0]`), word(v[1], `${name}[1]`)];
   };
   const p = d.proof ?? {};
   if (!Array.isArray(p.b) || p.b.length !== 2) throw new ValidationError(`${field}: data.proof.b`, "must be two pairs of integers");
