@@ -13,6 +13,7 @@
 // strategy in RECOVERY_STRATEGIES (or passed to syncState).
 import type { Contract } from "ethers";
 import { Base8, mulPointEscalar } from "@zk-kit/baby-jubjub";
+import { commitment } from "../prover/encoding.ts";
 import type { Params } from "../prover/types.ts";
 import type { Point } from "../prover/transition/encryption.ts";
 import { replayTransition } from "../prover/transition/replay.ts";
@@ -152,7 +153,7 @@ export async function syncState(
   for (const s of strategies) {
     const found = await s.find(ctx, notes);
     if (!found) continue;
-    if (found.commitment !== onChain.commitment || found.nonce !== onChain.nonce)
+    if (found.commitment !== onChain.commitment || found.nonce !== onChain.nonce || commitment(found.portfolio) !== onChain.commitment)
       throw new Error(`recovery strategy ${s.name} returned a state that does not open the on-chain commitment`);
     if (s === keptStates) return store.recover(onChain.commitment, onChain.nonce);
     store.adopt(found);
