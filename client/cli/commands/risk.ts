@@ -539,19 +539,30 @@ refuses (exit 1 naming --prices) unless --synthetic is given.`,
 };
 
 /** A progress bar on stderr (cli-progress) when stderr is a terminal, else a line every few seconds. */
-async function progressBar(title: string, total: number): Promise<{ update: (done: number, what: string) => void; stop: () => void }> {
+async function progressBar(
+  title: string,
+  initialTotal: number,
+): Promise<{ update: (done: number, what: string, newTotal?: number) => void; stop: () => void }> {
   if (process.stderr.isTTY) {
     const { SingleBar, Presets } = await import("cli-progress");
     const bar = new SingleBar(
       { stream: process.stderr, format: `zkmargin: ${title} [{bar}] {value}/{total} {what}`, hideCursor: true, clearOnComplete: false },
       Presets.shades_classic,
     );
-    bar.start(total, 0, { what: "" });
-    return { update: (done, what) => bar.update(done, { what }), stop: () => bar.stop() };
+    bar.start(initialTotal, 0, { what: "" });
+    return {
+      update: (done, what, newTotal) => {
+        if (newTotal !== undefined) bar.setTotal(newTotal);
+        bar.update(done, { what });
+      },
+      stop: () => bar.stop(),
+    };
   }
   let last = 0;
+  let total = initialTotal;
   return {
-    update: (done, what) => {
+    update: (done, what, newTotal) => {
+      if (newTotal !== undefined) total = newTotal;
       const now = Date.now();
       if (now - last > 3000 || done === total) {
         progress(`${title}: ${done}/${total} ${what}`);
@@ -915,6 +926,237 @@ refuses (exit 1 naming --prices) unless --synthetic is given.`,
   },
 };
 
+const simulateCmd: Command = {
+  name: "risk simulate",
+  summary: "replay history through the margin rule with a population of accounts: liquidations, bad debt, waterfall, frontier",
+  description: `Replays the hourly history (any span; every crash day) through the margin rule of prover/model.ts
+with a population of --accounts accounts: synthetic books (one to three markets, log-uniform
+equity from $100 to $100k, 20% to 95% of the initial requirement used, a share holding ETH or BTC
+collateral) and adversarial books (--adversarial share: the worst-portfolio search's optimum books,
+opened at 90% of initial). Epochs are the hourly closes. An account below maintenance at epoch t
+is taken over at the mark of epoch t + --latency hours, less its depth impact; each epoch's
+takeovers move the marks by impact x net liquidated notional / depth (cascades, halving every
+24 h, at most 30%). Losses run the waterfall: the account, the insurance fund (--insurance, a
+fraction of the population's equity; 1% liquidation fees refill it), the backstop vault
+(--vault), then socialised (auto-deleveraging). Prints liquidations, volume, bad debt (per 30-day
+segment and per crash day), fund and vault drawdowns, socialised loss, the contagion map (the
+liquidated notional per market by the market that moved most in that hour) and the capacity
+frontier (accounts that attest within the grace period per chain and batch size, from risk
+latency). Segments of 30 days run on worker threads (--workers). --json FILE writes everything.
+docs/RISK.md, "Crash simulator".
+Prices: --prices DIR (default ../shared/data/prices beside the checkout); without real data it
+refuses (exit 1 naming --prices) unless --synthetic is given.`,
+  options: {
+    params: { type: "string", value: "P", help: "the epoch parameters (default examples/params.json)" },
+    accounts: { type: "string", value: "N", help: "accounts in the population (default 1000)" },
+    latency: { type: "string", value: "HOURS", help: "epochs from a failed check to the takeover (default 1)" },
+    adversarial: { type: "string", value: "F", help: "share of adversarial books (default 0.1)" },
+    insurance: { type: "string", value: "F", help: "insurance fund, a fraction of the population's equity (default 0.01)" },
+    vault: { type: "string", value: "F", help: "backstop vault, a fraction of the population's equity (default 0.02)" },
+    markets: { type: "string", value: "LIST", help: `${N_MARKETS} asset symbols or -, default ${DEFAULT_MARKETS.join(",")}` },
+    collateral: { type: "string", value: "LIST", help: `${M_ASSETS} asset symbols or -, default ${DEFAULT_COLLATERAL.join(",")}` },
+    from: { type: "string", value: "DATE", help: "first UTC day YYYY-MM-DD" },
+    to: { type: "string", value: "DATE", help: "last UTC day YYYY-MM-DD, inclusive" },
+    seed: { type: "string", value: "N", help: "the population's seed (default 1)" },
+    workers: { type: "string", value: "N", help: "worker threads (default: the cores, at most 4; 0 inline)" },
+    json: { type: "string", value: "FILE", help: "also write the full result as JSON to FILE" },
+  },
+  examples: [
+    "zkmargin risk simulate --accounts 10000",
+    "zkmargin risk simulate --params planned.json --from 2020-03-01 --to 2020-03-31 --json sim.json",
+    "zkmargin risk simulate --synthetic --accounts 200",
+  ],
+  async run({ values }) {
+    const { simulate, SIM_DEFAULTS, defaultWorkers } = await import("../../../risk/simulate.ts");
+    const { BAR_DAYS } = await import("../../../risk/plan.ts");
+    const { iso, syntheticLabel } = await import("../../../risk/moves.ts");
+    const accounts = numberOption(values, "accounts", SIM_DEFAULTS.accounts, 1, 1_000_000, true);
+    const latencyHours = numberOption(values, "latency", SIM_DEFAULTS.latencyHours, 0, 1000, true);
+    const adversarialShare = numberOption(values, "adversarial", SIM_DEFAULTS.adversarialShare, 0, 1);
+    const insuranceFraction = numberOption(values, "insurance", SIM_DEFAULTS.insuranceFraction, 0, 100);
+    const vaultFraction = numberOption(values, "vault", SIM_DEFAULTS.vaultFraction, 0, 100);
+    const seed = numberOption(values, "seed", SIM_DEFAULTS.seed, 0, 4294967295, true);
+    const workers = numberOption(values, "workers", defaultWorkers(), 0, 64, true);
+    const from = day(values, "from");
+    const to = day(values, "to");
+    if (from !== undefined && to !== undefined && to < from) throw new ValidationError("--to", "is before --from");
+    const names = marketNames(values);
+    const coll = typeof values.collateral === "string" ? values.collateral.split(",") : DEFAULT_COLLATERAL;
+    if (coll.length !== M_ASSETS || coll.some((x) => !/^[A-Z0-9]{1,10}$|^-$/.test(x)) || coll[0] === "-")
+      throw new ValidationError(
+        "--collateral",
+        `must list ${M_ASSETS} asset symbols (or -) separated by commas, the first the settlement asset`,
+      );
+    const paramsPath = str(values, "params") ?? join(PACKAGE_ROOT, "examples", "params.json");
+    const jsonPath = typeof values.json === "string" ? checkOutPath(values.json, [paramsPath], "--json") : undefined;
+    const params = validateParams(readJsonFile(paramsPath, "--params"));
+    const held = names.filter((a, i) => a !== "-" && params.markets[i].positionCap > 0n);
+    if (held.length === 0) throw new ValidationError("--markets", "no market can hold a position (every market is - or has positionCap 0)");
+    const assets = [...new Set([...held, ...coll.slice(1).filter((a) => a !== "-")])];
+    const { candles, data, history } = await loadCandles(values, "risk simulate", assets, from, to);
+    const bar = await progressBar("simulating 30-day segments", 1);
+    let r;
+    try {
+      r = await simulate(
+        params,
+        names,
+        coll,
+        candles,
+        {
+          ...SIM_DEFAULTS,
+          accounts,
+          latencyHours,
+          adversarialShare,
+          insuranceFraction,
+          vaultFraction,
+          seed,
+          workers,
+          from,
+          to,
+          barDays: history.synthetic ? [] : BAR_DAYS,
+        },
+        history.synthetic ? syntheticLabel : iso,
+        (done, total) => bar.update(done, "", total),
+      );
+    } catch (e) {
+      bar.stop();
+      if (e instanceof Error && /no candles in the span/.test(e.message))
+        throw new ValidationError(from !== undefined ? "--from" : "--to", `no hourly prices of ${assets.join(", ")} in the span`);
+      throw e;
+    }
+    bar.stop();
+    const { segments: _segments, ...rest } = r;
+    if (jsonPath !== undefined) writeAtomically(jsonPath, `${JSON.stringify({ data, ...r }, null, 2)}\n`, "--json");
+    const usd = (x: number) => `$${Math.round(x).toLocaleString("en-US")}`;
+    const lines = [
+      data.source === "synthetic"
+        ? "zkmargin risk simulate — SYNTHETIC generated paths, NOT real prices: do not publish"
+        : `zkmargin risk simulate — real Binance spot 1h prices from ${data.dir}/merged (UTC)`,
+      `${rest.hours.toLocaleString("en-US")} hours (${rest.first} → ${rest.last}), ${accounts.toLocaleString("en-US")} accounts, latency ${latencyHours} h: ${rest.accountHours.toLocaleString("en-US")} account-hours in ${rest.seconds.toFixed(1)} s (${Math.round(rest.accountHoursPerSecond).toLocaleString("en-US")}/s, ${rest.workers} workers)`,
+      "",
+      `  liquidations        ${rest.liquidations.toLocaleString("en-US")} (${rest.collateralLiquidations.toLocaleString("en-US")} holding ETH/BTC collateral), volume ${usd(rest.liquidationVolumeUsd)}`,
+      `  bad debt            ${usd(rest.badDebtUsd)}; per 30-day segment p50 ${usd(rest.badDebtPerSegment.p50)}, p99 ${usd(rest.badDebtPerSegment.p99)}, max ${usd(rest.badDebtPerSegment.max)} (${rest.badDebtPerSegment.segmentsWithBadDebt} of ${rest.badDebtPerSegment.segments} segments)`,
+      `  insurance fund      ${usd(rest.insuranceFundUsd)}, largest drawdown ${usd(rest.insuranceDrawdownUsd)}`,
+      `  backstop vault      ${usd(rest.vaultUsd)}, largest drawdown ${usd(rest.vaultDrawdownUsd)}`,
+      `  socialised          ${usd(rest.socialisedUsd)} in ${rest.adlEvents} auto-deleveraging events`,
+      "",
+      "  crash day       bad debt      liquidations   volume",
+      ...Object.entries(rest.badDebtPerCrash).map(
+        ([d, c]) => `  ${d}  ${usd(c.badDebtUsd).padStart(12)}  ${String(c.liquidations).padStart(12)}   ${usd(c.liquidationVolumeUsd)}`,
+      ),
+      "",
+      `  contagion (liquidated notional, $M; row: the market that moved most in the hour)`,
+      `  ${"".padEnd(6)}${rest.contagion.markets.map((m) => m.padStart(9)).join("")}`,
+      ...rest.contagion.notionalUsd.map(
+        (row, i) => `  ${rest.contagion.markets[i].padEnd(6)}${row.map((x) => (x / 1e6).toFixed(0).padStart(9)).join("")}`,
+      ),
+      "",
+      "  capacity frontier: accounts attesting within the grace period at 30% of block space",
+      `  chain         grace ${[1, 8, 32, 128].map((b) => `batch ${b}`.padStart(10)).join("")}`,
+      ...["ethereum-l1", "l2"].flatMap((c) =>
+        [60, 300, 600, 1800, 3600].map(
+          (g) =>
+            `  ${c.padEnd(12)} ${`${g} s`.padStart(6)} ${[1, 8, 32, 128]
+              .map((b) =>
+                rest.frontier
+                  .find((f) => f.chain === c && f.graceSeconds === g && f.batch === b)!
+                  .accounts.toLocaleString("en-US")
+                  .padStart(10),
+              )
+              .join("")}`,
+        ),
+      ),
+    ];
+    out(lines.join("\n"));
+    return EXIT.OK;
+  },
+};
+
+const PLOTS = ["margin", "heatmap", "losses", "frontier", "crashes", "contagion"];
+
+const reportCmd: Command = {
+  name: "risk report",
+  summary: "a self-contained HTML report with SVG plots (Vega-Lite, server-side); PNG of one plot for a README",
+  description: `Writes a self-contained HTML report (--out FILE.html: inline SVG, no script, no external
+resource) with six plots drawn by Vega-Lite (compiled by vega-lite, rendered server-side by vega):
+margin versus latency with bands (each asset's adverse move over L = 1 to 24 h: q99.9 line, q99
+to max band), the bad-debt heatmap (1 h windows with bad debt per month, worst-portfolio search
+on --params), the worst-portfolio loss distribution, the accounts-versus-grace frontier (risk
+latency's capacity per chain and batch size), crash timelines and the contagion map (risk
+simulate replays of 1,000 accounts around each crash day). --png FILE also writes one plot
+(--plot NAME: ${PLOTS.join(", ")}; default margin) as PNG through @resvg/resvg-js.
+Prices: --prices DIR (default ../shared/data/prices beside the checkout); without real data it
+refuses (exit 1 naming --prices) unless --synthetic is given.`,
+  options: {
+    params: { type: "string", value: "P", help: "the epoch parameters (default examples/params.json)" },
+    out: { type: "string", value: "FILE", help: "the HTML report to write" },
+    png: { type: "string", value: "FILE", help: "also write one plot as PNG" },
+    plot: { type: "string", value: "NAME", help: `the plot of --png: ${PLOTS.join(" | ")} (default margin)` },
+    markets: { type: "string", value: "LIST", help: `${N_MARKETS} asset symbols or -, default ${DEFAULT_MARKETS.join(",")}` },
+    collateral: { type: "string", value: "LIST", help: `${M_ASSETS} asset symbols or -, default ${DEFAULT_COLLATERAL.join(",")}` },
+    "crash-days": { type: "string", value: "DAYS", help: "UTC days YYYY-MM-DD for the crash replays (default: the issue's six)" },
+  },
+  examples: [
+    "zkmargin risk report --out report.html",
+    "zkmargin risk report --params planned.json --out report.html --png docs/img/risk-report.png",
+    "zkmargin risk report --synthetic --out report.html",
+  ],
+  async run({ values }) {
+    const { reportData, reportHtml, pngOf } = await import("../../../risk/report.ts");
+    const { BAR_DAYS } = await import("../../../risk/plan.ts");
+    const { iso, syntheticLabel } = await import("../../../risk/moves.ts");
+    const paramsPath = str(values, "params") ?? join(PACKAGE_ROOT, "examples", "params.json");
+    const outPath = checkOutPath(required(values, "out"), [paramsPath]);
+    const pngPath = typeof values.png === "string" ? checkOutPath(values.png, [paramsPath, outPath], "--png") : undefined;
+    const plotName = str(values, "plot") ?? "margin";
+    if (!PLOTS.includes(plotName)) throw new ValidationError("--plot", `must be one of ${PLOTS.join(", ")} (got '${plotName}')`);
+    if (str(values, "plot") !== undefined && pngPath === undefined) throw new ValidationError("--plot", "only with --png");
+    const names = marketNames(values);
+    const coll = typeof values.collateral === "string" ? values.collateral.split(",") : DEFAULT_COLLATERAL;
+    if (coll.length !== M_ASSETS || coll.some((x) => !/^[A-Z0-9]{1,10}$|^-$/.test(x)) || coll[0] === "-")
+      throw new ValidationError(
+        "--collateral",
+        `must list ${M_ASSETS} asset symbols (or -) separated by commas, the first the settlement asset`,
+      );
+    const daysOption = str(values, "crash-days");
+    const days = daysOption !== undefined ? daysOption.split(",") : values.synthetic === true ? [] : BAR_DAYS;
+    for (const d of days)
+      if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(d) || new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) !== d)
+        throw new ValidationError("--crash-days", `must list UTC days YYYY-MM-DD separated by commas (got '${d}')`);
+    if (values.synthetic === true && days.length > 0)
+      throw new ValidationError("--crash-days", "generated paths have no dates (--synthetic)");
+    const params = validateParams(readJsonFile(paramsPath, "--params"));
+    const held = names.filter((a, i) => a !== "-" && params.markets[i].positionCap > 0n);
+    if (held.length === 0) throw new ValidationError("--markets", "no market can hold a position (every market is - or has positionCap 0)");
+    const assets = [...new Set([...held, ...coll.slice(1).filter((a) => a !== "-")])];
+    const { candles, history } = await loadCandles(values, "risk report", assets);
+    const started = Date.now();
+    const bar = await progressBar("report", 6 + days.length + 1);
+    let step = 0;
+    const d = await reportData(params, names, coll, candles, days, history.synthetic, history.synthetic ? syntheticLabel : iso, (what) =>
+      bar.update(++step, what),
+    );
+    const { html, svgs } = await reportHtml(d, (name) => bar.update(++step, `plot ${name}`));
+    bar.stop();
+    writeAtomically(outPath, html, "--out");
+    if (pngPath !== undefined) {
+      const png = await pngOf(svgs[plotName]);
+      const { writeFileSync, renameSync } = await import("node:fs");
+      const tmp = `${pngPath}.tmp-${process.pid}`;
+      writeFileSync(tmp, png);
+      renameSync(tmp, pngPath);
+    }
+    progress(`report written in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    out(
+      [
+        `Wrote ${outPath} (${(html.length / 1024).toFixed(0)} KiB, ${Object.keys(svgs).length} SVG plots)${pngPath ? ` and ${pngPath} (${plotName})` : ""}.`,
+        ...d.summary,
+      ].join("\n"),
+    );
+    return EXIT.OK;
+  },
+};
+
 const n = (x: number) => x.toLocaleString("en-US");
 
 export const risk: Group = {
@@ -929,5 +1171,5 @@ paths are then said on stderr and in the output. risk latency reads no price dat
     prices: { type: "string", value: "DIR", help: "hourly price history (the folder holding merged/ and csv/)" },
     synthetic: { type: "boolean", help: "generated paths instead of real prices (for trying the tool, not for publishing)" },
   },
-  commands: [moves, latency, worst, scenarios, plan],
+  commands: [moves, latency, worst, scenarios, plan, simulateCmd, reportCmd],
 };
