@@ -6,7 +6,17 @@ import { EPOCH_BITS, M_ASSETS, N_MARKETS, S_SCENARIOS } from "../../../prover/co
 import { PACKAGE_ROOT } from "../../../prover/artifacts.ts";
 import { ValidationError, parseLevel, validateParams, validatePortfolio } from "../../../prover/validate.ts";
 import type { Command, Group } from "../command.ts";
-import { CHAINS, DEFAULTS, capacity, formatLatency, latencyReport, type ChainProfile, type LatencyOptions } from "../../../risk/latency.ts";
+import {
+  CHAINS,
+  DEFAULTS,
+  capacity,
+  formatLatency,
+  latencyReport,
+  measuredOf,
+  type ChainProfile,
+  type LatencyOptions,
+  type Measured,
+} from "../../../risk/latency.ts";
 import { CliError, EXIT, checkOutPath, out, progress, readJsonFile, required, str, writeAtomically, type Values } from "../io.ts";
 
 const DEFAULT_MARKETS = ["BTC", "ETH", "SOL", "BNB", "XRP", "DOGE", "-", "-"];
@@ -334,6 +344,11 @@ defines the model.`,
     },
     samples: { type: "string", value: "N", help: `Monte Carlo samples (default ${DEFAULTS.samples})` },
     seed: { type: "string", value: "N", help: `the generator's seed (default ${DEFAULTS.seed})` },
+    measured: {
+      type: "string",
+      value: "F",
+      help: "defaults for the gas per attestation and liquidation and --prove-seconds from 'npm run load' (build/load-report.json)",
+    },
     json: { type: "boolean", help: "one JSON document (units in field names: p99Seconds, capacityAccounts)" },
   },
   examples: [
@@ -374,6 +389,16 @@ defines the model.`,
     const cadenceSeconds = numberOption(values, "cadence", Math.min(DEFAULTS.cadenceSeconds, maxAgeSeconds), 0, 1e7);
     if (cadenceSeconds > maxAgeSeconds)
       throw new ValidationError("--cadence", `must not exceed --max-age ${maxAgeSeconds} s (the epoch would go stale between posts)`);
+    let measured: Measured | undefined;
+    const measuredFile = str(values, "measured");
+    if (measuredFile !== undefined) {
+      try {
+        measured = measuredOf(readJsonFile(measuredFile, "--measured"));
+      } catch (e) {
+        if (e instanceof ValidationError) throw e;
+        throw new ValidationError("--measured", `${measuredFile} ${(e as Error).message}`);
+      }
+    }
     const o: LatencyOptions = {
       chain,
       share: numberOption(values, "share", DEFAULTS.share, 1e-6, 1),
@@ -382,10 +407,24 @@ defines the model.`,
       graceSeconds: numberOption(values, "grace", DEFAULTS.graceSeconds, 1, 1e7, true),
       cadenceSeconds,
       maxAgeSeconds,
-      gasPerAttestation: numberOption(values, "gas-per-attestation", DEFAULTS.gasPerAttestation, 1, 1e9, true),
-      gasPerLiquidation: numberOption(values, "gas-per-liquidation", DEFAULTS.gasPerLiquidation, 1, 1e9, true),
+      gasPerAttestation: numberOption(
+        values,
+        "gas-per-attestation",
+        measured?.gasPerAttestation ?? DEFAULTS.gasPerAttestation,
+        1,
+        1e9,
+        true,
+      ),
+      gasPerLiquidation: numberOption(
+        values,
+        "gas-per-liquidation",
+        measured?.gasPerLiquidation ?? DEFAULTS.gasPerLiquidation,
+        1,
+        1e9,
+        true,
+      ),
       reactionSeconds: numberOption(values, "reaction", DEFAULTS.reactionSeconds, 0, 1e7),
-      proveSeconds: numberOption(values, "prove-seconds", DEFAULTS.proveSeconds, 0, 1e7),
+      proveSeconds: numberOption(values, "prove-seconds", measured?.proveSeconds ?? DEFAULTS.proveSeconds, 0, 1e7),
       callReactionSeconds: numberOption(values, "call-reaction", DEFAULTS.callReactionSeconds, 0, 1e7),
       keyHolderOnline: numberOption(values, "key-holder-online", DEFAULTS.keyHolderOnline, 0, 1),
       outageProb: numberOption(values, "outage-prob", DEFAULTS.outageProb, 0, 1),
@@ -1161,11 +1200,13 @@ const n = (x: number) => x.toLocaleString("en-US");
 
 export const risk: Group = {
   name: "risk",
-  summary: "the risk engine: tables that size the protocol (moves, liquidation latency, worst provable portfolio)",
-  description: `risk moves and risk worst read hourly prices from --prices DIR (default ../shared/data/prices beside the
-checkout) and refuses without them (exit 1 naming --prices) unless --synthetic is given; generated
-paths are then said on stderr and in the output. risk latency reads no price data (it refuses
---prices and --synthetic). docs/RISK.md defines the tables.`,
+  summary:
+    "the risk engine: moves, liquidation latency, worst provable portfolio, stress scenarios, parameter plan, crash simulator, report",
+  description: `Every action but risk latency reads hourly prices from --prices DIR (default ../shared/data/prices
+beside the checkout) and refuses without them (exit 1 naming --prices) unless --synthetic is given;
+generated paths are then said on stderr and in the output. risk latency reads no price data (it
+refuses --prices and --synthetic). risk plan refuses parameters that miss its confidence with exit
+3 and one line. docs/RISK.md defines every table.`,
   noun: "action",
   common: {
     prices: { type: "string", value: "DIR", help: "hourly price history (the folder holding merged/ and csv/)" },
