@@ -164,6 +164,11 @@ export class Trader {
       opened = await send(contract, "open", () => contract.open({ value: bond }));
     }
     const empty = emptyPortfolio(dims.N, dims.M);
+    if (!StateStore.exists(statePath) && BigInt(onChain.nonce) > 0n)
+      throw new ValidationError(
+        "--state",
+        `${statePath} does not exist, but account ${address} has made ${onChain.nonce} transitions: a new state file cannot open its commitment; restore the account's state file (a backup of any age catches up with sync)`,
+      );
     const store = StateStore.exists(statePath)
       ? StateStore.open(statePath, passphrase)
       : StateStore.create(statePath, passphrase, {

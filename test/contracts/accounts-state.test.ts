@@ -8,7 +8,7 @@
 // changes nothing, and no raw message is ever signed.
 import { expect } from "chai";
 import { getBytes, hexlify, type Contract } from "ethers";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { commitment } from "../../prover/encoding.ts";
@@ -264,5 +264,12 @@ describe("a trader never loses its state (real proofs, Hardhat EDR)", function (
     expect(alice.store.state.current.label).to.match(/^replayed/);
     await alice.deposit(0, 1n * E6, params);
     await opensOnChain(await reload("alice"));
+    // no state file at all: refused naming --state, and no new (useless) file is created
+    const fresh = join(dir, "fresh.state");
+    await expectRejection(
+      Trader.attach(signers[who.alice.i], p.accounts, provers, fresh, who.alice.pass),
+      /--state.*does not exist.*restore/,
+    );
+    expect(existsSync(fresh)).to.equal(false);
   });
 });
