@@ -29,13 +29,13 @@ let curve: Promise<void> | undefined;
  */
 function singleThreadedCurve(): Promise<void> {
   return (curve ??= (async () => {
-    // load snarkjs (and its ffjavascript, whose module body resets globalThis.curve_bn128) first
+    // snarkjs' own ffjavascript (whose module body resets globalThis.curve_bn128) is loaded by
+    // this import; the engine it builds with singleThread is then the one every proof uses
+    const snarkjs = (await import("snarkjs")) as unknown as { curves: { getCurveFromName(n: string, o: object): Promise<unknown> } };
     await import("../../prover/prover.ts");
     const g = globalThis as { curve_bn128?: unknown };
     if (g.curve_bn128) return;
-    // @ts-expect-error ffjavascript (snarkjs' field library) ships no types
-    const { buildBn128 } = await import("ffjavascript");
-    g.curve_bn128 = await buildBn128(true);
+    g.curve_bn128 = await snarkjs.curves.getCurveFromName("bn128", { singleThread: true });
   })());
 }
 
