@@ -20,6 +20,7 @@ import { emptyPortfolio } from "../prover/transition/rule.ts";
 import type { Point } from "../prover/transition/encryption.ts";
 import type { TransitionProver } from "../prover/transition/prover.ts";
 import { ContractRevert, revertData, revertMessage } from "./revert.ts";
+import { syncState } from "./recovery.ts";
 import { StateStore, checkDeployment } from "./state.ts";
 import { legHash, signTradeLeg, tradeDomain } from "./typed-data.ts";
 
@@ -163,6 +164,11 @@ export class Trader {
       opened = await send(contract, "open", () => contract.open({ value: bond }));
     }
     const empty = emptyPortfolio(dims.N, dims.M);
+    if (!StateStore.exists(statePath) && BigInt(onChain.nonce) > 0n)
+      throw new ValidationError(
+        "--state",
+        `${statePath} does not exist, but account ${address} has made ${onChain.nonce} transitions: a new state file cannot open its commitment; restore the account's state file (a backup of any age catches up with sync)`,
+      );
     const store = StateStore.exists(statePath)
       ? StateStore.open(statePath, passphrase)
       : StateStore.create(statePath, passphrase, {
@@ -191,10 +197,19 @@ export class Trader {
     return send(this.accounts, "close", () => this.accounts.close());
   }
 
-  /** Reconcile the state file with the on-chain commitment (crash recovery). */
-  async sync(): Promise<"current" | "promoted"> {
+  /**
+   * Reconcile the state file with the on-chain commitment (crash recovery): a kept state, else a
+   * replay of the account's Transition events (client/recovery.ts, RECOVERY_STRATEGIES).
+   */
+  async sync(): Promise<string> {
     const a = await this.accounts.accounts(this.address);
-    return this.store.recover(BigInt(a.commitment), Number(a.nonce));
+    return syncState({
+      store: this.store,
+      accounts: this.accounts,
+      account: this.address,
+      liquidationKey: this.liquidationKey,
+      onChain: { commitment: BigInt(a.commitment), nonce: Number(a.nonce) },
+    });
   }
 
   async nonce(): Promise<bigint> {
@@ -222,6 +237,8 @@ export class Trader {
       op,
       binding,
       liquidationKey: this.liquidationKey,
+      // derived from the state file's seed, so that sync can replay this transition from the chain
+      ephemeralSecret: this.store.nextEphemeral(Number(nonce)),
     });
     this.progress(`proved in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const pending = this.store.addPending(prepared.next, Number(nonce) + 1, describeOp(op));

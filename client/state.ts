@@ -12,6 +12,12 @@
 // so a proof for nonce n verifies only while the account is at nonce n). recover() matches the
 // on-chain commitment and nonce against current and every pending state, in any order of events.
 //
+// Replay: every transition's ephemeral scalar (whose shared point with the liquidation key gives
+// the new commitment's salt) is derived from a secret seed kept in this file, the account, the
+// nonce and an attempt counter (ephemeralSecret). So a copy of the file of any age (a backup, a
+// file whose last writes were lost) can rebuild every later state from the account's Transition
+// events, as the liquidation key holder does (client/recovery.ts).
+//
 // One command at a time: StateLock is an exclusive lock file next to the state (O_EXCL, with the
 // holder's pid, host and start time); a lock whose process is gone is taken over safely.
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
@@ -30,6 +36,7 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
+import { BABYJUB_SUBGROUP_ORDER } from "../prover/constants.ts";
 import { commitment } from "../prover/encoding.ts";
 import type { Portfolio } from "../prover/types.ts";
 import { ValidationError } from "../prover/validate.ts";
@@ -55,6 +62,35 @@ export interface AccountState {
   account: string;
   current: StoredState;
   pending: StoredState[];
+  /**
+   * 32 random bytes (hex): the seed of every transition's ephemeral scalar (ephemeralSecret), so
+   * that the owner can replay its own Transition events. Absent in files written before it
+   * existed: added at the next write (transitions made before cannot be replayed).
+   */
+  seed?: string;
+  /** the ephemeral scalars drawn at the account nonce `nonce`: the next attempt is `count` */
+  draws?: { nonce: number; count: number };
+}
+
+/** Attempts per nonce a restored copy skips; the replay tries twice as many (a nonce rarely sees more than a few proofs; each try is one Baby Jubjub scalar multiplication, ~45 ms). */
+export const REPLAY_ATTEMPTS = 16;
+
+/**
+ * The ephemeral scalar of attempt `attempt` at account nonce `nonce`: HMAC-SHA512 under the file's
+ * seed, reduced into [1, l) (512 bits mod l: bias below 2^-260). Distinct (nonce, attempt) pairs
+ * give independent scalars; a scalar is never used twice (a reused one would publish the
+ * difference of two payloads).
+ */
+export function ephemeralSecret(
+  seed: string,
+  st: Pick<AccountState, "chainId" | "contract" | "account">,
+  nonce: number,
+  attempt: number,
+): bigint {
+  const mac = createHmac("sha512", Buffer.from(seed, "hex"))
+    .update(`zkmargin-ephemeral-v1/${st.chainId}/${st.contract.toLowerCase()}/${st.account.toLowerCase()}/${nonce}/${attempt}`)
+    .digest("hex");
+  return (BigInt(`0x${mac}`) % (BABYJUB_SUBGROUP_ORDER - 1n)) + 1n;
 }
 
 const MAGIC = "zkmargin-state-v1";
@@ -233,7 +269,7 @@ export class StateStore {
     const store = new StateStore(
       path,
       { salt, key: deriveKey(passphrase, salt) },
-      { schema: "zkmargin/account-state/v1", ...init, pending: [] },
+      { schema: "zkmargin/account-state/v1", ...init, pending: [], seed: randomBytes(32).toString("hex") },
     );
     store.save();
     return store;
@@ -250,6 +286,9 @@ export class StateStore {
     }
     if (file === null) throw new ValidationError("--state", `${path} is larger than ${MAX_STATE_BYTES} bytes: not an account state file`);
     const { state, key } = decryptWith(file, passphrase, path);
+    if (state.seed !== undefined && (typeof state.seed !== "string" || !HEX(32).test(state.seed)))
+      throw new ValidationError("--state", `${path} is not a readable zkmargin account state file (bad seed)`);
+    state.seed ??= randomBytes(32).toString("hex"); // an older file: saved with the next write
     return new StateStore(path, key, state);
   }
 
@@ -259,6 +298,18 @@ export class StateStore {
     } catch (e) {
       throw fileError(this.path, e, "write");
     }
+  }
+
+  /**
+   * The ephemeral scalar of the next proof at account nonce `nonce` (never the same twice). The
+   * counter is saved with the pending state the proof produces (addPending), before anything
+   * leaves this process; a proof that never leaves it may see its scalar drawn again.
+   */
+  nextEphemeral(nonce: number): bigint {
+    const st = this.state;
+    st.seed ??= randomBytes(32).toString("hex");
+    if (st.draws?.nonce !== nonce) st.draws = { nonce, count: 0 };
+    return ephemeralSecret(st.seed, st, nonce, st.draws.count++);
   }
 
   /** Record the state a transaction (or a signed trade leg) will produce, before sending or signing. */
@@ -317,6 +368,27 @@ export class StateStore {
   dropPending(c: bigint): void {
     this.state.pending = this.state.pending.filter((p) => p.commitment !== c);
     this.save();
+  }
+
+  /**
+   * The state `s` (replayed from the chain's Transition events, or by another recovery strategy)
+   * opens the on-chain commitment: it becomes current; pending states for its nonce or older go.
+   * The ephemeral attempts at its nonce a lost copy of this file may have used are skipped, so
+   * that no scalar is drawn twice.
+   */
+  adopt(s: StoredState): void {
+    this.state.current = s;
+    this.state.pending = this.state.pending.filter((p) => p.nonce > s.nonce);
+    const count = this.state.draws?.nonce === s.nonce ? this.state.draws.count : 0;
+    this.state.draws = { nonce: s.nonce, count: Math.max(count, REPLAY_ATTEMPTS) };
+    this.save();
+  }
+
+  /** The stored state (current or pending) whose commitment and nonce are these, if any. */
+  find(c: bigint, nonce: number): StoredState | undefined {
+    const cur = this.state.current;
+    if (cur.commitment === c && cur.nonce === nonce) return cur;
+    return this.state.pending.find((p) => p.commitment === c && p.nonce === nonce);
   }
 
   /**

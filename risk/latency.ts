@@ -48,6 +48,28 @@ export const GAS_PER_MARGIN_CALL = 58_237;
 /** BENCHMARKS.md: a transition proof p50 1.864 s, rounded up. */
 export const DEFAULT_PROVE_SECONDS = 2;
 
+/**
+ * The numbers `npm run load` measured (build/load-report.json, its "measured" object): gas per
+ * attestation in a batch, gas per liquidation by proof, the key holder's proving time. `risk
+ * latency --measured F` takes them as its defaults.
+ */
+export interface Measured {
+  gasPerAttestation: number;
+  gasPerLiquidation: number;
+  proveSeconds: number;
+}
+
+export function measuredOf(report: unknown): Measured {
+  const m = (report as { measured?: Record<string, unknown> } | null)?.measured;
+  if (m === undefined || m === null || typeof m !== "object") throw new Error("has no 'measured' object (npm run load writes it)");
+  const num = (k: keyof Measured) => {
+    const v = m[k];
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new Error(`measured.${k} must be a positive number`);
+    return v;
+  };
+  return { gasPerAttestation: num("gasPerAttestation"), gasPerLiquidation: num("gasPerLiquidation"), proveSeconds: num("proveSeconds") };
+}
+
 export interface LatencyOptions {
   chain: ChainProfile;
   /** the share of each block's gas the protocol's transactions get, in (0, 1] */

@@ -242,6 +242,32 @@ export class WorstSolver {
     };
   }
 
+  /**
+   * Adds a stress row (shock / 10000 per market of the model, a fraction): sum_i r_i (L_i - S_i) >= -1.
+   * risk scenarios and risk plan add candidate rows and take them back (popStress) on one persistent model.
+   */
+  pushStress(row: ArrayLike<number>, scenario = -1): void {
+    const n = this.model.markets.length;
+    const index: number[] = [];
+    const value: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (row[i] === 0) continue;
+      index.push(2 * i, 2 * i + 1);
+      value.push(row[i], -row[i]);
+    }
+    this.lp.addRow(-1, Infinity, { indices: index, values: value });
+    this.model.shocks.push(Array.from(row));
+    this.model.scenarioIndex.push(scenario);
+  }
+
+  /** Removes the stress row added last by pushStress. */
+  popStress(): void {
+    const rows = this.lp.getDimensions().numRows;
+    this.lp.deleteRows({ kind: "range", from: rows - 1, to: rows - 1 });
+    this.model.shocks.pop();
+    this.model.scenarioIndex.pop();
+  }
+
   dispose(): void {
     this.lp.dispose();
   }
@@ -269,10 +295,16 @@ export interface JointWindows {
   coef: Record<Basis, { long: Float64Array[]; short: Float64Array[] }>;
   /** hours of the span on which every asset has a candle */
   commonHours: number;
+  /** per asset: 1 where the window holds its candles (always, unless listedOnly) */
+  listed?: Uint8Array[];
 }
 
-/** The joint windows of the assets' candles in [from, to]. */
-export function jointWindows(candles: Candles[], horizon: number, from = -Infinity, to = Infinity): JointWindows {
+/**
+ * The joint windows of the assets' candles in [from, to]. `listedOnly`: a window needs the candles
+ * of the assets listed over it (from their first to their last candle) only; an asset not yet
+ * listed (or delisted) moves 0 in it and `listed` says which (risk plan: the history before SOL).
+ */
+export function jointWindows(candles: Candles[], horizon: number, from = -Infinity, to = Infinity, listedOnly = false): JointWindows {
   const grids = candles.map((c) => toGrid(c, from, to));
   const empty = (): JointWindows => ({
     horizon,
@@ -299,15 +331,29 @@ export function jointWindows(candles: Candles[], horizon: number, from = -Infini
   for (let i = 0; i < n; i++) if (per.every((p) => !Number.isNaN(p.aligned.close[i]))) commonHours++;
   const count = new Int32Array(n);
   for (const p of per) for (const r of p.w.ref) count[r]++;
-  const refs: number[] = [];
-  for (let r = 0; r < n; r++) if (count[r] === per.length) refs.push(r);
   const at = per.map((p) => {
     const pos = new Int32Array(n).fill(-1);
     p.w.ref.forEach((r, k) => (pos[r] = k));
     return pos;
   });
-  const col = (f: (a: number, k: number) => number) => per.map((_, a) => Float64Array.from(refs, (r) => f(a, at[a][r])));
+  // each asset's first and last candle on the common grid
+  const span = per.map((p) => {
+    let a = 0;
+    let b = n - 1;
+    while (a < n && Number.isNaN(p.aligned.close[a])) a++;
+    while (b >= 0 && Number.isNaN(p.aligned.close[b])) b--;
+    return [a, b];
+  });
+  const listedAt = (a: number, r: number) => r >= span[a][0] && r + horizon <= span[a][1];
+  const refs: number[] = [];
+  for (let r = 0; r < n; r++) {
+    if (count[r] === per.length) refs.push(r);
+    else if (listedOnly && count[r] > 0 && per.every((_, a) => at[a][r] >= 0 || !listedAt(a, r))) refs.push(r);
+  }
+  const col = (f: (a: number, k: number) => number) =>
+    per.map((_, a) => Float64Array.from(refs, (r) => (at[a][r] >= 0 ? f(a, at[a][r]) : 0)));
   return {
+    listed: per.map((_, a) => Uint8Array.from(refs, (r) => (at[a][r] >= 0 ? 1 : 0))),
     horizon,
     start: Float64Array.from(refs, (r) => t0 + (r + 1) * HOUR),
     coef: {

@@ -4,7 +4,9 @@
 // --out), truncated and corrupted state files (a truncated authentication tag too), a wrong
 // passphrase, missing and unwritable folders for --out and --state, a 50 MB params.json (refused
 // from its size, fast), and the lock on a state file (live: refused; left by a dead process:
-// taken over and released, on errors too).
+// taken over and released, on errors too). The same for the main commands' inputs and outputs
+// (check, prove, verify, keygen, deploy, epoch post, fill new, risk worst), malformed trade legs
+// (each field named before anything connects) and an error quoting a huge value (one clipped line).
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -170,5 +172,126 @@ describe("account CLI: state files and file errors", function () {
     expect(r.stderr.split("\n").filter((l) => l.includes("error:"))).to.have.length(1);
     expect(r.stderr).to.not.match(/\n\s+at /);
     expect(existsSync(lock)).to.equal(false);
+  });
+
+  describe("the main commands", () => {
+    const portfolio = join(REPO_ROOT, "examples", "portfolio.json");
+    const trunc = join(dir, "truncated.json");
+    const huge = join(dir, "huge.json");
+    let ro: string;
+    before(() => {
+      writeFileSync(trunc, readFileSync(params).subarray(0, 100));
+      writeFileSync(huge, `{"pad":"${"x".repeat(9 * 1024 * 1024)}"}`);
+      ro = "/sys";
+      if (process.getuid?.() !== 0) {
+        ro = join(dir, "ro-main");
+        mkdirSync(ro);
+        chmodSync(ro, 0o555);
+      }
+    });
+
+    it("an output that is a directory, in a missing folder or in an unwritable folder: exit 1 naming the option and the path", () => {
+      const outputs: [string, string[], string][] = [
+        ["prove", ["prove", "--params", params, "--portfolio", portfolio, "--level", "maintenance", "--binding", "1", "--out"], "--out"],
+        ["keygen", ["keygen", "--out"], "--out"],
+        ["deploy", ["deploy", "--rpc", "http://127.0.0.1:9", "--out"], "--out"],
+        ["fill new", ["fill", "new", "--market", "BTC", "--size", "1", "--price", "97250", "--out"], "--out"],
+        ["risk worst", ["risk", "worst", "--synthetic", "--params", params, "--json"], "--json"],
+      ];
+      for (const [name, args, option] of outputs) {
+        if (name !== "keygen") refused(run([...args, folder]), option, "is a directory");
+        else refused(run([...args, folder]), option, folder);
+        refused(run([...args, join(dir, "missing", "x.json")]), option, "does not exist", join(dir, "missing"));
+        refused(run([...args, join(ro, "x.json")]), option, "cannot write in directory", ro);
+      }
+    });
+
+    it("an input that is a directory, a missing file, truncated JSON or a 9 MiB file: exit 1 naming the option and the file", () => {
+      const inputs: [string[], string][] = [
+        [["check", "--portfolio", portfolio, "--params"], "--params"],
+        [["check", "--params", params, "--portfolio"], "--portfolio"],
+        [["verify", "--proof"], "--proof"],
+        [["epoch", "post", "--params", params, "--deployment"], "--deployment"],
+        [["account", "trade", "--state", good, "--counter", params, "--leg"], "--leg"],
+      ];
+      for (const [args, option] of inputs) {
+        refused(run([...args, folder]), option, folder, "EISDIR");
+        refused(run([...args, join(dir, "nothing.json")]), option, "ENOENT");
+        refused(run([...args, trunc]), option, "not valid JSON");
+        refused(run([...args, huge]), option, huge, "larger than 8 MiB");
+      }
+    });
+
+    it("a malformed trade leg names the leg and its field before anything connects", () => {
+      const leg = {
+        schema: "zkmargin/trade-leg/v1",
+        account: BOB,
+        counterparty: BOB,
+        side: "buy",
+        fill: "1",
+        epochId: "1",
+        pending: "1",
+        signature: `0x${"11".repeat(65)}`,
+        data: {
+          newCommitment: "1",
+          ephemeralKey: "1",
+          cipher: "1",
+          flat: false,
+          proof: {
+            a: ["1", "2"],
+            b: [
+              ["1", "2"],
+              ["3", "4"],
+            ],
+            c: ["1", "2"],
+          },
+        },
+      };
+      const mine = join(dir, "mine.leg");
+      writeFileSync(mine, JSON.stringify(leg));
+      const cases: [string, unknown, string][] = [
+        ["no-proof", { ...leg, data: { ...leg.data, proof: undefined } }, "--counter: data.proof.b"],
+        ["short-a", { ...leg, data: { ...leg.data, proof: { ...leg.data.proof, a: ["1"] } } }, "--counter: data.proof.a"],
+        [
+          "bad-b",
+          {
+            ...leg,
+            data: {
+              ...leg.data,
+              proof: {
+                ...leg.data.proof,
+                b: [
+                  ["1", "2"],
+                  ["x", "4"],
+                ],
+              },
+            },
+          },
+          "--counter: data.proof.b[1][0]",
+        ],
+        ["hex-a", { ...leg, data: { ...leg.data, proof: { ...leg.data.proof, a: ["0x1", "0xzz"] } } }, "--counter: data.proof.a[1]"],
+        [
+          "big-c",
+          { ...leg, data: { ...leg.data, proof: { ...leg.data.proof, c: ["1", (1n << 256n).toString()] } } },
+          "--counter: data.proof.c[1]",
+        ],
+        ["signature", { ...leg, signature: "0x1234" }, "--counter: signature"],
+        ["flat", { ...leg, data: { ...leg.data, flat: "yes" } }, "--counter: data.flat"],
+        ["side", { ...leg, side: "long" }, "--counter: side"],
+        ["account", { ...leg, account: "0x12" }, "--counter: account"],
+        ["schema", { ...leg, schema: undefined }, "--counter"],
+      ];
+      for (const [name, contents, what] of cases) {
+        const path = join(dir, `${name}.leg`);
+        writeFileSync(path, JSON.stringify(contents));
+        refused(run(["account", "trade", "--state", good, "--leg", mine, "--counter", path, "--deployment", deployment]), what);
+      }
+    });
+
+    it("an error quoting a huge value is one line, clipped", () => {
+      const r = run(["fill", "new", "--market", "BTC", "--size", "9".repeat(100_000), "--price", "97250"]);
+      refused(r, "--size", "characters)");
+      expect(r.stderr.length).to.be.lessThan(2_000);
+    });
   });
 });

@@ -50,6 +50,12 @@ function describe(e: unknown): { code: number; message: string } {
   return { code: EXIT.INTERNAL, message: `zkmargin: internal error: ${first}` };
 }
 
+/** An error message is one line of reasonable length, whatever input it quotes (a multi-megabyte value). */
+function clip(message: string): string {
+  const line = message.replace(/\s*\n\s*/g, " ");
+  return line.length <= 1000 ? line : `${line.slice(0, 1000)}... (${line.length} characters)`;
+}
+
 /** A contract revert no command named: decoded with every project contract's errors, exit 1. */
 async function describeRevert(e: unknown): Promise<{ code: number; message: string } | null> {
   if (e instanceof CliError || e instanceof ValidationError) return null;
@@ -93,7 +99,7 @@ export async function main(args: string[]): Promise<number> {
     return await runCommand(entry, rest);
   } catch (e) {
     const { code, message } = (await describeRevert(e)) ?? describe(e);
-    process.stderr.write(`${message}\n`);
+    process.stderr.write(`${clip(message)}\n`);
     if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     return command?.failureExit ?? (name === "verify" ? EXIT.BAD_INPUT : code);
   } finally {

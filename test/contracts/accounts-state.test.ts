@@ -1,11 +1,14 @@
 // A trader never loses its state (real proofs, Hardhat EDR): every order of events around a
 // trade or a transaction leaves a state file that opens the on-chain commitment after sync —
 // the counterparty settling first, a bad signature then a good one, a double settle, an RPC
-// error after broadcast (mined, or still in the mempool). Each case reloads the trader from its
-// file (as a new process would) and runs a next action.
+// error after broadcast (mined, or still in the mempool), and a state file restored from a backup
+// taken before all of them (sync replays the account's Transition events). Each case reloads the
+// trader from its file (as a new process would) and runs a next action. Also: the digest a leg's
+// owner signs is computed locally — an RPC lying about tradeDigest, legHash and eip712Domain
+// changes nothing, and no raw message is ever signed.
 import { expect } from "chai";
 import { getBytes, hexlify, type Contract } from "ethers";
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { commitment } from "../../prover/encoding.ts";
@@ -80,6 +83,7 @@ describe("a trader never loses its state (real proofs, Hardhat EDR)", function (
       await (await p.tokens[0].mint(t.address, 1_000_000n * E6)).wait();
       await t.deposit(0, 200_000n * E6, params);
     }
+    copyFileSync(join(dir, "alice.state"), join(dir, "alice.backup")); // the last test restores it
   });
   after(async () => {
     await p?.close();
@@ -100,6 +104,47 @@ describe("a trader never loses its state (real proofs, Hardhat EDR)", function (
     await alice.withdraw(0, 1n * E6, params);
     await opensOnChain(alice);
     await alice.proveMargin(params);
+  });
+
+  it("the signed digest is computed locally: an RPC lying about tradeDigest, legHash and eip712Domain changes nothing; nothing is signed as a raw message", async () => {
+    const provider = p.ethers.provider as any;
+    const realCall = provider.call;
+    const lie = new Set(["tradeDigest", "legHash", "eip712Domain"].map((f) => p.accounts.interface.getFunction(f)!.selector));
+    let calls = 0;
+    const asked: string[] = [];
+    provider.call = async (tx: { data?: string }) => {
+      calls++;
+      const selector = String(tx.data ?? "").slice(0, 10);
+      if (lie.has(selector)) {
+        asked.push(selector);
+        return `0x${"ee".repeat(32)}`.padEnd(2 + 64 * 8, "0"); // a digest, a hash or a domain of someone else's choosing
+      }
+      return realCall.call(provider, tx);
+    };
+    const raw = [alice, bob].map((t) => {
+      const s = t.signer as any;
+      const original = s.signMessage;
+      s.signMessage = async () => {
+        throw new Error("a raw (EIP-191) message was signed");
+      };
+      return () => (s.signMessage = original);
+    });
+    const [sa, sb] = [alice.portfolio.sizes[0], bob.portfolio.sizes[0]];
+    try {
+      const f = fill(5n);
+      const buy = await alice.tradeLeg(f, "buy", params, bob.address);
+      const sell = await bob.tradeLeg(f, "sell", params, alice.address);
+      await settleTrade(buy, away(sell), params.epochId); // the contract checks bob's signature against its own digest
+    } finally {
+      provider.call = realCall;
+      for (const restore of raw) restore();
+    }
+    expect(calls, "the RPC's eth_calls were intercepted").to.be.greaterThan(0);
+    expect(asked, "no digest, leg hash or domain asked of the RPC").to.deep.equal([]);
+    bob = await reload("bob");
+    alice = await reload("alice");
+    for (const t of [alice, bob]) await opensOnChain(t);
+    expect([alice.portfolio.sizes[0], bob.portfolio.sizes[0]]).to.deep.equal([sa + 5n, sb - 5n]);
   });
 
   it("a bad signature from the counterparty, which then settles with a good one: my leg's state is kept and promoted", async () => {
@@ -208,5 +253,23 @@ describe("a trader never loses its state (real proofs, Hardhat EDR)", function (
     await opensOnChain(alice);
     await alice.withdraw(0, 1n * E6, params);
     await opensOnChain(alice);
+  });
+
+  it("a state file restored from a backup taken before all of the above: sync replays the account's Transition events and the next action works", async () => {
+    const n = Number((await p.accounts.accounts(alice.address)).nonce);
+    copyFileSync(join(dir, "alice.backup"), join(dir, "alice.state"));
+    alice = await reload("alice"); // attach syncs: no kept state opens the commitment, the replay does
+    await opensOnChain(alice);
+    expect(alice.store.state.current.nonce).to.equal(n);
+    expect(alice.store.state.current.label).to.match(/^replayed/);
+    await alice.deposit(0, 1n * E6, params);
+    await opensOnChain(await reload("alice"));
+    // no state file at all: refused naming --state, and no new (useless) file is created
+    const fresh = join(dir, "fresh.state");
+    await expectRejection(
+      Trader.attach(signers[who.alice.i], p.accounts, provers, fresh, who.alice.pass),
+      /--state.*does not exist.*restore/,
+    );
+    expect(existsSync(fresh)).to.equal(false);
   });
 });

@@ -5,9 +5,11 @@
 // (client/state.ts) and is killed with SIGKILL; after each kill `account sync` recovers a state
 // that opens the on-chain commitment, and the next action works. The lock one command holds on a
 // state file is checked here too: live (refused), then left by the killed process (taken over).
+// Last, a backup of the state file taken before every kill catches up with `account sync` (a
+// replay of the account's own Transition events).
 import { expect } from "chai";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Contract, JsonRpcProvider } from "ethers";
@@ -134,6 +136,7 @@ describe("kill -9 of the CLI at every step: sync recovers the state (hardhat nod
       ok(who, "open");
       ok(who, "deposit", "--asset", "0", "--amount", "100000000000", "--params", params);
     }
+    copyFileSync(state("alice"), join(dir, "alice.backup")); // restored by the last case
   });
   after(() => {
     provider?.destroy();
@@ -258,5 +261,15 @@ describe("kill -9 of the CLI at every step: sync recovers the state (hardhat nod
     ok("bob", "prove-margin", "--params", params);
     await syncOpens("alice");
     await syncOpens("bob");
+  });
+
+  it("a backup taken before every kill above: account sync replays the account's transitions, and the next action works", async () => {
+    const chain = await onChain("alice");
+    copyFileSync(join(dir, "alice.backup"), state("alice"));
+    expect(show("alice").nonce).to.be.lessThan(chain.nonce);
+    const s = await syncOpens("alice");
+    expect(s.nonce).to.equal(chain.nonce);
+    ok("alice", "withdraw", "--asset", "0", "--amount", "1000000", "--params", params);
+    await syncOpens("alice");
   });
 });

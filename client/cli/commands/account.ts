@@ -325,7 +325,7 @@ closed or not open.`,
       const { checkDeployment } = await import("../../state.ts");
       checkDeployment(store, (await signer.provider!.getNetwork()).chainId, String(accounts.target));
       const s = await pf.chainStatus(accounts, registry, store.state.account);
-      if (s.state !== "none") store.recover(BigInt((await accounts.accounts(s.account)).commitment), Number(s.nonce));
+      if (s.state !== "none") await (await import("../../recovery.ts")).syncStore(store, accounts, s.account);
       const latest = "epochId" in s.latest ? s.latest : null;
       let health: Record<string, unknown> | undefined;
       const params = file ?? (latest ? await epochOf(undefined, registry) : undefined);
@@ -568,21 +568,44 @@ function readLeg(path: string, field: string): LegFile {
   address(String(raw.counterparty), `${field}: counterparty`);
   if (raw.side !== "buy" && raw.side !== "sell") throw new ValidationError(`${field}: side`, "must be buy or sell");
   const d = raw.data ?? {};
-  const big = (v: unknown, name: string) => parseInteger(String(v), `${field}: ${name}`);
+  const big = (v: unknown, name: string) => {
+    const x = parseInteger(String(v), `${field}: ${name}`);
+    if (x < 0n || x >= 1n << 256n) throw new ValidationError(`${field}: ${name}`, "must be a uint256");
+    return x;
+  };
+  // the proof's shape, checked here so that a malformed leg is named before anything is sent
+  const word = (v: unknown, name: string): string => {
+    if (typeof v === "string" && /^0x[0-9a-fA-F]{1,64}$/.test(v)) return v; // solidityCalldata's hex
+    return big(v, name).toString();
+  };
+  const pair = (v: unknown, name: string): [string, string] => {
+    if (!Array.isArray(v) || v.length !== 2) throw new ValidationError(`${field}: ${name}`, "must be a pair of integers");
+    return [word(v[0], `${name}[0]`), word(v[1], `${name}[1]`)];
+  };
+  const p = d.proof ?? {};
+  if (!Array.isArray(p.b) || p.b.length !== 2) throw new ValidationError(`${field}: data.proof.b`, "must be two pairs of integers");
+  const proof = {
+    a: pair(p.a, "data.proof.a"),
+    b: [pair(p.b[0], "data.proof.b[0]"), pair(p.b[1], "data.proof.b[1]")],
+    c: pair(p.c, "data.proof.c"),
+  };
+  if (typeof raw.signature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(raw.signature))
+    throw new ValidationError(`${field}: signature`, "must be a 65-byte 0x-hex signature");
+  if (typeof d.flat !== "boolean") throw new ValidationError(`${field}: data.flat`, "must be true or false");
   return {
     account: raw.account,
     counterparty: raw.counterparty,
     side: raw.side,
     fill: big(raw.fill, "fill"),
     epochId: big(raw.epochId, "epochId"),
-    signature: String(raw.signature),
+    signature: raw.signature,
     pending: big(raw.pending, "pending"),
     data: {
       newCommitment: big(d.newCommitment, "data.newCommitment"),
       ephemeralKey: big(d.ephemeralKey, "data.ephemeralKey"),
       cipher: big(d.cipher, "data.cipher"),
-      flat: d.flat === true,
-      proof: d.proof,
+      flat: d.flat,
+      proof: proof as TransitionData["proof"],
     },
   };
 }
@@ -675,8 +698,8 @@ gasPerAccount}.`,
       const store = StateStore.open(state.path, state.pass);
       const { checkDeployment } = await import("../../state.ts");
       checkDeployment(store, (await provider.getNetwork()).chainId, String(accounts.target));
+      await (await import("../../recovery.ts")).syncStore(store, accounts, forAccount);
       const a = await accounts.accounts(forAccount);
-      store.recover(BigInt(a.commitment), Number(a.nonce));
       const prover = await loadMarginProver();
       progress(`proving maintenance margin for ${forAccount}, epoch ${params.epochId} (a few seconds)`);
       const chainId = (await provider.getNetwork()).chainId;
@@ -758,8 +781,7 @@ async function proveMarginBatch(values: Values): Promise<number> {
       checkDeployment(store, chainId, String(accounts.target));
       if (store.state.account.toLowerCase() !== st.account.toLowerCase())
         throw new ValidationError("--state", `${st.path} belongs to account ${store.state.account}, not ${st.account}`);
-      const a = await accounts.accounts(st.account);
-      store.recover(BigInt(a.commitment), Number(a.nonce));
+      await (await import("../../recovery.ts")).syncStore(store, accounts, st.account);
       items.push({ account: st.account, portfolio: store.state.current.portfolio });
     }
     const { prepareBatch, sendBatch } = await import("../../batch.ts");

@@ -7,6 +7,7 @@ import { deploy, epoch } from "./chain.ts";
 import { advance, faucet, fill } from "./dev.ts";
 import { check, prove, verify, vkey } from "./proof.ts";
 import { calibrate, risk } from "./risk.ts";
+import { liquidator, watchtower, worker } from "./services.ts";
 
 export const ENTRIES: readonly Entry[] = [
   // a trader's margin proof
@@ -27,6 +28,10 @@ export const ENTRIES: readonly Entry[] = [
   account,
   marginCall,
   liquidate,
+  // services (issue #12)
+  watchtower,
+  liquidator,
+  worker,
   // local development and a trader's helpers
   fill,
   faucet,

@@ -1,0 +1,675 @@
+// risk simulate (issue #11, item 5): replays hourly history through the protocol's margin rule with
+// a population of accounts. docs/RISK.md, "Crash simulator", defines it.
+//
+// The margin rule is prover/model.ts's (the circuit's), evaluated in floating point in the hot loop
+// (healthyFloat below: the same equity, requirement with the impact term, stress rows and leverage;
+// caps are not modelled). test/risk-simulate.test.ts checks healthyFloat against evaluate() on
+// random portfolios converted to lots (identical verdicts away from the rounding boundary).
+//
+// Epochs are the hourly closes (the oracle's cadence in the data). An account found below
+// maintenance at epoch t is taken over at the close of epoch t + latency (risk latency's L in
+// whole hours) at that mark less a depth impact; the takeovers of an epoch move each market's mark
+// by impactBps x (net liquidated notional / depth), which decays by half every 24 h (cascades).
+// The residual of a takeover runs the waterfall: the account's value, then the insurance fund, the
+// backstop vault, and the rest is socialised (auto-deleveraging of the winning side). A positive
+// residual pays a liquidation fee into the insurance fund. A liquidated account reopens a fresh
+// book at the next epoch, so the population stays constant.
+//
+// The history is cut into segments (SEGMENT_HOURS); each segment starts from the same seeded
+// population scaled to its first prices, so segments are independent and run in worker threads.
+import { Worker } from "node:worker_threads";
+import { cpus } from "node:os";
+import type { Params } from "../prover/types.ts";
+import { rng } from "./latency.ts";
+
+export const SEGMENT_HOURS = 24 * 30;
+/** the cascade's shift of a mark is bounded (a market maker steps in) */
+export const MAX_SHIFT = 0.3;
+
+/** What a worker needs: plain numbers only (structured clone). */
+export interface SimInput {
+  /** the markets of the model: asset names, rates (fractions), impact (fraction), depth (USD) */
+  assets: string[];
+  maint: number[];
+  initial: number[];
+  impact: number[];
+  depthUsd: number[];
+  /** stress rows: fractions per market */
+  shocks: number[][];
+  maxLeverage: number;
+  /** collateral assets (non-settlement): hourly closes carried forward over gaps, haircut (fraction) */
+  collateral: { price: number; haircut: number }[];
+  collateralCloses: Float64Array[];
+  /** hourly closes per price series (markets first, then collateral-only assets), NaN before listing */
+  t0: number;
+  closes: Float64Array[];
+  accounts: number;
+  /** share of adversarial accounts (books from the worst-portfolio search, opened at maintenance) */
+  adversarialShare: number;
+  adversarialBooks: number[][];
+  /** share of accounts holding part of their equity in non-settlement collateral */
+  collateralShare: number;
+  latencyHours: number;
+  /** protocol-wide open-interest cap per market (USD gross notional at entry) */
+  oiCapUsd: number[];
+  liquidationFee: number;
+  insuranceFundUsd: number;
+  vaultUsd: number;
+  seed: number;
+}
+
+export interface SegmentResult {
+  segment: number;
+  accountHours: number;
+  liquidations: number;
+  liquidationVolumeUsd: number;
+  badDebtUsd: number;
+  /** per epoch index (absolute hour) with bad debt: [hour, usd] */
+  badDebtByHour: [number, number][];
+  liquidationsByHour: [number, number, number][]; // [hour, count, volume]
+  insuranceDrawdownUsd: number;
+  vaultDrawdownUsd: number;
+  socialisedUsd: number;
+  adlEvents: number;
+  /** contagion[i][j]: liquidated notional in market j in hours whose largest move was market i's */
+  contagion: number[][];
+  /** liquidations of accounts with non-settlement collateral */
+  collateralLiquidations: number;
+}
+
+/** The float twin of prover/model.ts evaluate(): healthy at the given rates (no caps). */
+export function healthyFloat(
+  sizes: ArrayLike<number>,
+  entry: ArrayLike<number>,
+  prices: ArrayLike<number>,
+  collateralValue: number,
+  rates: ArrayLike<number>,
+  impact: ArrayLike<number>,
+  depth: ArrayLike<number>,
+  shocks: number[][],
+  maxLeverage: number,
+): boolean {
+  let E = collateralValue;
+  let R = 0;
+  let G = 0;
+  const n = sizes.length;
+  for (let i = 0; i < n; i++) {
+    const s = sizes[i];
+    if (s === 0) continue;
+    const p = prices[i];
+    E += s * (p - entry[i]);
+    const notional = Math.abs(s) * p;
+    G += notional;
+    R += notional * rates[i] + (notional * notional * impact[i]) / depth[i];
+  }
+  if (E < R) return false;
+  if (G > maxLeverage * E) return false;
+  for (const row of shocks) {
+    let x = E;
+    for (let i = 0; i < n; i++) x += sizes[i] * prices[i] * row[i];
+    if (x < 0) return false;
+  }
+  return true;
+}
+
+/** Simulates one segment [h0, h1) of the hourly grid. */
+export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: number): SegmentResult {
+  const N = inp.accounts;
+  const M = inp.assets.length;
+  const C = inp.collateral.length;
+  const rand = rng((inp.seed * 1_000_003 + segment) >>> 0);
+  const sizes = new Float64Array(N * M);
+  const entry = new Float64Array(N * M);
+  const cash = new Float64Array(N);
+  const coll = new Float64Array(N * Math.max(1, C)); // units of the collateral asset
+  const pendingAt = new Int32Array(N).fill(-1); // epoch of the takeover, -1 none
+  const hasColl = new Uint8Array(N);
+  const mark = new Float64Array(M);
+  const shift = new Float64Array(M); // cascade: multiplicative shift of each mark (decays)
+  const priceOf = (series: number, h: number) => inp.closes[series][h];
+  const res: SegmentResult = {
+    segment,
+    accountHours: 0,
+    liquidations: 0,
+    liquidationVolumeUsd: 0,
+    badDebtUsd: 0,
+    badDebtByHour: [],
+    liquidationsByHour: [],
+    insuranceDrawdownUsd: 0,
+    vaultDrawdownUsd: 0,
+    socialisedUsd: 0,
+    adlEvents: 0,
+    contagion: [...Array(M)].map(() => new Array(M).fill(0)),
+    collateralLiquidations: 0,
+  };
+  let fund = inp.insuranceFundUsd;
+  let vault = inp.vaultUsd;
+  let fundPeak = fund;
+  const rowsArr = inp.shocks;
+  const hcVal = (a: number, h: number) => {
+    let v = cash[a];
+    for (let c = 0; c < C; c++) {
+      const units = coll[a * C + c];
+      if (units !== 0) v += units * inp.collateralCloses[c][h] * (1 - inp.collateral[c].haircut);
+    }
+    return v;
+  };
+  const rawVal = (a: number, h: number) => {
+    let v = cash[a];
+    for (let c = 0; c < C; c++) {
+      const units = coll[a * C + c];
+      if (units !== 0) v += units * inp.collateralCloses[c][h];
+    }
+    return v;
+  };
+  const sz = new Float64Array(M);
+  const oi = new Float64Array(M); // open interest at entry (gross notional) per market
+  const om = new Float64Array(M);
+  const en = new Float64Array(M);
+  /** opens account a's book at epoch h: a random or adversarial book scaled to its level */
+  const open = (a: number, h: number) => {
+    for (let i = 0; i < M; i++) {
+      oi[i] = Math.max(0, oi[i] - Math.abs(sizes[a * M + i] * entry[a * M + i]));
+      sizes[a * M + i] = 0;
+      entry[a * M + i] = 0;
+    }
+    for (let c = 0; c < C; c++) coll[a * C + c] = 0;
+    hasColl[a] = 0;
+    pendingAt[a] = -1;
+    const listed: number[] = [];
+    for (let i = 0; i < M; i++) if (!Number.isNaN(priceOf(i, h))) listed.push(i);
+    // equity: log-uniform from $100 to $100k
+    const equity = 100 * Math.pow(1000, rand());
+    cash[a] = equity;
+    if (C > 0 && rand() < inp.collateralShare) {
+      const c = Math.floor(rand() * C);
+      const p = inp.collateralCloses[c][h];
+      if (!Number.isNaN(p)) {
+        const share = 0.3 + 0.7 * rand(); // of the equity, credited after the haircut
+        coll[a * C + c] = (equity * share) / (p * (1 - inp.collateral[c].haircut));
+        hasColl[a] = 1;
+        cash[a] = equity * (1 - share);
+      }
+    }
+    if (listed.length === 0) return;
+    const w = new Float64Array(M);
+    const adversarial = inp.adversarialBooks.length > 0 && rand() < inp.adversarialShare;
+    if (adversarial) {
+      const book = inp.adversarialBooks[Math.floor(rand() * inp.adversarialBooks.length)];
+      for (const i of listed) w[i] = book[i];
+    } else {
+      const k = 1 + Math.floor(rand() * Math.min(3, listed.length));
+      for (let j = 0; j < k; j++) {
+        const i = listed[Math.floor(rand() * listed.length)];
+        w[i] += (rand() < 0.55 ? 1 : -1) * (0.2 + rand());
+      }
+    }
+    if (w.every((x) => x === 0)) return;
+    // the level: adversarial at maintenance (the edge of what proves), others at a share of initial
+    // every book opens proving initial margin (as the chain requires); adversarial ones at its edge
+    const rates = inp.initial;
+    // the book would still prove with target x its equity: a buffer in every constraint (the stress
+    // rows apply at both levels, so a book at a row's boundary is liquidatable by any adverse move)
+    const target = adversarial ? 0.9 : 0.2 + 0.75 * rand();
+    const E = hcVal(a, h);
+    // at the epoch's mark (the close with the cascade's shift)
+    for (let i = 0; i < M; i++) {
+      om[i] = priceOf(i, h) * (1 + shift[i]);
+      en[i] = om[i];
+    }
+    // the largest scale x (notional per unit weight) at which the book proves with target x E: each
+    // constraint in closed form (requirement x a + x^2 b, leverage, every stress row), the smallest
+    const T = target * E;
+    let qa = 0;
+    let qb = 0;
+    let gross = 0;
+    for (let i = 0; i < M; i++) {
+      if (w[i] === 0) continue;
+      const aw = Math.abs(w[i]);
+      qa += aw * rates[i];
+      qb += (aw * aw * inp.impact[i]) / inp.depthUsd[i];
+      gross += aw;
+    }
+    let lo = qb > 0 ? (-qa + Math.sqrt(qa * qa + 4 * qb * T)) / (2 * qb) : T / qa;
+    lo = Math.min(lo, (inp.maxLeverage * T) / gross);
+    for (const row of rowsArr) {
+      let d = 0;
+      for (let i = 0; i < M; i++) d += w[i] * row[i];
+      if (d < 0) lo = Math.min(lo, T / -d);
+    }
+    lo *= 1 - 1e-9;
+    if (!(lo > 0)) return;
+    for (let i = 0; i < M; i++) {
+      const notional = Math.abs(w[i] * lo);
+      // the protocol-wide open-interest cap: a book that would exceed it opens without that market
+      if (w[i] === 0 || oi[i] + notional > inp.oiCapUsd[i]) continue;
+      oi[i] += notional;
+      sizes[a * M + i] = (w[i] * lo) / om[i];
+      entry[a * M + i] = om[i];
+    }
+  };
+  for (let a = 0; a < N; a++) open(a, h0);
+  const K = rowsArr.length;
+  const shockFlat = Float64Array.from(rowsArr.flat());
+  const maint = Float64Array.from(inp.maint);
+  const impOverD = Float64Array.from(inp.impact, (x, i) => x / inp.depthUsd[i]);
+  const maxLev = inp.maxLeverage;
+  const vv = new Float64Array(M);
+  const rowMin = new Float64Array(M);
+  const rowMax = new Float64Array(M);
+  for (const row of rowsArr)
+    for (let i = 0; i < M; i++) {
+      rowMin[i] = Math.min(rowMin[i], row[i]);
+      rowMax[i] = Math.max(rowMax[i], row[i]);
+    }
+  let K0 = K;
+  const volume = new Float64Array(M);
+  const prevClose = new Float64Array(M);
+  for (let i = 0; i < M; i++) prevClose[i] = priceOf(i, h0);
+  for (let h = h0 + 1; h < h1; h++) {
+    // marks: the closes with the cascade shift (decaying by half every 24 h)
+    let shockMarket = -1;
+    let shockMove = 0;
+    for (let i = 0; i < M; i++) {
+      shift[i] *= Math.pow(0.5, 1 / 24);
+      const p = priceOf(i, h);
+      mark[i] = Number.isNaN(p) ? NaN : p * (1 + shift[i]);
+      if (!Number.isNaN(p) && !Number.isNaN(prevClose[i])) {
+        const mv = Math.abs(p / prevClose[i] - 1);
+        if (mv > shockMove) {
+          shockMove = mv;
+          shockMarket = i;
+        }
+      }
+      prevClose[i] = p;
+    }
+    volume.fill(0);
+    let liqCount = 0;
+    let liqVol = 0;
+    let hourBad = 0;
+    for (let a = 0; a < N; a++) {
+      res.accountHours++;
+      const base = a * M;
+      // the margin rule inline (healthyFloat, unrolled on typed arrays: the hot loop)
+      let held = false;
+      let missing = false;
+      let E = hasColl[a] ? hcVal(a, h) : cash[a];
+      let R = 0;
+      let G = 0;
+      for (let i = 0; i < M; i++) {
+        const sI = sizes[base + i];
+        if (sI === 0) {
+          vv[i] = 0;
+          continue;
+        }
+        held = true;
+        const p = mark[i];
+        if (p !== p) missing = true;
+        const v = sI * p;
+        vv[i] = v;
+        E += v - sI * entry[base + i];
+        const nn = v < 0 ? -v : v;
+        G += nn;
+        R += nn * (maint[i] + nn * impOverD[i]);
+      }
+      if (!held || missing) continue;
+      if (pendingAt[a] < 0) {
+        let ok = E >= R && G <= maxLev * E;
+        // screen: every row passes when even each market's most adverse row entry at once leaves X >= 0
+        let xMin = E;
+        for (let i = 0; i < M; i++) {
+          const v = vv[i];
+          xMin += v > 0 ? v * rowMin[i] : v * rowMax[i];
+        }
+        if (xMin >= 0) K0 = 0;
+        else K0 = K;
+        for (let k = 0; ok && k < K0; k++) {
+          let x = E;
+          const o = k * M;
+          for (let i = 0; i < M; i++) x += vv[i] * shockFlat[o + i];
+          if (x < 0) ok = false;
+        }
+        if (!ok) pendingAt[a] = h + inp.latencyHours;
+      }
+      if (pendingAt[a] < 0 || h < pendingAt[a]) continue;
+      for (let i = 0; i < M; i++) {
+        sz[i] = sizes[base + i];
+        en[i] = entry[base + i];
+      }
+      if (pendingAt[a] >= 0 && h >= pendingAt[a]) {
+        // takeover at the mark less the depth impact: value = raw collateral + PnL - slippage
+        let value = rawVal(a, h);
+        let notional = 0;
+        for (let i = 0; i < M; i++) {
+          if (sz[i] === 0) continue;
+          const nn = Math.abs(sz[i]) * mark[i];
+          value += sz[i] * (mark[i] - en[i]) - (nn * nn * inp.impact[i]) / inp.depthUsd[i];
+          notional += nn;
+          volume[i] += sz[i] * mark[i];
+          res.contagion[shockMarket < 0 ? i : shockMarket][i] += nn;
+        }
+        liqCount++;
+        liqVol += notional;
+        if (C > 0) for (let c = 0; c < C; c++) if (coll[a * C + c] !== 0) res.collateralLiquidations++;
+        if (value >= 0) fund += Math.min(value, inp.liquidationFee * notional);
+        else {
+          let loss = -value;
+          hourBad += loss;
+          const f = Math.min(fund, loss);
+          fund -= f;
+          loss -= f;
+          const v = Math.min(vault, loss);
+          vault -= v;
+          loss -= v;
+          if (loss > 0) {
+            res.socialisedUsd += loss;
+            res.adlEvents++;
+          }
+        }
+        open(a, h);
+      }
+    }
+    // cascades: net liquidated notional moves each mark against the liquidated side
+    for (let i = 0; i < M; i++)
+      if (volume[i] !== 0) {
+        // at most one depth's worth of impact per epoch, at most MAX_SHIFT in all
+        const step = Math.max(-inp.impact[i], Math.min(inp.impact[i], (inp.impact[i] * volume[i]) / inp.depthUsd[i]));
+        shift[i] = Math.max(-MAX_SHIFT, Math.min(MAX_SHIFT, shift[i] - step));
+      }
+    // drawdowns from the running peak (fees refill the fund)
+    fundPeak = Math.max(fundPeak, fund);
+    res.insuranceDrawdownUsd = Math.max(res.insuranceDrawdownUsd, fundPeak - fund);
+    res.vaultDrawdownUsd = Math.max(res.vaultDrawdownUsd, inp.vaultUsd - vault);
+    if (liqCount) {
+      res.liquidations += liqCount;
+      res.liquidationVolumeUsd += liqVol;
+      res.liquidationsByHour.push([h, liqCount, liqVol]);
+    }
+    if (hourBad > 0) {
+      res.badDebtUsd += hourBad;
+      res.badDebtByHour.push([h, hourBad]);
+    }
+  }
+  return res;
+}
+
+/** Model inputs from params (markets named; '-' or cap 0 left out). */
+export function simModel(params: Params, names: string[]) {
+  const idx = names.map((a, i) => (a !== "-" && params.markets[i].positionCap > 0n ? i : -1)).filter((i) => i >= 0);
+  return {
+    idx,
+    assets: idx.map((i) => names[i]),
+    maint: idx.map((i) => Number(params.markets[i].maintenanceRateBps) / 1e4),
+    initial: idx.map((i) => Number(params.markets[i].initialRateBps) / 1e4),
+    impact: idx.map((i) => Number(params.markets[i].impactBps) / 1e4),
+    depthUsd: idx.map((i) => Number(params.markets[i].depth) / 1e6),
+    shocks: params.scenarios.map((row) => idx.map((i) => Number(row[i]) / 1e4)).filter((r) => r.some((x) => x !== 0)),
+    maxLeverage: Number(params.maxLeverageBps) / 1e4,
+  };
+}
+
+/** Runs the segments on worker threads (or inline with workers = 0). */
+export async function runSegments(
+  inp: SimInput,
+  hours: number,
+  workers: number,
+  onSegment: (done: number, total: number) => void = () => {},
+): Promise<SegmentResult[]> {
+  const segs: [number, number, number][] = [];
+  for (let s = 0, h = 0; h < hours - 1; s++, h += SEGMENT_HOURS) segs.push([s, h, Math.min(hours, h + SEGMENT_HOURS + 1)]);
+  const out: SegmentResult[] = [];
+  if (workers <= 0) {
+    for (const [s, a, b] of segs) {
+      out.push(simulateSegment(inp, s, a, b));
+      onSegment(out.length, segs.length);
+    }
+    return out;
+  }
+  const n = Math.max(1, Math.min(workers, segs.length));
+  let next = 0;
+  await Promise.all(
+    [...Array(n)].map(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const w = new Worker(new URL("./simulate-worker.ts", import.meta.url), { workerData: inp });
+          const feed = () => {
+            if (next >= segs.length) {
+              void w.terminate().then(() => resolve());
+              return;
+            }
+            w.postMessage(segs[next++]);
+          };
+          w.on("message", (r: SegmentResult) => {
+            out.push(r);
+            onSegment(out.length, segs.length);
+            feed();
+          });
+          w.on("error", reject);
+          feed();
+        }),
+    ),
+  );
+  return out.sort((x, y) => x.segment - y.segment);
+}
+
+export const defaultWorkers = () => Math.max(1, Math.min(4, cpus().length));
+
+/** Gas per attestation by batch size (BENCHMARKS.md, proveMarginBatch in the clearinghouse). */
+export const BATCH_GAS: Record<number, number> = { 1: 259_436, 8: 95_292, 32: 74_129, 128: 68_993 };
+
+export interface SimulateOptions {
+  accounts: number;
+  latencyHours: number;
+  adversarialShare: number;
+  collateralShare: number;
+  liquidationFee: number;
+  /** insurance fund and backstop vault, fractions of the population's total equity (~ accounts x $145k mean) */
+  insuranceFraction: number;
+  vaultFraction: number;
+  /** open-interest cap per market = this x depth (risk plan's) */
+  oiDepthMultiple: number;
+  seed: number;
+  workers: number;
+  from?: number;
+  to?: number;
+  barDays: string[];
+}
+
+export const SIM_DEFAULTS = {
+  accounts: 1000,
+  latencyHours: 1,
+  adversarialShare: 0.1,
+  collateralShare: 0.2,
+  liquidationFee: 0.01,
+  insuranceFraction: 0.01,
+  vaultFraction: 0.02,
+  oiDepthMultiple: 10,
+  seed: 1,
+};
+
+/** Mean equity of the population: log-uniform on [1e2, 1e5]. */
+export const MEAN_EQUITY = (1e5 - 1e2) / Math.log(1000);
+
+export interface SimulateReport {
+  hours: number;
+  first: string;
+  last: string;
+  accounts: number;
+  accountHours: number;
+  accountHoursPerSecond: number;
+  seconds: number;
+  workers: number;
+  liquidations: number;
+  liquidationVolumeUsd: number;
+  collateralLiquidations: number;
+  badDebtUsd: number;
+  /** bad debt per 30-day segment: quantiles over segments (the distribution) */
+  badDebtPerSegment: { p50: number; p99: number; max: number; segmentsWithBadDebt: number; segments: number };
+  badDebtPerCrash: Record<string, { badDebtUsd: number; liquidations: number; liquidationVolumeUsd: number }>;
+  insuranceFundUsd: number;
+  vaultUsd: number;
+  insuranceDrawdownUsd: number;
+  vaultDrawdownUsd: number;
+  socialisedUsd: number;
+  adlEvents: number;
+  contagion: { markets: string[]; notionalUsd: number[][] };
+  frontier: { chain: string; graceSeconds: number; batch: number; accounts: number }[];
+  /** the worst hours: timeline rows [hour label, liquidations, volume, bad debt] */
+  timeline: { hour: string; liquidations: number; volumeUsd: number; badDebtUsd: number }[];
+  segments: SegmentResult[];
+}
+
+export async function simulate(
+  params: Params,
+  names: string[],
+  collateralNames: string[],
+  candles: Record<string, import("./calibrate.ts").Candles>,
+  o: SimulateOptions,
+  label: (t: number) => string,
+  onSegment: (done: number, total: number) => void = () => {},
+): Promise<SimulateReport> {
+  const { toGrid, HOUR } = await import("./moves.ts");
+  const { capacity, CHAINS, DEFAULTS } = await import("./latency.ts");
+  const { WorstSolver, jointWindows, worstModel } = await import("./worst.ts");
+  const m = simModel(params, names);
+  const collIdx = collateralNames.map((a, j) => (j > 0 && a !== "-" && params.collateral[j].priceE18 > 0n ? j : -1)).filter((j) => j >= 0);
+  const series = [...m.assets, ...collIdx.map((j) => collateralNames[j]).filter((a) => !m.assets.includes(a))];
+  const grids = series.map((a) => toGrid(candles[a], o.from, o.to));
+  if (grids.some((g) => !g)) throw new Error("no candles in the span");
+  const t0 = Math.min(...grids.map((g) => g!.t0));
+  const t1 = Math.max(...grids.map((g) => g!.t0 + (g!.close.length - 1) * HOUR));
+  const hours = Math.round((t1 - t0) / HOUR) + 1;
+  const closes = grids.map((g) => {
+    const x = new Float64Array(hours).fill(NaN);
+    x.set(g!.close, Math.round((g!.t0 - t0) / HOUR));
+    return x;
+  });
+  // adversarial books: the worst-portfolio optimum of the windows with the largest loss, among a sample
+  const books: number[][] = [];
+  {
+    const wm = worstModel(params, "maintenance", names);
+    const solver = await WorstSolver.create(wm);
+    try {
+      const jw = jointWindows(
+        wm.assets.map((a) => candles[a]),
+        1,
+        o.from,
+        o.to,
+        true,
+      );
+      const found: { loss: number; book: number[] }[] = [];
+      const stride = Math.max(1, Math.floor(jw.start.length / 400));
+      for (let k = 0; k < jw.start.length; k += stride) {
+        const r = solver.solve(
+          wm.assets.map((_, a) => jw.coef.close.long[a][k]),
+          wm.assets.map((_, a) => jw.coef.close.short[a][k]),
+        );
+        if (r.loss > 0) found.push({ loss: r.loss, book: r.long.map((x, a) => x - r.short[a]) });
+      }
+      found.sort((x, y) => y.loss - x.loss);
+      for (const f of found.slice(0, 8)) books.push(m.idx.map((i) => f.book[wm.markets.indexOf(i)] ?? 0));
+    } finally {
+      solver.dispose();
+    }
+  }
+  const totalEquity = o.accounts * MEAN_EQUITY;
+  const inp: SimInput = {
+    ...m,
+    collateral: collIdx.map((j) => ({
+      price: series.indexOf(collateralNames[j]),
+      haircut: Number(params.collateral[j].haircutBps) / 1e4,
+    })),
+    collateralCloses: collIdx.map((j) => {
+      const x = Float64Array.from(closes[series.indexOf(collateralNames[j])]);
+      for (let h = 1; h < x.length; h++) if (Number.isNaN(x[h])) x[h] = x[h - 1];
+      return x;
+    }),
+    t0,
+    closes,
+    accounts: o.accounts,
+    adversarialShare: o.adversarialShare,
+    adversarialBooks: books,
+    collateralShare: o.collateralShare,
+    latencyHours: o.latencyHours,
+    oiCapUsd: m.depthUsd.map((d) => d * o.oiDepthMultiple),
+    liquidationFee: o.liquidationFee,
+    insuranceFundUsd: totalEquity * o.insuranceFraction,
+    vaultUsd: totalEquity * o.vaultFraction,
+    seed: o.seed,
+  };
+  const started = performance.now();
+  const segs = await runSegments(inp, hours, o.workers, onSegment);
+  const seconds = (performance.now() - started) / 1000;
+  const sum = (f: (s: SegmentResult) => number) => segs.reduce((acc, s) => acc + f(s), 0);
+  const perSeg = segs.map((s) => s.badDebtUsd).sort((a, b) => a - b);
+  const q = (p: number) => perSeg[Math.min(perSeg.length, Math.max(1, Math.ceil(p * perSeg.length))) - 1] ?? 0;
+  const hourOf = (h: number) => t0 + h * HOUR;
+  const crash: SimulateReport["badDebtPerCrash"] = {};
+  for (const d of o.barDays) {
+    const a = Date.parse(`${d}T00:00:00Z`);
+    const inDay = (h: number) => hourOf(h) >= a && hourOf(h) < a + 86_400_000;
+    crash[d] = {
+      badDebtUsd: sum((s) => s.badDebtByHour.filter(([h]) => inDay(h)).reduce((x, [, v]) => x + v, 0)),
+      liquidations: sum((s) => s.liquidationsByHour.filter(([h]) => inDay(h)).reduce((x, [, c]) => x + c, 0)),
+      liquidationVolumeUsd: sum((s) => s.liquidationsByHour.filter(([h]) => inDay(h)).reduce((x, [, , v]) => x + v, 0)),
+    };
+  }
+  const contagion = m.assets.map((_, i) => m.assets.map((__, j) => sum((s) => s.contagion[i][j])));
+  const frontier: SimulateReport["frontier"] = [];
+  for (const chain of ["ethereum-l1", "l2"] as const)
+    for (const grace of [60, 300, 600, 1800, 3600])
+      for (const batch of [1, 8, 32, 128])
+        frontier.push({
+          chain,
+          graceSeconds: grace,
+          batch,
+          accounts: capacity({
+            ...DEFAULTS,
+            chain: CHAINS[chain],
+            liquidations: DEFAULTS.accounts,
+            graceSeconds: grace,
+            gasPerAttestation: BATCH_GAS[batch],
+            samples: 1,
+          }).capacityAccounts,
+        });
+  const bad = new Map<number, number>();
+  for (const s of segs) for (const [h, v] of s.badDebtByHour) bad.set(h, (bad.get(h) ?? 0) + v);
+  const liq = segs.flatMap((s) => s.liquidationsByHour);
+  liq.sort((x, y) => y[2] - x[2]);
+  const timeline = liq
+    .slice(0, 50)
+    .map(([h, c, v]) => ({ hour: label(hourOf(h)), liquidations: c, volumeUsd: v, badDebtUsd: bad.get(h) ?? 0 }));
+  const accountHours = sum((s) => s.accountHours);
+  return {
+    hours,
+    first: label(t0),
+    last: label(t1),
+    accounts: o.accounts,
+    accountHours,
+    accountHoursPerSecond: accountHours / seconds,
+    seconds,
+    workers: o.workers,
+    liquidations: sum((s) => s.liquidations),
+    liquidationVolumeUsd: sum((s) => s.liquidationVolumeUsd),
+    collateralLiquidations: sum((s) => s.collateralLiquidations),
+    badDebtUsd: sum((s) => s.badDebtUsd),
+    badDebtPerSegment: {
+      p50: q(0.5),
+      p99: q(0.99),
+      max: q(1),
+      segmentsWithBadDebt: perSeg.filter((x) => x > 0).length,
+      segments: perSeg.length,
+    },
+    badDebtPerCrash: crash,
+    insuranceFundUsd: inp.insuranceFundUsd,
+    vaultUsd: inp.vaultUsd,
+    insuranceDrawdownUsd: Math.max(0, ...segs.map((s) => s.insuranceDrawdownUsd)),
+    vaultDrawdownUsd: Math.max(0, ...segs.map((s) => s.vaultDrawdownUsd)),
+    socialisedUsd: sum((s) => s.socialisedUsd),
+    adlEvents: sum((s) => s.adlEvents),
+    contagion: { markets: m.assets, notionalUsd: contagion },
+    frontier,
+    timeline,
+    segments: segs,
+  };
+}
