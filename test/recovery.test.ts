@@ -107,12 +107,12 @@ describe("sync's recovery strategies: kept states, then a replay of the account'
   };
   const reopen = (path: string) => StateStore.open(path, PASS);
 
-  it("a backup of any age replays every later transition (deposit, trade, realize, withdraw) to the on-chain state", async () => {
+  it("a backup of any age replays every later transition (deposit, trade, settle, withdraw) to the on-chain state", async () => {
     const b0 = backup("b0.state");
     transition({ kind: "deposit", asset: 0, amount: 100_000n * E6 });
     const b1 = backup("b1.state");
     transition(trade(5n));
-    transition({ kind: "realize", market: 0 });
+    transition({ kind: "settle", market: 0, amount: 1_000n });
     const last = transition({ kind: "withdraw", asset: 0, amount: 1_000n * E6 });
     expect(await sync(reopen(store.path))).to.equal("current");
     for (const path of [b0, b1]) {

@@ -155,6 +155,26 @@ describe("zkmargin account commands over JSON-RPC", function () {
     expect(JSON.parse(alice("show").stdout)).to.deep.equal(before);
   });
 
+  it("realize pays profit only from losses settled into the PnL pool: empty pool exits 1, settle then realize exit 0", () => {
+    // alice bought 150 lots at 100 above the mark: she owes 15,000, bob is owed 15,000
+    const empty = bob("realize", "--params", params);
+    expect(empty.code, empty.stderr).to.equal(1);
+    expect(empty.stderr).to.contain("--amount").and.to.contain("PnL pool is empty");
+    const nothing = alice("realize", "--params", params);
+    expect(nothing.code).to.equal(1);
+    expect(nothing.stderr).to.contain("nothing to realise");
+    const paid = alice("settle", "--params", params);
+    expect(paid.code, paid.stderr).to.equal(0);
+    expect(JSON.parse(paid.stdout).action).to.equal("settle");
+    const before = BigInt(JSON.parse(bob("show").stdout).portfolio.collateral[0]);
+    const claimed = bob("realize", "--params", params);
+    expect(claimed.code, claimed.stderr).to.equal(0);
+    expect(BigInt(JSON.parse(bob("show").stdout).portfolio.collateral[0]) - before).to.equal(15_000n);
+    const again = bob("realize", "--params", params);
+    expect(again.code).to.equal(1);
+    expect(again.stderr).to.contain("nothing to realise");
+  });
+
   it("watchtower attests for an offline trader; a silent one is liquidated by a keeper", async () => {
     const watch = (await provider.getSigner(5)).address;
     expect(bob("watchtower", "--address", watch).code).to.equal(0);

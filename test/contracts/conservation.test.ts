@@ -203,6 +203,8 @@ describe("conservation invariant under random operation sequences", function () 
           await p.ethers.provider.send("evm_increaseTime", [61]);
           await p.ethers.provider.send("evm_mine", []);
           for (const i of exposed.slice(1)) {
+            // a silent account that attested the call's epoch through a trade is not liquidatable
+            if (!(await p.accounts.isLiquidatable(traders[i].address))) continue;
             await (await p.accounts.connect(signers[19]).liquidate(traders[i].address)).wait();
             frozen.add(i);
             liquidated++;
