@@ -23,7 +23,14 @@ import { pow2, toField } from "../field.ts";
 import { poseidon } from "../hash.ts";
 
 /** The transition kinds, indexed by op code (KIND in prover/constants.ts). */
-export const TRANSITION_KINDS = ["deposit", "withdraw", "buy", "sell", "realize", "settle"] as const satisfies readonly (keyof typeof KIND)[];
+export const TRANSITION_KINDS = [
+  "deposit",
+  "withdraw",
+  "buy",
+  "sell",
+  "realize",
+  "settle",
+] as const satisfies readonly (keyof typeof KIND)[];
 export type TransitionKind = (typeof TRANSITION_KINDS)[number];
 export const KIND_CODE: Record<TransitionKind, number> = KIND;
 if (TRANSITION_KINDS.length !== KIND_COUNT || TRANSITION_KINDS.some((k, code) => KIND[k] !== code)) {
