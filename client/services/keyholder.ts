@@ -11,7 +11,7 @@ import type { Params } from "../../prover/types.ts";
 import { EpochError, fetchEpoch, latestFreshEpoch } from "../epochs.ts";
 import { HealthyAccountError, liquidatableByProof, liquidateByProof, replayAccount, type Replayed } from "../liquidator.ts";
 import { liquidationProverOf, type ProverPool } from "./pool.ts";
-import { repricedReceipt, type ServiceSigner } from "./sender.ts";
+import type { ServiceSigner } from "./sender.ts";
 import { serviceRegistry, StatusServer } from "./status.ts";
 import { ChainWatch } from "./watch.ts";
 
@@ -224,15 +224,38 @@ export class LiquidatorService {
 
   private async liquidate(r: Replayed, params: Params, detectedAt: number): Promise<void> {
     try {
-      let sent: { txHash: string; gasUsed: bigint; proveMs: number };
-      try {
-        sent = await liquidateByProof(this.o.accounts, liquidationProverOf(this.o.pool), r, params, (s) => this.o.log(s));
-      } catch (e) {
-        // a copy of the transaction with raised fees was mined: that receipt is this liquidation
-        const rp = repricedReceipt((e as { cause?: unknown }).cause ?? e);
-        if (!rp || rp.status !== 1) throw e;
-        sent = { txHash: rp.hash, gasUsed: rp.gasUsed, proveMs: NaN };
-      }
+      // liquidateByProof waits with the Contract's response, which does not see a fee-bumped copy
+      // mined; the signer's own receipt (every version of the transaction) ends the wait as well
+      let proveMs = NaN;
+      const prover = liquidationProverOf(this.o.pool);
+      const timed = {
+        prove: async (...a: Parameters<typeof prover.prove>) => {
+          const t0 = performance.now();
+          const p = await prover.prove(...a);
+          proveMs = performance.now() - t0;
+          return p;
+        },
+      };
+      let onSent!: (hash: string) => void;
+      const sentHash = new Promise<string>((res) => (onSent = res));
+      const progress = (s: string) => {
+        const m = /^sent liquidateByProof (0x[0-9a-fA-F]{64})/.exec(s);
+        if (m) onSent(m[1]);
+        this.o.log(s);
+      };
+      const viaLibrary = liquidateByProof(this.o.accounts, timed, r, params, progress).then((x) => ({
+        txHash: x.txHash,
+        gasUsed: x.gasUsed,
+      }));
+      const viaSigner = sentHash
+        .then((h) => this.o.signer.receiptFor(h))
+        .then((rc) => {
+          if (rc.status !== 1) throw new Error(`liquidateByProof ${rc.hash} reverted`);
+          return { txHash: rc.hash, gasUsed: rc.gasUsed };
+        });
+      viaLibrary.catch(() => {});
+      viaSigner.catch(() => {});
+      const sent = await Promise.race([viaLibrary, viaSigner]);
       const latencyMs = performance.now() - detectedAt;
       this.metrics.latency.observe(latencyMs / 1000);
       this.metrics.liquidations.inc({ result: "ok" });
@@ -241,7 +264,7 @@ export class LiquidatorService {
         epochId: String(params.epochId),
         tx: sent.txHash,
         gasUsed: String(sent.gasUsed),
-        proveMs: Math.round(sent.proveMs),
+        proveMs: Math.round(proveMs),
         latencyMs: Math.round(latencyMs),
         at: new Date().toISOString(),
       };

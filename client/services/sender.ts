@@ -2,8 +2,8 @@
 // estimated first (a revert in simulation costs no nonce), then takes the next nonce under a lock;
 // fees are explicit (EIP-1559 when the node has a base fee), and a transaction still not mined
 // after `bumpAfterMs` is sent again with the same nonce and fees raised by `bumpPercent` (at least
-// the 10% nodes require of a replacement), up to `maxBumps` times. Whichever version is mined, the
-// caller's wait() ends: use `receiptOf` to read a repriced transaction's receipt.
+// the 10% nodes require of a replacement), up to `maxBumps` times. `receiptFor` returns the
+// receipt of whichever version was mined.
 import { AbstractSigner, type Provider, type Signer, type TransactionRequest, type TransactionResponse } from "ethers";
 
 export interface SenderOptions {
@@ -19,6 +19,8 @@ interface InFlight {
   request: TransactionRequest;
   sentAt: number;
   bumps: number;
+  /** the first version's hash: every version is recorded under it */
+  original: string;
 }
 
 /** A signer wrapper for the services' Contracts: ordered nonces, explicit fees, fee bumping. */
@@ -30,6 +32,8 @@ export class ServiceSigner extends AbstractSigner {
   private readonly inFlight = new Map<number, InFlight>();
   private timer?: NodeJS.Timeout;
   private address?: string;
+  /** every version (hash) of each transaction sent, by its first hash */
+  private readonly versions = new Map<string, string[]>();
   bumps = 0;
 
   constructor(base: Signer, opts: SenderOptions = {}) {
@@ -90,7 +94,8 @@ export class ServiceSigner extends AbstractSigner {
         throw e;
       }
       this.nextNonce = nonce + 1;
-      this.inFlight.set(nonce, { nonce, request: { ...req, nonce }, sentAt: Date.now(), bumps: 0 });
+      this.versions.set(sent.hash, [sent.hash]);
+      this.inFlight.set(nonce, { nonce, request: { ...req, nonce }, sentAt: Date.now(), bumps: 0, original: sent.hash });
       this.watch();
       return sent;
     });
@@ -123,7 +128,8 @@ export class ServiceSigner extends AbstractSigner {
           ? { ...r, maxFeePerGas: up(BigInt(r.maxFeePerGas!)), maxPriorityFeePerGas: up(BigInt(r.maxPriorityFeePerGas!)) }
           : { ...r, gasPrice: up(BigInt(r.gasPrice!)) };
       try {
-        await this.base.sendTransaction(bumped);
+        const again = await this.base.sendTransaction(bumped);
+        this.versions.get(t.original)?.push(again.hash);
         t.request = bumped;
         t.bumps++;
         t.sentAt = Date.now();
@@ -137,31 +143,38 @@ export class ServiceSigner extends AbstractSigner {
     }
   }
 
+  /**
+   * The receipt of a transaction this signer sent, whichever version (fee bump) was mined. Needed
+   * because a Contract's response (ContractTransactionResponse) loses ethers' replacement
+   * detection: its wait() would never end once a bumped copy is mined.
+   */
+  async receiptFor(hash: string, pollMs = 250): Promise<Receipt> {
+    for (;;) {
+      for (const h of this.versions.get(hash) ?? [hash]) {
+        const r = await this.provider!.getTransactionReceipt(h);
+        if (r) {
+          this.versions.delete(hash);
+          return { hash: r.hash, status: r.status ?? 0, gasUsed: r.gasUsed, blockNumber: r.blockNumber };
+        }
+      }
+      await new Promise((res) => setTimeout(res, pollMs));
+    }
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }
 }
 
-/**
- * The receipt of a sent transaction, whichever fee version was mined: ethers' wait() rejects with
- * TRANSACTION_REPLACED (reason "repriced") when a bumped copy was mined; that receipt is ours.
- */
-export async function receiptOf(tx: TransactionResponse): Promise<{ hash: string; status: number; gasUsed: bigint; blockNumber: number }> {
-  try {
-    const r = (await tx.wait())!;
-    return { hash: r.hash, status: r.status ?? 0, gasUsed: r.gasUsed, blockNumber: r.blockNumber };
-  } catch (e) {
-    const err = e as { code?: string; reason?: string; receipt?: { hash: string; status: number; gasUsed: bigint; blockNumber: number } };
-    if (err.code === "TRANSACTION_REPLACED" && err.reason === "repriced" && err.receipt)
-      return { hash: err.receipt.hash, status: err.receipt.status, gasUsed: err.receipt.gasUsed, blockNumber: err.receipt.blockNumber };
-    if (err.code === "CALL_EXCEPTION" && err.receipt) return { ...err.receipt, status: 0 };
-    throw e;
-  }
+export interface Receipt {
+  hash: string;
+  status: number;
+  gasUsed: bigint;
+  blockNumber: number;
 }
 
-/** A repriced transaction counts as the original (liquidateByProof's own wait() rejects on it). */
-export function repricedReceipt(e: unknown): { hash: string; gasUsed: bigint; status: number } | undefined {
-  const err = e as { code?: string; reason?: string; receipt?: { hash: string; gasUsed: bigint; status: number } };
-  return err?.code === "TRANSACTION_REPLACED" && err.reason === "repriced" && err.receipt ? err.receipt : undefined;
+/** The receipt of a transaction sent by `signer`, whichever fee version was mined. */
+export function receiptOf(tx: TransactionResponse, signer: ServiceSigner): Promise<Receipt> {
+  return signer.receiptFor(tx.hash);
 }

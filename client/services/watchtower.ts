@@ -478,7 +478,7 @@ export class Watchtower {
     for (const j of sorted) this.putJob({ ...j, state: "sent", txHash: tx.hash });
     let r;
     try {
-      r = await receiptOf(tx);
+      r = await receiptOf(tx, this.o.signer);
     } catch (e) {
       for (const j of sorted) this.putJob({ ...j, state: "proved", attempts: j.attempts + 1, txHash: undefined });
       this.fail("waiting for a batch", e);

@@ -19,7 +19,7 @@ import { postEpoch } from "../../client/chain.ts";
 import { startLocalProtocol, type LocalProtocol } from "../../client/local.ts";
 import { LiquidatorService } from "../../client/services/keyholder.ts";
 import { RedisPool, ThreadPool, proveMargin, runRedisWorker, type ProverPool } from "../../client/services/pool.ts";
-import { ServiceSigner } from "../../client/services/sender.ts";
+import { ServiceSigner, receiptOf } from "../../client/services/sender.ts";
 import { Watchtower, importClientState } from "../../client/services/watchtower.ts";
 import { clone, example, minimalDeposit } from "../../tools/fixtures.ts";
 import { prover, transitionProver } from "../helpers.ts";
@@ -221,6 +221,25 @@ describe("services: watchtower, liquidator, prover pool (issue #12)", function (
       expect(metrics).to.match(/zkmargin_liquidator_detection_to_inclusion_seconds_count\{service="liquidator"\} 1/);
     } finally {
       await svc.stop();
+    }
+  });
+
+  it("a transaction not mined in time is sent again with the same nonce and higher fees; its receipt counts", async () => {
+    const bumps: string[] = [];
+    const signer = new ServiceSigner(signers[2], { bumpAfterMs: 500, bumpPercent: 20, maxBumps: 2, log: (s) => bumps.push(s) });
+    await p.ethers.provider.send("evm_setAutomine", [false]);
+    try {
+      const tx = await (p.accounts.connect(signer) as any).setWatchtower(signers[6].address);
+      await until("a fee bump", async () => signer.bumps >= 1, 20_000);
+      await p.ethers.provider.send("evm_mine", []);
+      const r = await receiptOf(tx, signer);
+      expect(r.status).to.equal(1);
+      expect(r.hash).to.not.equal(tx.hash); // the repriced copy was mined
+      expect(bumps[0]).to.match(/fees raised 20%/);
+      expect(await p.accounts.watchtower(bob.address)).to.equal(signers[6].address); // bob's (signers[2])
+    } finally {
+      await p.ethers.provider.send("evm_setAutomine", [true]);
+      signer.stop();
     }
   });
 
