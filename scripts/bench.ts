@@ -166,7 +166,8 @@ async function main(): Promise<void> {
   row("accounts: trade, both legs in one call (fee paid, steady state)", String(g.trade));
   row("accounts: trade, per leg (half of the call)", String(g.trade / 2n));
   row("accounts: reduce-only trade, per leg", String(g.tradeReduce / 2n));
-  row("accounts: realise PnL", String(g.realize));
+  row("accounts: settle a loss into the PnL pool (proof + pool update)", String(g.settle));
+  row("accounts: realise profit from the PnL pool (proof + pool update)", String(g.realize));
   row("accounts: proveMargin (maintenance, a new latest epoch)", String(g.proveMargin));
   row("accounts: margin call", String(g.marginCall));
   row("accounts: liquidation after a missed margin call (bond to keeper)", String(g.liquidate));
