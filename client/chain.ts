@@ -29,7 +29,13 @@ import type { Params } from "../prover/types.ts";
 import { ValidationError } from "../prover/validate.ts";
 import { checkLiquidationKey } from "../prover/transition/encryption.ts";
 import { contractArtifact, contractAt, linkBytecode } from "./contracts.ts";
-import { DEFAULT_BREAKER_DELAY_SECONDS, DEFAULT_MOVE_BPS, DEFAULT_TIMELOCK_SECONDS } from "./oracle-defaults.ts";
+import {
+  DEFAULT_BREAKER_DELAY_SECONDS,
+  DEFAULT_IN_FLIGHT_MOVE_BPS,
+  DEFAULT_IN_FLIGHT_SECONDS,
+  DEFAULT_MOVE_BPS,
+  DEFAULT_TIMELOCK_SECONDS,
+} from "./oracle-defaults.ts";
 import { decodeRevert, revertMessage } from "./revert.ts";
 
 export { DEFAULT_BOND_WEI, DEFAULT_GRACE_SECONDS, DEFAULT_MAX_AGE_SECONDS, DEFAULT_RPC };
@@ -110,7 +116,15 @@ export interface Deployment {
   contracts: Record<string, string>;
   gas: Record<string, string>;
   /** present when the MarginAccounts clearinghouse was deployed */
-  accounts?: { tokens: string[]; bondWei: string; gracePeriod: string; tradeFee?: string; liquidationKey: [string, string] };
+  accounts?: {
+    tokens: string[];
+    bondWei: string;
+    gracePeriod: string;
+    tradeFee?: string;
+    inFlightWindow?: string;
+    inFlightMoveBps?: string;
+    liquidationKey: [string, string];
+  };
 }
 
 export interface AccountsOptions {
@@ -122,6 +136,10 @@ export interface AccountsOptions {
   liquidationKey: [bigint, bigint];
   /** the flat fee per trade leg (quote units), paid into the insurance fund */
   tradeFee: bigint;
+  /** seconds an in-flight transition survives the next post (default DEFAULT_IN_FLIGHT_SECONDS; 0: off) */
+  inFlightWindow?: bigint;
+  /** the largest move (bps) of that post (default DEFAULT_IN_FLIGHT_MOVE_BPS) */
+  inFlightMoveBps?: bigint;
 }
 
 /** The test tokens deployed for the M collateral assets when none are given: name, symbol, decimals. */
@@ -211,7 +229,20 @@ export async function deployProtocol(
     const batch = await deploy("MarginBatchVerifier");
     await deploy(
       "MarginAccounts",
-      [registry, verifier, transition, liquidation, batch, tokens, a.bondWei, a.gracePeriod, a.liquidationKey, a.tradeFee],
+      [
+        registry,
+        verifier,
+        transition,
+        liquidation,
+        batch,
+        tokens,
+        a.bondWei,
+        a.gracePeriod,
+        a.liquidationKey,
+        a.tradeFee,
+        a.inFlightWindow ?? DEFAULT_IN_FLIGHT_SECONDS,
+        a.inFlightMoveBps ?? DEFAULT_IN_FLIGHT_MOVE_BPS,
+      ],
       {
         PoseidonT3: contracts.PoseidonT3,
       },
@@ -221,6 +252,8 @@ export async function deployProtocol(
       bondWei: String(a.bondWei),
       gracePeriod: String(a.gracePeriod),
       tradeFee: String(a.tradeFee),
+      inFlightWindow: String(a.inFlightWindow ?? DEFAULT_IN_FLIGHT_SECONDS),
+      inFlightMoveBps: String(a.inFlightMoveBps ?? DEFAULT_IN_FLIGHT_MOVE_BPS),
       liquidationKey: [String(a.liquidationKey[0]), String(a.liquidationKey[1])],
     };
   }

@@ -46,7 +46,14 @@ export interface LocalProtocol {
  * MarginAccounts clearinghouse (deployed by the first account, which is also the publisher).
  */
 export async function startLocalProtocol(
-  opts: { maxAge?: bigint; bondWei?: bigint; gracePeriod?: bigint; tradeFee?: bigint } = {},
+  opts: {
+    maxAge?: bigint;
+    bondWei?: bigint;
+    gracePeriod?: bigint;
+    tradeFee?: bigint;
+    inFlightWindow?: bigint;
+    inFlightMoveBps?: bigint;
+  } = {},
 ): Promise<LocalProtocol> {
   await compileContracts();
   const connection = await (await loadHardhat()).network.connect();
@@ -61,6 +68,8 @@ export async function startLocalProtocol(
       gracePeriod: opts.gracePeriod ?? DEFAULT_GRACE_SECONDS,
       liquidationKey: liquidation.publicKey,
       tradeFee: opts.tradeFee ?? DEFAULT_TRADE_FEE,
+      inFlightWindow: opts.inFlightWindow,
+      inFlightMoveBps: opts.inFlightMoveBps,
     },
   });
   const c = deployment.contracts;

@@ -102,6 +102,10 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     /// @inheritdoc IMarginAccounts
     uint256 public immutable tradeFee;
     /// @inheritdoc IMarginAccounts
+    uint64 public immutable inFlightWindow;
+    /// @inheritdoc IMarginAccounts
+    uint16 public immutable inFlightMoveBps;
+    /// @inheritdoc IMarginAccounts
     ILiquidationGroth16 public immutable liquidationVerifier;
     /// @inheritdoc IMarginAccounts
     IMarginBatchVerifier public immutable batchVerifier;
@@ -136,10 +140,14 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         uint256 bond_,
         uint64 gracePeriod_,
         uint256[2] memory liquidationKey_,
-        uint256 tradeFee_
+        uint256 tradeFee_,
+        uint64 inFlightWindow_,
+        uint16 inFlightMoveBps_
     ) EIP712("zkmargin MarginAccounts", "1") {
         if (tradeFee_ >> AMOUNT_BITS != 0) revert InvalidAmount(tradeFee_);
         tradeFee = tradeFee_;
+        inFlightWindow = inFlightWindow_;
+        inFlightMoveBps = inFlightMoveBps_;
         registry = registry_;
         marginVerifier = marginVerifier_;
         transitionVerifier = transitionVerifier_;
@@ -258,7 +266,7 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         IERC20 tok = token(asset);
         if (amount == 0 || amount >> AMOUNT_BITS != 0) revert InvalidAmount(amount);
         // a closed account may still withdraw what it holds (it is flat, so it stays flat)
-        _transition(msg.sender, _op(KIND_WITHDRAW, asset, amount, t.flat), 0, epochId, _latest(epochId), t, true, true);
+        _transition(msg.sender, _op(KIND_WITHDRAW, asset, amount, t.flat), 0, epochId, _recent(epochId), t, true, true);
         tok.safeTransfer(msg.sender, amount);
     }
 
@@ -268,7 +276,7 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         uint256 pool = pnlPoolPlusOne - 1;
         if (amount > pool) revert PnlPoolInsufficient(amount, pool);
         pnlPoolPlusOne = pool - amount + 1;
-        _transition(msg.sender, _op(KIND_REALIZE, 0, amount, t.flat), 0, epochId, _latest(epochId), t, true, false);
+        _transition(msg.sender, _op(KIND_REALIZE, 0, amount, t.flat), 0, epochId, _recent(epochId), t, true, false);
         emit PnlRealized(msg.sender, amount, pool - amount);
     }
 
@@ -513,6 +521,20 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         return (true, lo, c.epochId, elapsed >= grace ? 0 : grace - elapsed);
     }
 
+    /// The paramsHash a withdrawal, trade or realisation is checked against: the latest fresh
+    /// epoch's, or the one before it while the registry says a proof made against it is still in
+    /// flight (a newer post at most inFlightWindow seconds ago, every price within
+    /// inFlightMoveBps, the same risk parameters and funding: docs/PROTOCOL.md, "In-flight
+    /// transitions"). Reverts NotLatestEpoch otherwise (StaleEpoch, CircuitBreakerTripped from
+    /// the registry when the latest epoch cannot be used at all).
+    function _recent(uint64 epochId) internal view returns (uint256) {
+        (uint64 latest, uint256 paramsHash) = registry.latestFresh();
+        if (epochId == latest) return paramsHash;
+        if (inFlightWindow == 0 || !registry.inFlight(epochId, inFlightWindow, inFlightMoveBps))
+            revert NotLatestEpoch(epochId, latest);
+        return registry.paramsHashOf(epochId);
+    }
+
     function _latest(uint64 epochId) internal view returns (uint256) {
         (uint64 latest, uint256 paramsHash) = registry.latestFresh();
         if (epochId != latest) revert NotLatestEpoch(epochId, latest);
@@ -563,7 +585,7 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     /// Applies both legs of a trade; each pays the flat fee from its hidden settlement balance
     /// (the op word's amount) into the insurance fund.
     function _settleLegs(TradeLeg calldata buyer, TradeLeg calldata seller, uint256 fill, uint64 epochId) internal {
-        uint256 paramsHash = _latest(epochId);
+        uint256 paramsHash = _recent(epochId);
         uint256 fee = tradeFee;
         _transition(
             buyer.account,

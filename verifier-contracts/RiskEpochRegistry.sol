@@ -59,6 +59,8 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
     int256 internal constant SHOCK_OFFSET = int256(1 << SHOCK_BITS);
     /// @dev the first epoch id is below 2^FIRST_EPOCH_BITS; later ids advance by exactly one
     uint256 internal constant FIRST_EPOCH_BITS = 32;
+    /// @dev an epoch records its largest price move up to this many bps (a uint8 in its slot)
+    uint256 internal constant MAX_MOVE_RECORDED = 255;
     /// @dev longest timelock and breaker delay a config may set
     uint256 internal constant MAX_TIMELOCK = 30 days;
     uint256 internal constant MAX_BREAKER_DELAY = 1 days;
@@ -103,7 +105,9 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
         uint40 eta;
     }
 
-    /// @dev Block numbers are stored in 40 bits (10^12 blocks), which packs the second word.
+    /// @dev Block numbers are stored in 40 bits (10^12 blocks), which packs the second word;
+    /// maxMoveBps (the post's largest price move from the previous epoch, saturating at 255 bps;
+    /// 255 for the first epoch) fills its last byte.
     struct EpochSlot {
         uint256 paramsHash;
         uint64 epochId;
@@ -111,6 +115,7 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
         uint40 pricesBlock;
         uint40 riskBlock;
         uint40 fundingBlock;
+        uint8 maxMoveBps;
     }
 
     /// @inheritdoc IRiskEpochRegistry
@@ -474,7 +479,8 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
             if (riskHash == 0) revert RiskNotPosted();
             revert FundingNotPosted();
         }
-        refWord = _checkMoves(epochId, latest_, markPrice, priceE18, breakerQuorum);
+        uint256 maxMove;
+        (refWord, maxMove) = _checkMoves(epochId, latest_, markPrice, priceE18, breakerQuorum);
         if (held) held = false;
         (uint256 w0, uint256 w1, uint256 w2, uint256 w3) = _priceWords(epochId, markPrice, priceE18);
         paramsHash = poseidon5.hash([w0, w1, w2, w3, slow]);
@@ -484,7 +490,8 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
             uint64(block.timestamp),
             uint40(block.number),
             riskBlock,
-            fundingBlock
+            fundingBlock,
+            uint8(maxMove)
         );
         latest = uint48(epochId);
         _setFreshUntil(block.timestamp + maxAgeSeconds);
@@ -543,6 +550,27 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
         uint256 age = block.timestamp - ring[epochId % RING].postedAt;
         if (age > maxAgeSeconds) revert StaleEpoch(epochId, age, maxAgeSeconds);
         return h;
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function maxMoveBps(uint64 epochId) external view returns (uint256) {
+        paramsHashOf(epochId);
+        return ring[epochId % RING].maxMoveBps;
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function inFlight(uint64 epochId, uint64 window, uint256 maxMoveBps_) external view returns (bool) {
+        uint64 latest_ = latest;
+        if (epochId + 1 != latest_) return false;
+        EpochSlot storage e = ring[epochId % RING];
+        EpochSlot storage l = ring[latest_ % RING];
+        if (e.epochId != epochId || e.paramsHash == 0 || l.epochId != latest_) return false;
+        return
+            uint256(l.postedAt) + window >= block.timestamp &&
+            l.maxMoveBps <= maxMoveBps_ &&
+            l.riskBlock == e.riskBlock &&
+            l.fundingBlock == e.fundingBlock &&
+            uint256(e.postedAt) + maxAgeSeconds >= l.postedAt;
     }
 
     /// @inheritdoc IRiskEpochRegistry
@@ -616,20 +644,25 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
         if (riskHash != 0 && fundingHash != 0) slowHash = PoseidonT3.hash([fundingHash, riskHash]);
     }
 
-    /// The new reference word of these prices; reverts MoveTooLarge when one moves beyond its
-    /// bound from the latest epoch's, unless exactly these prices were held for this epoch and
-    /// the hold has ended. The first epoch is not bounded.
+    /// The new reference word of these prices and the largest move from the latest epoch's in
+    /// bps (rounded up, saturating at MAX_MOVE_RECORDED; the first epoch records the maximum);
+    /// reverts MoveTooLarge when one moves beyond its bound from the latest epoch's, unless
+    /// exactly these prices were held for this epoch and the hold has ended. The first epoch is
+    /// not bounded.
     function _checkMoves(
         uint64 epochId,
         uint64 latest_,
         uint48[N_MARKETS] memory markPrice,
         uint96[M_ASSETS] memory priceE18,
         bool breakerQuorum
-    ) internal view returns (uint256 ref) {
+    ) internal view returns (uint256 ref, uint256 maxMove) {
         uint256 old = refWord;
         uint256 cfg = configWord;
         // first breach: k (market k, or asset k - N + 1) + 1, 0 when none
         uint256 breach;
+        // the largest d * 10000 / r seen, as the pair (d, r) compared by cross-multiplication
+        uint256 maxD;
+        uint256 maxR = 1;
         // values below 2^96 and bounds below 2^16: no product overflows; shifts are constant
         unchecked {
             for (uint256 k = 0; k < N + M - 1; k++) {
@@ -637,14 +670,15 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
                 // markets then assets 0..M-1
                 uint256 x = k < N ? uint256(markPrice[k]) : uint256(priceE18[k - N + 1]);
                 ref |= _truncate(x) << (REF_BITS * k);
-                if (breach == 0) {
-                    uint256 r = _refPrice(old, k);
-                    uint256 d = x > r ? x - r : r - x;
-                    if (d * BPS_ONE > ((cfg >> (16 * (k < N ? k : k + 1))) & 0xffff) * r) breach = k + 1;
-                }
+                uint256 r = _refPrice(old, k);
+                uint256 d = x > r ? x - r : r - x;
+                if (d * maxR > maxD * r) (maxD, maxR) = (d, r);
+                if (breach == 0 && d * BPS_ONE > ((cfg >> (16 * (k < N ? k : k + 1))) & 0xffff) * r) breach = k + 1;
             }
         }
-        if (breach == 0 || latest_ == 0 || breakerQuorum) return ref;
+        maxMove = latest_ == 0 || maxR == 0 ? MAX_MOVE_RECORDED : _moveBps(maxD, maxR);
+        if (maxMove > MAX_MOVE_RECORDED) maxMove = MAX_MOVE_RECORDED;
+        if (breach == 0 || latest_ == 0 || breakerQuorum) return (ref, maxMove);
         if (!held || hold.key != keccak256(abi.encode(epochId, markPrice, priceE18)))
             _revertMove(old, cfg, breach - 1, markPrice, priceE18);
         if (block.timestamp < hold.eta) revert HoldRunning(epochId, hold.eta);

@@ -244,9 +244,12 @@ describe("a trader never loses its state (real proofs, Hardhat EDR)", function (
   });
 
   it("a transaction refused before broadcast (a revert in simulation) drops its pending state", async () => {
+    // two posts later, the old epoch is outside the in-flight window: the node refuses it
     const old = params;
-    params = { ...structuredClone(old), epochId: old.epochId + 1n };
-    await postEpoch(p.registry.connect(signers[0]), params, { pricesOnly: true });
+    for (const d of [1n, 2n]) {
+      params = { ...structuredClone(old), epochId: old.epochId + d };
+      await postEpoch(p.registry.connect(signers[0]), params, { pricesOnly: true });
+    }
     await expectRejection(alice.withdraw(0, 1n * E6, old), /NotLatestEpoch/);
     expect(alice.store.state.pending).to.deep.equal([]);
     alice = await reload("alice");

@@ -329,8 +329,9 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
       carol.store.dropPending(pending);
     });
 
-    it("a proof for an older epoch reverts with NotLatestEpoch; a stale latest epoch with StaleEpoch", async () => {
+    it("a proof two epochs old reverts with NotLatestEpoch (outside the in-flight window); a stale latest epoch with StaleEpoch", async () => {
       const old = clone(params);
+      await post();
       await post();
       const { data, pending } = await alice.prepare({ kind: "withdraw", asset: 0, amount: 1n }, old);
       await expect(p.accounts.connect(signers[1]).withdraw(0, 1n, old.epochId, data)).to.be.revertedWithCustomError(

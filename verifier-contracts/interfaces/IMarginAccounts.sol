@@ -272,6 +272,14 @@ interface IMarginAccounts is IERC5267 {
     /// @return the grace period
     function gracePeriod() external view returns (uint64);
 
+    /// @notice Seconds after a newer epoch's post during which a withdrawal, trade or
+    /// realisation proven against the epoch before it still settles (0: only the latest epoch).
+    function inFlightWindow() external view returns (uint64);
+
+    /// @notice The largest price move (bps) a newer post may have made for such an in-flight
+    /// transition to settle (docs/PROTOCOL.md, "In-flight transitions").
+    function inFlightMoveBps() external view returns (uint16);
+
     /// @notice The flat fee each trade leg pays from its hidden settlement balance (asset 0
     /// units) into the insurance fund; it is the amount field of the leg's op word, the same for
     /// every fill, so it reveals nothing about market, size, side or price.

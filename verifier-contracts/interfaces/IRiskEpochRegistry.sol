@@ -481,6 +481,24 @@ interface IRiskEpochRegistry {
     /// @return paramsHash its paramsHash
     function latestFresh() external view returns (uint64 epochId, uint256 paramsHash);
 
+    /// @notice The largest price move of an epoch's post from the previous epoch, in bps rounded
+    /// up, saturating at 255 (the first epoch records 255). Reverts UnknownEpoch.
+    /// @param epochId a known epoch
+    /// @return the move in bps (<= 255)
+    function maxMoveBps(uint64 epochId) external view returns (uint256);
+
+    /// @notice Whether a transition proven against `epochId` may still settle although a newer
+    /// epoch was posted (docs/PROTOCOL.md, "In-flight transitions"): `epochId` is the epoch just
+    /// before the latest, the latest was posted at most `window` seconds ago, moved no price by
+    /// more than `maxMoveBps_`, and changed neither the risk parameters nor the funding indices,
+    /// and `epochId` was still fresh when the latest replaced it. The caller checks that the
+    /// latest epoch is fresh and not held (latestFresh).
+    /// @param epochId the epoch the proof was made against
+    /// @param window seconds after the next post during which the proof stays valid
+    /// @param maxMoveBps_ the largest price move (bps) the next post may have made
+    /// @return true when the proof may settle
+    function inFlight(uint64 epochId, uint64 window, uint256 maxMoveBps_) external view returns (bool);
+
     /// @notice When an epoch still in the ring was posted (reverts UnknownEpoch otherwise).
     /// @param epochId the epoch
     /// @return unix seconds

@@ -11,7 +11,13 @@ import { ValidationError, validateParams } from "../../../prover/validate.ts";
 import type { Command, Group } from "../command.ts";
 import { address, checkOutPath, EXIT, out, progress, readJsonFile, required, str, writeAtomically, type Values } from "../io.ts";
 import { chainSigner, deployedAddress, deploymentFile, rpcOf } from "./shared.ts";
-import { DEFAULT_BREAKER_DELAY_SECONDS, DEFAULT_MOVE_BPS, DEFAULT_TIMELOCK_SECONDS } from "../../oracle-defaults.ts";
+import {
+  DEFAULT_BREAKER_DELAY_SECONDS,
+  DEFAULT_IN_FLIGHT_MOVE_BPS,
+  DEFAULT_IN_FLIGHT_SECONDS,
+  DEFAULT_MOVE_BPS,
+  DEFAULT_TIMELOCK_SECONDS,
+} from "../../oracle-defaults.ts";
 import { readLiquidationKey } from "./account.ts";
 
 import { DEFAULT_RPC } from "../../../prover/constants.ts";
@@ -68,6 +74,16 @@ file (only its publicKey is read); the collateral tokens default to ${M_ASSETS} 
       value: "UNITS",
       help: `with --accounts: the flat fee per trade leg, quote units, paid into the insurance fund (default ${DEFAULT_TRADE_FEE}: $0.50)`,
     },
+    "in-flight-window": {
+      type: "string",
+      value: "SECONDS",
+      help: `with --accounts: a withdrawal, trade or realisation proven against an epoch still settles this long after the next post (default ${DEFAULT_IN_FLIGHT_SECONDS}; 0: off)`,
+    },
+    "in-flight-move": {
+      type: "string",
+      value: "BPS",
+      help: `with --accounts: ... if that post moved no price by more than this (default ${DEFAULT_IN_FLIGHT_MOVE_BPS})`,
+    },
   },
   examples: ["zkmargin deploy --out deployment.json", "zkmargin deploy --out d.json --accounts --liquidation-key liquidation-key.json"],
   exits: "0 deployed, 1 bad input, 3 unreachable node.",
@@ -102,7 +118,9 @@ file (only its publicKey is read); the collateral tokens default to ${M_ASSETS} 
       const gracePeriod = count(values, "grace", DEFAULT_GRACE_SECONDS, 10n ** 30n, "a non-negative integer");
       if (gracePeriod >= 2n ** 64n) throw new ValidationError("--grace", "must be below 2^64 seconds");
       const tradeFee = count(values, "trade-fee", DEFAULT_TRADE_FEE, 2n ** BigInt(AMOUNT_BITS), "a non-negative integer below 2^96");
-      accounts = { tokens, bondWei, gracePeriod, liquidationKey, tradeFee };
+      const inFlightWindow = count(values, "in-flight-window", DEFAULT_IN_FLIGHT_SECONDS, 2n ** 64n, "a non-negative integer below 2^64");
+      const inFlightMoveBps = count(values, "in-flight-move", DEFAULT_IN_FLIGHT_MOVE_BPS, 256n, "an integer in [0, 255]");
+      accounts = { tokens, bondWei, gracePeriod, liquidationKey, tradeFee, inFlightWindow, inFlightMoveBps };
     }
     const rpc = rpcOf(values);
     const { signer, provider } = await chainSigner(rpc);
