@@ -563,14 +563,14 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
         uint64 latest_ = latest;
         if (epochId + 1 != latest_) return false;
         EpochSlot storage e = ring[epochId % RING];
-        EpochSlot storage l = ring[latest_ % RING];
-        if (e.epochId != epochId || e.paramsHash == 0 || l.epochId != latest_) return false;
+        EpochSlot storage next = ring[latest_ % RING];
+        if (e.epochId != epochId || e.paramsHash == 0 || next.epochId != latest_) return false;
         return
-            uint256(l.postedAt) + window >= block.timestamp &&
-            l.maxMoveBps <= maxMoveBps_ &&
-            l.riskBlock == e.riskBlock &&
-            l.fundingBlock == e.fundingBlock &&
-            uint256(e.postedAt) + maxAgeSeconds >= l.postedAt;
+            uint256(next.postedAt) + window >= block.timestamp &&
+            next.maxMoveBps <= maxMoveBps_ &&
+            next.riskBlock == e.riskBlock &&
+            next.fundingBlock == e.fundingBlock &&
+            uint256(e.postedAt) + maxAgeSeconds >= next.postedAt;
     }
 
     /// @inheritdoc IRiskEpochRegistry
