@@ -166,6 +166,9 @@ describe("zkmargin account commands over JSON-RPC", function () {
     const paid = alice("settle", "--params", params);
     expect(paid.code, paid.stderr).to.equal(0);
     expect(JSON.parse(paid.stdout).action).to.equal("settle");
+    // account status shows the pool and what bob can claim now (15,000 quote units = $0.015)
+    const st = JSON.parse(bob("status").stdout);
+    expect(st.settlement).to.deep.include({ pnlPool: "0.01 USD", claimableNow: "0.01 USD", lossToSettle: "0.00 USD", cashCovered: true });
     const before = BigInt(JSON.parse(bob("show").stdout).portfolio.collateral[0]);
     const claimed = bob("realize", "--params", params);
     expect(claimed.code, claimed.stderr).to.equal(0);

@@ -307,8 +307,10 @@ sent anywhere) and prints one JSON document: status (active, liquidated, not ope
 requirement and headroom in USD at the maintenance and initial levels for the latest fresh epoch
 (rebuilt from the chain; or --params), the margin call that counts for the account (the oldest it
 has not answered; epoch, deadline as ISO time and "in N min", the fresh-oracle seconds left,
-attested or not) and whether the account can be liquidated now. Status is active, liquidated,
-closed or not open.`,
+attested or not), whether the account can be liquidated now, and its settlement: the PnL pool, its
+net unrealised PnL, what it can claim now (\`account realize\`), the loss it owes the pool
+(\`account settle\`) and whether its balance of asset 0 covers that loss (the CASH rule). Status is
+active, liquidated, closed or not open.`,
   options: { ...PARAMS },
   examples: [`${EX} status ${CONN}`],
   async run({ values }) {
@@ -344,6 +346,21 @@ closed or not open.`,
           };
         }
       }
+      let settlement: Record<string, unknown> | undefined;
+      if (params) {
+        const { unrealised } = await import("../../settlement.ts");
+        const pfo = store.state.current.portfolio;
+        const net = unrealised(params, pfo).reduce((a, b) => a + b, 0n);
+        const pool = BigInt(await accounts.pnlPool());
+        settlement = {
+          pnlPool: formatUsd(pool),
+          unrealisedPnl: formatUsd(net),
+          claimableNow: formatUsd(net > 0n ? (net < pool ? net : pool) : 0n),
+          lossToSettle: formatUsd(net < 0n ? -net : 0n),
+          settlementCash: formatUsd(pfo.collateral[0] + net),
+          cashCovered: pfo.collateral[0] + net >= 0n,
+        };
+      }
       const call = s.marginCall;
       out(
         json(
@@ -368,6 +385,7 @@ closed or not open.`,
                 }
               : null,
             liquidatable: s.liquidatable,
+            ...(settlement ? { settlement } : {}),
           },
           2,
         ),
