@@ -23,7 +23,8 @@ include "margin.circom";
 //   DEPOSIT/WITHDRAW only (0 otherwise)
 // keyHash = Poseidon(K.x, K.y) of the liquidation key K (a private input)
 //   kind 0 DEPOSIT   a'[asset] = a[asset] + amount                     (no margin check)
-//   kind 1 WITHDRAW  a'[asset] = a[asset] - amount >= 0                (initial margin)
+//   kind 1 WITHDRAW  a'[asset] = a[asset] - amount >= 0, and no unpaid loss: the net
+//                    unrealised PnL sum_i (s_i P_i - c'_i) >= 0            (initial margin)
 //   kind 2 BUY       hidden fill (m, q, px): s'[m] = s[m] + q, c'[m] += q * px,
 //                    public flat fee: a'[0] = a[0] - amount >= 0 (asset 0; amount = the fee)
 //                                                                      (initial margin, or
@@ -251,11 +252,12 @@ template Transition(N, M, S) {
     newRange.entryFunding <== newEntryFunding;
     newRange.collateral <== newCollateral;
 
-    // REALIZE claims net profit only: sum_i (s_i P_i - c'_i) >= 0 (sizes do not change, and the
-    // new entry funding is F_i, so this is the new portfolio's sum U_i). |s_i P_i| < 2^88 and
+    // REALIZE claims net profit only, and WITHDRAW needs no unpaid loss (a loser settles into the
+    // PnL pool before it takes any collateral out): sum_i (s_i P_i - c'_i) >= 0 (sizes do not
+    // change for either, and the new entry funding is F_i, so this is the new portfolio's sum U_i). |s_i P_i| < 2^88 and
     // |c'_i| < 2^100 (newRange), so |netPnl| < N * 2^100.01 < 2^(COST_BITS + 1 + log2 N) < (r - 1) / 2:
     // a negative value is a field element above 2^(COST_BITS + 1 + log2 N) and has no decomposition.
-    signal claimedNet <== isRealize * netPnl;
+    signal claimedNet <== (isRealize + isWithdraw) * netPnl;
     component claimRange = Num2Bits(COST_BITS() + 1 + ceilLog2(N));
     claimRange.in <== claimedNet;
 

@@ -2,7 +2,7 @@
 // (`account realize`) or owes (`account settle`) at an epoch, and on which hidden market the
 // cost basis moves. Profit is paid only from the clearinghouse's public pnlPool, which losses
 // settled by other accounts fill; the circuit (circuits/transition.circom, REALIZE/SETTLE) checks
-// the same rules, so a plan computed here always has a proof.
+// the same amount rules (a REALIZE still needs the initial margin level, which the prover checks).
 import type { Params, Portfolio } from "../prover/types.ts";
 import { ValidationError } from "../prover/validate.ts";
 

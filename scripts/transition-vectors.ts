@@ -608,25 +608,25 @@ add("deposit-with-fee", "a deposit has no fee", ["deposit", "fee", "invalid"], p
     },
   );
   c(
-    "cash-withdraw-to-the-loss",
-    "a long losing 1,000 withdraws asset 0 down to exactly 1,000: proven",
-    ["withdraw", "threshold"],
+    "withdraw-with-unpaid-loss",
+    "a long losing 1,000 withdraws 1 of asset 1: refused until it settles the loss (field amount)",
+    ["withdraw", "settle", "invalid"],
     at(10n, 11_000n, 1500n),
+    {
+      kind: "withdraw",
+      asset: 1,
+      amount: 1n,
+    },
+  );
+  c(
+    "withdraw-after-settling",
+    "the same long after settling its 1,000 (net PnL 0) withdraws 500 of asset 0: proven",
+    ["withdraw", "settle"],
+    at(10n, 10_000n, 500n + 500n),
     {
       kind: "withdraw",
       asset: 0,
       amount: 500n,
-    },
-  );
-  c(
-    "cash-withdraw-below-the-loss",
-    "one unit more: asset 0 no longer covers the loss, refused (CASH)",
-    ["withdraw", "threshold", "unhealthy"],
-    at(10n, 11_000n, 1500n),
-    {
-      kind: "withdraw",
-      asset: 0,
-      amount: 501n,
     },
   );
   c(

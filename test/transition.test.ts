@@ -160,7 +160,9 @@ describe("Transition circuit vs the TypeScript reference", function () {
   it("a deposit into an unhealthy account is never refused; a withdrawal from it is", async () => {
     const { params, q } = funded();
     q.sizes[0] = 90000n; // far beyond the collateral
-    q.costBasis[0] = 90000n * params.markets[0].markPrice;
+    // every market at the mark with funding settled: no unpaid loss, so only margin decides
+    q.costBasis = q.sizes.map((sz, i) => sz * params.markets[i].markPrice);
+    q.entryFunding = params.markets.map((m) => m.fundingIndex);
     expect(evaluate(params, q, "maintenance").healthy).to.equal(false);
     const dep = prepareTransition({
       params,
@@ -531,6 +533,32 @@ describe("Transition circuit vs the TypeScript reference", function () {
       });
       expect(await witness(t.inputs)).to.not.equal(null);
       expect(await witness(forgeShift(t, 3, 1n, 1n))).to.equal(null);
+    });
+
+    it("WITHDRAW with an unpaid loss: the reference refuses (settle first); a forged witness has none", async () => {
+      const { params, q } = closed(0n, 1000n);
+      const op: TransitionOp = { kind: "withdraw", asset: 0, amount: 10n };
+      const t = prepareTransition({ params, old: q, op, binding: 5n, liquidationKey: key.publicKey });
+      expect(await witness(t.inputs)).to.not.equal(null);
+      const lossy = clone(q);
+      lossy.costBasis[3] = 1n; // a closed market owing 1
+      expect(() => applyTransition(params, lossy, op)).to.throw(ValidationError, /settle it into the PnL pool first/);
+      /** the withdrawal's witness from an old portfolio whose closed market 3 has cost basis c */
+      const forge = (c: bigint) => {
+        const old = clone(q);
+        old.costBasis[3] = c;
+        const i = structuredClone(t.inputs) as Record<string, any>;
+        i.costBasis = i.costBasis.map((x: string, k: number) => (k === 3 ? String(c) : x));
+        i.oldCommitment = commitment(old).toString();
+        const next = clone(t.next);
+        next.costBasis[3] = c;
+        i.newCommitment = fieldCommitment(next).toString();
+        i.context = (BigInt(i.context) ^ (1n << 8n)).toString(); // not flat any more
+        return i;
+      };
+      expect(await witness(forge(-1n)), "control: owed 1 of profit, the forged witness is valid").to.not.equal(null);
+      const i = forge(1n); // owing 1: only the loss check is left to refuse it
+      expect(await witness(i)).to.equal(null);
     });
 
     it("SETTLE pays the loss (never refused, even unhealthy); beyond the balance of asset 0 there is no witness", async () => {

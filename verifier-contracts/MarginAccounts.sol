@@ -146,6 +146,8 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     ) EIP712("zkmargin MarginAccounts", "1") {
         if (tradeFee_ >> AMOUNT_BITS != 0) revert InvalidAmount(tradeFee_);
         tradeFee = tradeFee_;
+        // a recorded move saturates at 255 bps: a bound of 255 would accept any move
+        if (inFlightMoveBps_ >= 255) revert InvalidAmount(inFlightMoveBps_);
         inFlightWindow = inFlightWindow_;
         inFlightMoveBps = inFlightMoveBps_;
         registry = registry_;
@@ -282,7 +284,8 @@ contract MarginAccounts is EIP712, IMarginAccounts {
 
     /// @inheritdoc IMarginAccounts
     function settle(uint256 amount, uint64 epochId, TransitionData calldata t) external {
-        if (amount >> AMOUNT_BITS != 0) revert InvalidAmount(amount);
+        // 0 would be a free nonce bump (it never needs margin) that front-runs liquidateByProof
+        if (amount == 0 || amount >> AMOUNT_BITS != 0) revert InvalidAmount(amount);
         uint256 paramsHash = registry.paramsHashOf(epochId);
         _transition(msg.sender, _op(KIND_SETTLE, 0, amount, t.flat), 0, epochId, paramsHash, t, false, false);
         uint256 pool = pnlPoolPlusOne - 1 + amount;

@@ -570,6 +570,10 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
             next.maxMoveBps <= maxMoveBps_ &&
             next.riskBlock == e.riskBlock &&
             next.fundingBlock == e.fundingBlock &&
+            // block numbers, not versions: a risk or funding change in the block of e's own post
+            // could hide behind an equal number, so it counts as a change
+            next.riskBlock < e.pricesBlock &&
+            next.fundingBlock < e.pricesBlock &&
             uint256(e.postedAt) + maxAgeSeconds >= next.postedAt;
     }
 

@@ -101,6 +101,7 @@ export function checkOp(params: Params, old: Portfolio, op: TransitionOp): void 
  * The transition rule (circuits/transition.circom, "new portfolio"). Funding is settled on every
  * market first (c_i += s_i * (F_i - f_i), f_i = F_i); then DEPOSIT/WITHDRAW move `amount` of
  * `asset`, BUY/SELL add +-q lots at px to market m (c_m += +-q * px) and pay `fee` from asset 0,
+ * WITHDRAW needs the net unrealised PnL >= 0 (a loser settles first);
  * REALIZE claims `amount` from the PnL pool (a_0 += amount, c_m += amount; the account's net
  * unrealised PnL sum_i U_i must stay >= 0: only net profit can be claimed), SETTLE pays `amount`
  * of loss into it (a_0 -= amount, c_m -= amount; never refused, like DEPOSIT). The result is
@@ -118,8 +119,16 @@ export function applyTransition(params: Params, old: Portfolio, op: TransitionOp
   let realized = 0n;
   let fee = 0n;
   if (op.kind === "deposit") collateral[op.asset] += op.amount;
-  else if (op.kind === "withdraw") collateral[op.asset] -= op.amount;
-  else if (op.kind === "buy" || op.kind === "sell") {
+  else if (op.kind === "withdraw") {
+    // no unpaid loss: a loser settles into the PnL pool before it takes collateral out
+    const net = settlementCash(params, sizes, costBasis, 0n);
+    if (net < 0n)
+      throw new ValidationError(
+        "amount",
+        `the account owes ${-net} of unrealised loss: settle it into the PnL pool first (account settle), then withdraw`,
+      );
+    collateral[op.asset] -= op.amount;
+  } else if (op.kind === "buy" || op.kind === "sell") {
     const d = op.kind === "buy" ? op.fill.size : -op.fill.size;
     sizes[op.fill.market] += d;
     costBasis[op.fill.market] += d * op.fill.price;

@@ -161,7 +161,7 @@ describe("a trader never loses its state (real proofs, Hardhat EDR)", function (
     alice = await reload("alice");
     await opensOnChain(alice);
     expect(alice.portfolio.sizes[0]).to.equal(size + 7n);
-    await alice.settle(0, 0n, params);
+    await alice.settle(0, 1n, params);
     await opensOnChain(alice);
   });
 

@@ -125,6 +125,9 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
     expect(alice.portfolio.sizes[0]).to.equal(1237n); // pending states were dropped
     expect(s.gasUsed > 0n).to.equal(true);
     expect(s.gasUsed / 2n <= 300_000n, `per leg ${s.gasUsed / 2n}`).to.equal(true);
+    // alice paid 313 above the mark: she settles that loss into the PnL pool before she withdraws
+    await track(alice.settle(0, 1237n * 313n, params));
+    expect(BigInt(await p.accounts.pnlPool())).to.equal(1237n * 313n);
   });
 
   it("refuses a trade leg without the counterparty's signature, or sent by a third party", async () => {
@@ -251,22 +254,25 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
     await expectRejection(alice.withdraw(0, alice.portfolio.collateral[0], params), /not healthy at the initial level/);
     await post((x) => (x.markets[0].markPrice += 1000n));
     const profit = unrealised(params, alice.portfolio).reduce((a, b) => a + b, 0n);
-    expect(profit).to.be.greaterThan(0n);
-    // the pool is empty: the winner cannot be paid before the loser settles
-    expect(BigInt(await p.accounts.pnlPool())).to.equal(0n);
-    expect(() => planRealize(params, alice.portfolio, 0n)).to.throw(/PnL pool is empty/);
-    await expectRejection(alice.realize(0, 1n, params), /PnlPoolInsufficient/);
+    expect(profit).to.equal(1237n * 1000n);
+    // the pool holds only what was settled (alice's own 313 per lot): no more can be claimed
+    const pool0 = BigInt(await p.accounts.pnlPool());
+    expect(pool0).to.equal(1237n * 313n);
+    expect(planRealize(params, alice.portfolio, pool0).amount).to.equal(pool0);
+    await expectRejection(alice.realize(0, pool0 + 1n, params), /PnlPoolInsufficient/);
+    // bob, now losing, settles; then alice's whole profit is there
     const owed = planSettle(params, bob.portfolio);
+    expect(owed.amount).to.equal(1237n * (1000n - 313n));
     await track(bob.settle(owed.market, owed.amount, params));
-    expect(BigInt(await p.accounts.pnlPool())).to.equal(owed.amount);
-    const claim = planRealize(params, alice.portfolio, owed.amount);
-    expect(claim.amount).to.equal(profit < owed.amount ? profit : owed.amount);
+    expect(BigInt(await p.accounts.pnlPool())).to.equal(pool0 + owed.amount);
+    const claim = planRealize(params, alice.portfolio, pool0 + owed.amount);
+    expect(claim.amount).to.equal(profit);
     const before = alice.portfolio.collateral[0];
     await track(alice.realize(claim.market, claim.amount, params));
     expect(alice.portfolio.collateral[0] - before).to.equal(claim.amount);
-    expect(BigInt(await p.accounts.pnlPool())).to.equal(owed.amount - claim.amount);
+    expect(BigInt(await p.accounts.pnlPool())).to.equal(0n);
     // a claim beyond the account's net profit has no proof
-    expect(() => planRealize(params, alice.portfolio, 10n ** 20n, profit - claim.amount + 1n)).to.throw(/net unrealised profit/);
+    expect(() => planRealize(params, alice.portfolio, 10n ** 20n, 1n)).to.throw(/net unrealised profit/);
   });
 
   describe("revert paths", () => {
@@ -411,7 +417,8 @@ describe("MarginAccounts (private accounts, real proofs, Hardhat EDR)", function
       const after = await p.ethers.provider.getBalance(keeper.address);
       expect(after - before + r.gasUsed * r.gasPrice).to.equal(10n ** 16n);
       expect(Number((await p.accounts.accounts(alice.address)).status)).to.equal(2);
-      await expectRejection(alice.withdraw(0, 1n, params), /NotActive/);
+      // frozen: a deposit is refused on-chain (a withdrawal would first have to settle the loss)
+      await expectRejection(alice.deposit(0, 1n, params), /NotActive/);
       await expect(p.accounts.liquidate(alice.address)).to.be.revertedWithCustomError(p.accounts, "NotActive");
 
       // the insurance process: replay alice's encrypted transition log from the chain

@@ -144,17 +144,6 @@ describe("zkmargin account commands over JSON-RPC", function () {
     expect(replay.stderr).to.contain("FillAlreadySettled");
   });
 
-  it("a withdrawal that would leave the account unhealthy exits 2 and sends nothing", () => {
-    const before = JSON.parse(alice("show").stdout);
-    const r = alice("withdraw", "--asset", "0", "--amount", "199999000000", "--params", params);
-    expect(r.code, r.stderr).to.equal(2);
-    expect(r.stderr).to.contain("not healthy");
-    const over = alice("withdraw", "--asset", "0", "--amount", "999999999999", "--params", params);
-    expect(over.code).to.equal(1);
-    expect(over.stderr).to.contain("amount");
-    expect(JSON.parse(alice("show").stdout)).to.deep.equal(before);
-  });
-
   it("realize pays profit only from losses settled into the PnL pool: empty pool exits 1, settle then realize exit 0", () => {
     // alice bought 150 lots at 100 above the mark: she owes 15,000, bob is owed 15,000
     const empty = bob("realize", "--params", params);
@@ -176,6 +165,17 @@ describe("zkmargin account commands over JSON-RPC", function () {
     const again = bob("realize", "--params", params);
     expect(again.code).to.equal(1);
     expect(again.stderr).to.contain("nothing to realise");
+  });
+
+  it("a withdrawal that would leave the account unhealthy exits 2 and sends nothing", () => {
+    const before = JSON.parse(alice("show").stdout);
+    const r = alice("withdraw", "--asset", "0", "--amount", "199999000000", "--params", params);
+    expect(r.code, r.stderr).to.equal(2);
+    expect(r.stderr).to.contain("not healthy");
+    const over = alice("withdraw", "--asset", "0", "--amount", "999999999999", "--params", params);
+    expect(over.code).to.equal(1);
+    expect(over.stderr).to.contain("amount");
+    expect(JSON.parse(alice("show").stdout)).to.deep.equal(before);
   });
 
   it("watchtower attests for an offline trader; a silent one is liquidated by a keeper", async () => {

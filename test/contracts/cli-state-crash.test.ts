@@ -237,14 +237,15 @@ describe("kill -9 of the CLI at every step: sync recovers the state (hardhat nod
     expect(a.portfolio.sizes[0]).to.equal("60");
   });
 
-  it("realize: killed after the pending state is written, after broadcast (in the mempool), after inclusion; then the next actions work", async () => {
+  it("settle (the PnL pool's side of realize): killed after the pending state is written, after broadcast (in the mempool), after inclusion; then the next actions work", async () => {
+    // alice owes 6,000 of unrealised loss: the two settlements that get mined pay it all
     const s0 = await syncOpens("alice");
-    await killAt("pending", "alice", ["realize", "--market", "0", "--params", params]);
+    await killAt("pending", "alice", ["settle", "--market", "0", "--amount", "1000", "--params", params]);
     let s = await syncOpens("alice");
     expect(s.nonce).to.equal(s0.nonce);
     await automine(false);
     try {
-      await killAt("sent", "alice", ["realize", "--market", "0", "--params", params]);
+      await killAt("sent", "alice", ["settle", "--market", "0", "--amount", "2000", "--params", params]);
       expect((await syncOpens("alice")).nonce).to.equal(s0.nonce);
       await provider.send("evm_mine", []);
     } finally {
@@ -252,7 +253,7 @@ describe("kill -9 of the CLI at every step: sync recovers the state (hardhat nod
     }
     s = await syncOpens("alice");
     expect(s.nonce).to.equal(s0.nonce + 1);
-    await killAt("mined", "alice", ["realize", "--market", "0", "--params", params]);
+    await killAt("mined", "alice", ["settle", "--market", "0", "--amount", "4000", "--params", params]);
     s = await syncOpens("alice");
     expect(s.nonce).to.equal(s0.nonce + 2);
     expect(s.pending).to.equal(0);

@@ -128,5 +128,13 @@ describe("in-flight transitions survive a small price post (real proofs)", funct
     } finally {
       await q.close();
     }
+    // a bound of 255 bps would accept any move (recorded moves saturate there): refused at deployment
+    let refused = false;
+    try {
+      await (await startLocalProtocol({ inFlightMoveBps: 255n })).close();
+    } catch (e) {
+      refused = /InvalidAmount/.test(String((e as Error).message ?? e));
+    }
+    expect(refused, "inFlightMoveBps = 255 is refused").to.equal(true);
   });
 });

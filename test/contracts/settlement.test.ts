@@ -109,8 +109,8 @@ describe("settlement: profit is paid only from settled losses (review scenarios,
     expect(BigInt(await p.tokens[0].balanceOf(carol.address)) - before).to.equal(10_000n * E6);
     await conserved([alice, bob, carol]);
 
-    // Bob's asset 1 stays while his loss is unpaid: his settlement cash is negative (CASH)
-    await expectRejection(bob.withdraw(1, 1n * E18, params), /CASH/);
+    // Bob's asset 1 stays while his loss is unpaid: a loser settles before it withdraws anything
+    await expectRejection(bob.withdraw(1, 1n * E18, params), /settle it into the PnL pool first/);
 
     // Bob pays what asset 0 he has; Alice can claim exactly that
     const part = planSettle(params, bob.portfolio);

@@ -277,7 +277,8 @@ interface IMarginAccounts is IERC5267 {
     function inFlightWindow() external view returns (uint64);
 
     /// @notice The largest price move (bps) a newer post may have made for such an in-flight
-    /// transition to settle (docs/PROTOCOL.md, "In-flight transitions").
+    /// transition to settle (docs/PROTOCOL.md, "In-flight transitions"); below 255, the value at
+    /// which a recorded move saturates.
     function inFlightMoveBps() external view returns (uint16);
 
     /// @notice The flat fee each trade leg pays from its hidden settlement balance (asset 0
@@ -419,7 +420,7 @@ interface IMarginAccounts is IERC5267 {
     /// @notice Pays `amount` of loss from the account's hidden settlement balance (asset 0) into
     /// the PnL pool. Never refused for lack of margin (equity does not change); the proof shows
     /// the balance covers it.
-    /// @param amount the loss paid (< 2^96)
+    /// @param amount the loss paid (0 < amount < 2^96)
     /// @param epochId any known epoch (its funding index settles funding, as for a deposit)
     /// @param t the transition
     function settle(uint256 amount, uint64 epochId, TransitionData calldata t) external;

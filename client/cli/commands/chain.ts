@@ -119,7 +119,7 @@ file (only its publicKey is read); the collateral tokens default to ${M_ASSETS} 
       if (gracePeriod >= 2n ** 64n) throw new ValidationError("--grace", "must be below 2^64 seconds");
       const tradeFee = count(values, "trade-fee", DEFAULT_TRADE_FEE, 2n ** BigInt(AMOUNT_BITS), "a non-negative integer below 2^96");
       const inFlightWindow = count(values, "in-flight-window", DEFAULT_IN_FLIGHT_SECONDS, 2n ** 64n, "a non-negative integer below 2^64");
-      const inFlightMoveBps = count(values, "in-flight-move", DEFAULT_IN_FLIGHT_MOVE_BPS, 256n, "an integer in [0, 255]");
+      const inFlightMoveBps = count(values, "in-flight-move", DEFAULT_IN_FLIGHT_MOVE_BPS, 255n, "an integer in [0, 254]");
       accounts = { tokens, bondWei, gracePeriod, liquidationKey, tradeFee, inFlightWindow, inFlightMoveBps };
     }
     const rpc = rpcOf(values);
