@@ -40,6 +40,9 @@ import { HealthyAccountError, liquidatableByProof, liquidateByProof, replayAccou
 const say = (s = "") => process.stdout.write(`${s}\n`);
 const usd = (quoteUnits: bigint) =>
   `$${(Number(quoteUnits) / 1e6).toLocaleString("en-US", { maximumFractionDigits: quoteUnits < 100_000_000n ? 2 : 0, minimumFractionDigits: quoteUnits < 100_000_000n ? 2 : 0 })}`;
+/** exact to the cent: the custody line adds up */
+const cents = (quoteUnits: bigint) =>
+  `$${(Number(quoteUnits) / 1e6).toLocaleString("en-US", { maximumFractionDigits: 2, minimumFractionDigits: 2 })}`;
 const secs = (t: number) => `${((performance.now() - t) / 1000).toFixed(1)} s`;
 const gas = (s: Sent) => `${s.gasUsed.toLocaleString("en-US")} gas`;
 const E6 = 10n ** 6n;
@@ -216,7 +219,7 @@ async function main(): Promise<void> {
       check(custody === claims, `token ${j}: custody equals claims`);
       if (j === 0)
         say(
-          `   zUSD custody ${usd(custody)} = Alice ${usd(ra.portfolio.collateral[0])} + frozen Bob ${usd(rb.portfolio.collateral[0])} (held for the hand-over) + PnL pool ${usd(pool)} + insurance ${usd(fund)}`,
+          `   zUSD custody ${cents(custody)} = Alice ${cents(ra.portfolio.collateral[0])} + frozen Bob ${cents(rb.portfolio.collateral[0])} (held for the hand-over) + PnL pool ${cents(pool)} + insurance ${cents(fund)}`,
         );
     }
     say(
