@@ -12,6 +12,7 @@ import { validateParams } from "../prover/validate.ts";
 import type { Candles } from "../risk/calibrate.ts";
 import { CHAINS } from "../risk/latency.ts";
 import { HOUR } from "../risk/moves.ts";
+import { syntheticCandles } from "../tools/candles.ts";
 import { plan } from "../risk/plan.ts";
 import { candidateRows, chooseScenarios } from "../risk/scenarios.ts";
 import { WorstSolver, jointWindows, worstModel } from "../risk/worst.ts";
@@ -20,36 +21,9 @@ const EXAMPLE = join(REPO_ROOT, "examples", "params.json");
 const params = () => validateParams(JSON.parse(readFileSync(EXAMPLE, "utf8")));
 const NAMES = ["BTC", "ETH", "SOL", "BNB", "XRP", "DOGE", "-", "-"];
 
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return ((s >>> 0) + 0.5) / 4294967296;
-  };
-}
-
 /** A generated hourly OHLC path with jumps at the given hours (fractions). */
-function path(n: number, seed: number, jumps: Record<number, number> = {}, start = 100): Candles {
-  const u = rng(seed);
-  const t = new Float64Array(n);
-  const open = new Float64Array(n);
-  const high = new Float64Array(n);
-  const low = new Float64Array(n);
-  const close = new Float64Array(n);
-  let p = start;
-  for (let i = 0; i < n; i++) {
-    const c = p * (1 + (jumps[i] ?? (u() - 0.5) * 0.04));
-    t[i] = Date.UTC(2021, 0, 1) + i * HOUR;
-    open[i] = p;
-    close[i] = c;
-    high[i] = Math.max(p, c) * (1 + u() * 0.03);
-    low[i] = Math.min(p, c) * (1 - u() * 0.03);
-    p = c;
-  }
-  return { t, open, high, low, close, ohlc: true, path: `generated ${seed}` };
-}
+const path = (n: number, seed: number, jumps: Record<number, number> = {}, start = 100): Candles =>
+  syntheticCandles(n, seed, { jumps, start, noise: 0.04, wick: { random: 0.03 } });
 
 const OPTS = { rows: 16, basis: "close" as const, candidates: 4, sample: 200, synthetic: false };
 

@@ -11,32 +11,15 @@ import { validateParams } from "../prover/validate.ts";
 import type { Params, Portfolio } from "../prover/types.ts";
 import type { Candles } from "../risk/calibrate.ts";
 import { rng } from "../risk/latency.ts";
-import { HOUR } from "../risk/moves.ts";
+import { syntheticCandles } from "../tools/candles.ts";
 import { healthyFloat, simModel, simulate, SIM_DEFAULTS } from "../risk/simulate.ts";
 
 const EXAMPLE = join(REPO_ROOT, "examples", "params.json");
 const params = () => validateParams(JSON.parse(readFileSync(EXAMPLE, "utf8")));
 const NAMES = ["BTC", "ETH", "SOL", "BNB", "XRP", "DOGE", "-", "-"];
 
-function path(n: number, seed: number, jumps: Record<number, number> = {}, start = 100): Candles {
-  const u = rng(seed);
-  const t = new Float64Array(n);
-  const open = new Float64Array(n);
-  const high = new Float64Array(n);
-  const low = new Float64Array(n);
-  const close = new Float64Array(n);
-  let p = start;
-  for (let i = 0; i < n; i++) {
-    const c = p * (1 + (jumps[i] ?? (u() - 0.5) * 0.03));
-    t[i] = Date.UTC(2021, 0, 1) + i * HOUR;
-    open[i] = p;
-    close[i] = c;
-    high[i] = Math.max(p, c) * 1.01;
-    low[i] = Math.min(p, c) * 0.99;
-    p = c;
-  }
-  return { t, open, high, low, close, ohlc: true, path: `generated ${seed}` };
-}
+const path = (n: number, seed: number, jumps: Record<number, number> = {}, start = 100): Candles =>
+  syntheticCandles(n, seed, { jumps, start, noise: 0.03, wick: { fixed: 0.01 }, rng });
 
 describe("risk simulate: a population replayed through the margin rule", () => {
   it("the float rule agrees with evaluate() on random portfolios in lots (away from the rounding boundary)", () => {

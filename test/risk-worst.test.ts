@@ -12,6 +12,7 @@ import { validateParams } from "../prover/validate.ts";
 import type { Params } from "../prover/types.ts";
 import type { Candles } from "../risk/calibrate.ts";
 import { HOUR } from "../risk/moves.ts";
+import { syntheticCandles } from "../tools/candles.ts";
 import { WorstSolver, jointWindows, worstModel, worstReport, type WorstModel } from "../risk/worst.ts";
 import { REPO_ROOT } from "../prover/artifacts.ts";
 
@@ -24,38 +25,9 @@ function near(actual: number, expected: number, tolerance: number): void {
   expect(Math.abs(actual - expected), `${actual} within ${tolerance} of ${expected}`).to.be.at.most(tolerance);
 }
 
-/** A seeded xorshift uniform in (0, 1). */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return ((s >>> 0) + 0.5) / 4294967296;
-  };
-}
-
 /** A generated hourly OHLC path of n candles (open = previous close, wicks both ways), with a crash and a pump. */
-function path(n: number, seed: number, start = 100, t0 = Date.UTC(2021, 0, 1)): Candles {
-  const u = rng(seed);
-  const t = new Float64Array(n);
-  const open = new Float64Array(n);
-  const high = new Float64Array(n);
-  const low = new Float64Array(n);
-  const close = new Float64Array(n);
-  let p = start;
-  for (let i = 0; i < n; i++) {
-    const jump = i === 20 ? -0.25 : i === 30 ? 0.3 : (u() - 0.5) * 0.06;
-    const c = p * (1 + jump);
-    t[i] = t0 + i * HOUR;
-    open[i] = p;
-    close[i] = c;
-    high[i] = Math.max(p, c) * (1 + u() * 0.04);
-    low[i] = Math.min(p, c) * (1 - u() * 0.04);
-    p = c;
-  }
-  return { t, open, high, low, close, ohlc: true, path: `generated ${seed}` };
-}
+const path = (n: number, seed: number, start = 100, t0 = Date.UTC(2021, 0, 1)): Candles =>
+  syntheticCandles(n, seed, { jumps: { 20: -0.25, 30: 0.3 }, noise: 0.06, wick: { random: 0.04 }, start, t0 });
 
 /** The true problem over signed x (one direction per market), on a grid of step h over [-X, X]^2. */
 function bruteForce(m: WorstModel, cL: number[], cS: number[], h: number): number {
