@@ -29,6 +29,7 @@ import {
 import { TransitionProver } from "../prover/transition/prover.ts";
 import { LiquidationProver } from "../prover/liquidation.ts";
 import { emptyPortfolio } from "../prover/transition/rule.ts";
+import { unrealisedPnl } from "../prover/model.ts";
 import { replayTransition } from "../prover/transition/replay.ts";
 import { REPO_ROOT } from "../prover/artifacts.ts";
 import { DEFAULT_TRADE_FEE, M_ASSETS, N_MARKETS } from "../prover/constants.ts";
@@ -205,11 +206,7 @@ async function main(): Promise<void> {
     say(`   insurance fund: ${usd(fund)} zUSD (flat fee ${usd(fee)} per trade leg, public; it reveals no market, size or price)`);
     // custody against what the accounts hold, per token: profit is paid only from the PnL pool,
     // which settled losses fill, so zUSD custody = balances + pool + insurance fund, exactly
-    const pnl = (pf: Portfolio) =>
-      pf.sizes.reduce(
-        (u, sz, i) => u + sz * params.markets[i].markPrice - pf.costBasis[i] - sz * (params.markets[i].fundingIndex - pf.entryFunding[i]),
-        0n,
-      );
+    const pnl = (pf: Portfolio) => unrealisedPnl(params, pf).reduce((a, b) => a + b, 0n);
     const pool = BigInt(await p.accounts.pnlPool());
     check(pnl(ra.portfolio) + pnl(rb.portfolio) === pool, "the PnL pool holds the books' net unrealised PnL");
     for (let j = 0; j < M_ASSETS; j++) {

@@ -3,13 +3,12 @@
 // cost basis moves. Profit is paid only from the clearinghouse's public pnlPool, which losses
 // settled by other accounts fill; the circuit (circuits/transition.circom, REALIZE/SETTLE) checks
 // the same amount rules (a REALIZE still needs the initial margin level, which the prover checks).
+import { unrealisedPnl } from "../prover/model.ts";
 import type { Params, Portfolio } from "../prover/types.ts";
 import { ValidationError } from "../prover/validate.ts";
 
-/** U_i = s_i * P_i - c_i - s_i * (F_i - f_i) at the epoch, per market (quote units). */
-export function unrealised(params: Params, p: Portfolio): bigint[] {
-  return params.markets.map((m, i) => p.sizes[i] * m.markPrice - p.costBasis[i] - p.sizes[i] * (m.fundingIndex - p.entryFunding[i]));
-}
+/** U_i at the epoch, per market (quote units): the margin model's own (prover/model.ts). */
+export const unrealised = unrealisedPnl;
 
 export interface SettlementPlan {
   kind: "realize" | "settle";

@@ -39,6 +39,12 @@ export function collateralValue(amount: bigint, priceE18: bigint, haircutBps: bi
   return floorDiv(amount * priceE18 * (BPS_ONE - haircutBps), VALUE_DIVISOR);
 }
 
+/** U_i = s_i * P_i - c_i - s_i * (F_i - f_i): the unrealised PnL per market at the epoch (quote units). */
+export function unrealisedPnl(params: Params, portfolio: Portfolio): bigint[] {
+  const s = portfolio.sizes;
+  return params.markets.map((m, i) => s[i] * m.markPrice - portfolio.costBasis[i] - s[i] * (m.fundingIndex - portfolio.entryFunding[i]));
+}
+
 /**
  * Evaluate a validated portfolio under validated parameters at a margin level.
  * A proof exists iff the result is healthy.
@@ -52,7 +58,7 @@ export function evaluate(params: Params, portfolio: Portfolio, level: Level): Ev
 
   const notionals = markets.map((m, i) => abs(s[i]) * m.markPrice);
   const G = notionals.reduce((a, b) => a + b, 0n);
-  const pnl = markets.map((m, i) => s[i] * m.markPrice - portfolio.costBasis[i] - s[i] * (m.fundingIndex - portfolio.entryFunding[i]));
+  const pnl = unrealisedPnl(params, portfolio);
   const E = C + pnl.reduce((a, b) => a + b, 0n);
 
   const requirements = markets.map((m, i) =>
