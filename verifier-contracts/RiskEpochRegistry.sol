@@ -33,8 +33,8 @@ import {IRiskEpochRegistry} from "./interfaces/IRiskEpochRegistry.sol";
 /// every bound of the model (docs/SPEC.md §1) — the circuit relies on it (its NOTE) — and computes
 /// the circuit's paramsHash on-chain (docs/SPEC.md §3). No single post moves the model at once
 /// (issue #10): ids advance by one, risk parameters wait out a timelock, prices and funding move
-/// within per-market bounds or through a held, delayed post (docs/PROTOCOL.md, "Oracle and risk
-/// parameters").
+/// within per-market bounds or through a held, delayed post, and a new publisher or freshness
+/// bound waits out the same timelock (docs/PROTOCOL.md, "Oracle and risk parameters").
 /// @dev
 ///   riskHash    = H(depth[8], positionCap[8], riskWords[10])     (PoseidonWideT17 then T12)
 ///   fundingHash = H(fundingIndex[8] mod r)                         (PoseidonWideT9)
@@ -61,6 +61,8 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
     uint256 internal constant FIRST_EPOCH_BITS = 32;
     /// @dev an epoch records its largest price move up to this many bps (a uint8 in its slot)
     uint256 internal constant MAX_MOVE_RECORDED = 255;
+    /// @dev maxAge is below 2^MAX_AGE_BITS seconds (it is stored in 32 bits)
+    uint256 internal constant MAX_AGE_BITS = 32;
     /// @dev longest timelock and breaker delay a config may set
     uint256 internal constant MAX_TIMELOCK = 30 days;
     uint256 internal constant MAX_BREAKER_DELAY = 1 days;
@@ -95,6 +97,12 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
     /// @dev a config waiting out the timelock
     struct ConfigQueue {
         uint256 word;
+        uint40 eta;
+    }
+
+    /// @dev a maxAge waiting out the timelock
+    struct MaxAgeQueue {
+        uint32 maxAge;
         uint40 eta;
     }
 
@@ -147,8 +155,8 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
     uint40 internal fundingBlock;
     /// @dev the fresh-oracle clock (freshClock): the latest epoch stays fresh until freshUntil
     /// (unix seconds), when the clock reads clockAtUntil; before that it reads clockAtUntil minus
-    /// the seconds left. Same slot; set by every price post and every maxAge change, so the clock
-    /// is monotone and never counts stale time.
+    /// the seconds left. Same slot; set by every price post and every applied maxAge change, so the
+    /// clock is monotone and never counts stale time.
     uint40 internal freshUntil;
     uint40 internal clockAtUntil;
     /// @dev risk parameters are queued (same slot: a price post checks it for free)
@@ -163,6 +171,10 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
     RiskQueue internal riskQueue;
     /// @dev the queued config (eta 0: none)
     ConfigQueue internal configQueue;
+    /// @dev the queued maxAge (eta 0: none)
+    MaxAgeQueue internal maxAgeQueue;
+    /// @dev when each queued publisher may be added (0: not queued); never read by a post
+    mapping(address => uint256) internal publisherEta;
     /// @dev the held prices (valid while held)
     Hold internal hold;
     /// @dev the oracle set (ascending addresses) and a queued replacement
@@ -224,9 +236,9 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
             poseidon16_.hash([uint256(1), 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]) !=
             0x16159a551cbb66108281a48099fff949ae08afd7f1f2ec06de2ffb96b919b765
         ) revert PoseidonSelfTest(16);
+        // the initial publisher and maxAge are in effect at once: nothing depends on them yet
         isPublisher[publisher] = true;
-        if (maxAge_ >> 32 != 0) revert MaxAgeTooLarge(maxAge_);
-        maxAgeSeconds = uint32(maxAge_);
+        maxAgeSeconds = _checkMaxAge(maxAge_);
         configWord = _packConfig(config_);
         _checkQuorum(configWord, 0);
         // every ring slot's second word is non-zero from the start (paramsHash 0: unknown), so a
@@ -240,26 +252,73 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
     // ------------------------------------------------------------------ administration
 
     /// @inheritdoc IRiskEpochRegistry
-    function setPublisher(address publisher, bool allowed) external onlyAdmin {
-        isPublisher[publisher] = allowed;
-        emit PublisherSet(publisher, allowed);
+    function queuePublisher(address publisher) external onlyAdmin returns (uint256 eta) {
+        eta = _timelockEta();
+        publisherEta[publisher] = eta;
+        emit PublisherQueued(publisher, eta);
     }
 
     /// @inheritdoc IRiskEpochRegistry
-    function setMaxAge(uint64 maxAge_) external onlyAdmin {
-        if (maxAge_ >> 32 != 0) revert MaxAgeTooLarge(maxAge_);
+    function applyPublisher(address publisher) external {
+        uint256 eta = publisherEta[publisher];
+        if (eta == 0) revert NothingQueued();
+        if (block.timestamp < eta) revert TimelockRunning(eta);
+        delete publisherEta[publisher];
+        isPublisher[publisher] = true;
+        emit PublisherSet(publisher, true);
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function cancelPublisher(address publisher) external onlyAdmin {
+        if (publisherEta[publisher] == 0) revert NothingQueued();
+        delete publisherEta[publisher];
+        emit PublisherCancelled(publisher);
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function removePublisher(address publisher) external onlyAdmin {
+        // revoking a key is immediate, and also withdraws a queued addition of it
+        if (publisherEta[publisher] != 0) {
+            delete publisherEta[publisher];
+            emit PublisherCancelled(publisher);
+        }
+        isPublisher[publisher] = false;
+        emit PublisherSet(publisher, false);
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function queueMaxAge(uint64 maxAge_) external onlyAdmin returns (uint256 eta) {
+        uint32 seconds_ = _checkMaxAge(maxAge_);
+        eta = _timelockEta();
+        maxAgeQueue = MaxAgeQueue(seconds_, uint40(eta));
+        emit MaxAgeQueued(maxAge_, eta);
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function applyMaxAge() external {
+        MaxAgeQueue memory q = maxAgeQueue;
+        if (q.eta == 0) revert NothingQueued();
+        if (block.timestamp < q.eta) revert TimelockRunning(q.eta);
+        delete maxAgeQueue;
         // the clock counts the past under the old bound and the future under the new one (a
         // tripped breaker keeps it stopped)
         uint64 latest_ = latest;
-        if (latest_ != 0 && !held) _setFreshUntil(ring[latest_ % RING].postedAt + maxAge_);
-        maxAgeSeconds = uint32(maxAge_);
-        emit MaxAgeSet(maxAge_);
+        if (latest_ != 0 && !held) _setFreshUntil(ring[latest_ % RING].postedAt + uint256(q.maxAge));
+        maxAgeSeconds = q.maxAge;
+        emit MaxAgeSet(q.maxAge);
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function cancelMaxAge() external onlyAdmin {
+        if (maxAgeQueue.eta == 0) revert NothingQueued();
+        delete maxAgeQueue;
+        emit MaxAgeCancelled();
     }
 
     /// @inheritdoc IRiskEpochRegistry
     function queueConfig(OracleConfig calldata config_) external onlyAdmin returns (uint256 eta) {
         uint256 word = _packConfig(config_);
-        eta = block.timestamp + (configWord >> TIMELOCK_SHIFT);
+        eta = _timelockEta();
         configQueue = ConfigQueue(word, uint40(eta));
         emit ConfigQueued(config_, eta);
     }
@@ -290,7 +349,7 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
             // ascending: distinct and non-zero
             if (oracles_[i] <= (i == 0 ? address(0) : oracles_[i - 1])) revert InvalidOracleSet(i);
         }
-        eta = block.timestamp + (configWord >> TIMELOCK_SHIFT);
+        eta = _timelockEta();
         (queuedOracleSet, queuedOraclesEta) = (oracles_, uint40(eta));
         emit OraclesQueued(oracles_, eta);
     }
@@ -348,7 +407,7 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
             emit RiskPosted(h, block.timestamp, wide, words);
             _activateRisk(h, block.number);
         } else {
-            uint256 eta = block.timestamp + (configWord >> TIMELOCK_SHIFT);
+            uint256 eta = _timelockEta();
             riskQueue = RiskQueue(h, uint40(eta), uint40(block.number));
             riskQueued = true;
             emit RiskPosted(h, eta, wide, words);
@@ -532,6 +591,16 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
     }
 
     /// @inheritdoc IRiskEpochRegistry
+    function queuedPublisher(address publisher) external view returns (uint256 eta) {
+        return publisherEta[publisher];
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
+    function queuedMaxAge() external view returns (uint64 maxAge_, uint256 eta) {
+        return (maxAgeQueue.maxAge, maxAgeQueue.eta);
+    }
+
+    /// @inheritdoc IRiskEpochRegistry
     function heldPrices() external view returns (uint64 epochId, uint256 eta) {
         if (held) return (hold.epochId, hold.eta);
     }
@@ -624,6 +693,17 @@ contract RiskEpochRegistry is IRiskEpochRegistry, EIP712 {
         if (until < block.timestamp) until = block.timestamp;
         // timestamps and the clock stay below 2^40 seconds (year 36812)
         (freshUntil, clockAtUntil) = (uint40(until), uint40(clock + (until - block.timestamp)));
+    }
+
+    /// When a change queued now may be applied: now + the timelock in force.
+    function _timelockEta() internal view returns (uint256) {
+        return block.timestamp + (configWord >> TIMELOCK_SHIFT);
+    }
+
+    /// maxAge fits its 32-bit field (MaxAgeTooLarge otherwise).
+    function _checkMaxAge(uint64 maxAge_) internal pure returns (uint32) {
+        if (maxAge_ >> MAX_AGE_BITS != 0) revert MaxAgeTooLarge(maxAge_);
+        return uint32(maxAge_);
     }
 
     /// Ids advance by exactly one; the first is below 2^32, so no id ever nears 2^64 and no post

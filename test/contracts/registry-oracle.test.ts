@@ -247,6 +247,123 @@ describe("RiskEpochRegistry guard rails: timelock, price bounds, circuit breaker
     });
   });
 
+  describe("a new publisher and maxAge wait out the timelock; removing a publisher is immediate", () => {
+    /** the block timestamp of a mined transaction */
+    const minedAt = async (tx: any) => BigInt((await ethers.provider.getBlock((await tx.wait()).blockNumber)).timestamp);
+
+    it("queuePublisher (admin only) waits the timelock: applyPublisher before eta reverts TimelockRunning, at eta anyone applies it", async () => {
+      const { r, p } = await started();
+      const timelock = BigInt((await r.config()).timelock);
+      await expect(r.connect(publisher).queuePublisher(stranger.address))
+        .to.be.revertedWithCustomError(r, "NotAdmin")
+        .withArgs(publisher.address);
+      await expect(r.connect(stranger).queuePublisher(stranger.address)).to.be.revertedWithCustomError(r, "NotAdmin");
+      await expect(r.applyPublisher(stranger.address)).to.be.revertedWithCustomError(r, "NothingQueued");
+      const tx = await r.connect(admin).queuePublisher(stranger.address);
+      const eta = (await minedAt(tx)) + timelock;
+      await expect(tx).to.emit(r, "PublisherQueued").withArgs(stranger.address, eta);
+      expect(BigInt(await r.queuedPublisher(stranger.address))).to.equal(eta);
+      expect(await r.isPublisher(stranger.address)).to.equal(false);
+      // a rogue key queued by the admin cannot post during the timelock (public in PublisherQueued)
+      await expect(r.connect(stranger).postPrices(...pricesArgs(next(p))))
+        .to.be.revertedWithCustomError(r, "NotPublisher")
+        .withArgs(stranger.address);
+      await expect(r.applyPublisher(stranger.address)).to.be.revertedWithCustomError(r, "TimelockRunning").withArgs(eta);
+      await mine(timelock - 10n);
+      await expect(r.connect(stranger).applyPublisher(stranger.address)).to.be.revertedWithCustomError(r, "TimelockRunning");
+      await mine(10n);
+      await expect(r.connect(stranger).applyPublisher(stranger.address)).to.emit(r, "PublisherSet").withArgs(stranger.address, true);
+      expect(await r.isPublisher(stranger.address)).to.equal(true);
+      expect(BigInt(await r.queuedPublisher(stranger.address))).to.equal(0n);
+      await expect(r.applyPublisher(stranger.address)).to.be.revertedWithCustomError(r, "NothingQueued");
+      await post(r.connect(stranger), next(p));
+      expect(await r.isPublisher(publisher.address)).to.equal(true); // the constructor's publisher, at once
+    });
+
+    it("removePublisher (admin only) is immediate and withdraws a queued addition; cancelPublisher (admin only)", async () => {
+      const { r, p } = await started();
+      const timelock = BigInt((await r.config()).timelock);
+      await expect(r.connect(publisher).removePublisher(publisher.address))
+        .to.be.revertedWithCustomError(r, "NotAdmin")
+        .withArgs(publisher.address);
+      // revoking a compromised key: its next post is refused in the very next block
+      await expect(r.connect(admin).removePublisher(publisher.address)).to.emit(r, "PublisherSet").withArgs(publisher.address, false);
+      expect(await r.isPublisher(publisher.address)).to.equal(false);
+      await expect(r.postPrices(...pricesArgs(next(p))))
+        .to.be.revertedWithCustomError(r, "NotPublisher")
+        .withArgs(publisher.address);
+      // cancelling a queued addition
+      await (await r.connect(admin).queuePublisher(stranger.address)).wait();
+      await expect(r.connect(stranger).cancelPublisher(stranger.address)).to.be.revertedWithCustomError(r, "NotAdmin");
+      await expect(r.connect(admin).cancelPublisher(stranger.address)).to.emit(r, "PublisherCancelled").withArgs(stranger.address);
+      expect(BigInt(await r.queuedPublisher(stranger.address))).to.equal(0n);
+      await expect(r.connect(admin).cancelPublisher(stranger.address)).to.be.revertedWithCustomError(r, "NothingQueued");
+      // removing a queued address withdraws the addition too
+      await (await r.connect(admin).queuePublisher(stranger.address)).wait();
+      await expect(r.connect(admin).removePublisher(stranger.address))
+        .to.emit(r, "PublisherCancelled")
+        .withArgs(stranger.address)
+        .and.to.emit(r, "PublisherSet")
+        .withArgs(stranger.address, false);
+      await mine(timelock + 1n);
+      await expect(r.applyPublisher(stranger.address)).to.be.revertedWithCustomError(r, "NothingQueued");
+      expect(await r.isPublisher(stranger.address)).to.equal(false);
+      // re-adding the removed key waits the timelock like any new publisher
+      await (await r.connect(admin).queuePublisher(publisher.address)).wait();
+      await expect(r.applyPublisher(publisher.address)).to.be.revertedWithCustomError(r, "TimelockRunning");
+    });
+
+    it("with a timelock of 0 a queued publisher can be applied in the next transaction (the eta is the timelock in force at queueing)", async () => {
+      const r = await newRegistry(oracleConfig({ timelock: 0n }));
+      await (await r.connect(admin).queuePublisher(stranger.address)).wait();
+      await (await r.applyPublisher(stranger.address)).wait();
+      expect(await r.isPublisher(stranger.address)).to.equal(true);
+    });
+
+    it("queueMaxAge (admin only) waits the timelock; the bound in force governs until applyMaxAge; cancelMaxAge", async () => {
+      const { r, p } = await started();
+      const timelock = BigInt((await r.config()).timelock);
+      await expect(r.connect(publisher).queueMaxAge(7200n)).to.be.revertedWithCustomError(r, "NotAdmin").withArgs(publisher.address);
+      await expect(r.connect(admin).queueMaxAge(2n ** 32n))
+        .to.be.revertedWithCustomError(r, "MaxAgeTooLarge")
+        .withArgs(2n ** 32n);
+      await expect(r.applyMaxAge()).to.be.revertedWithCustomError(r, "NothingQueued");
+      await expect(r.connect(admin).cancelMaxAge()).to.be.revertedWithCustomError(r, "NothingQueued");
+      // queue and cancel
+      const tx = await r.connect(admin).queueMaxAge(7200n);
+      const eta = (await minedAt(tx)) + timelock;
+      await expect(tx).to.emit(r, "MaxAgeQueued").withArgs(7200n, eta);
+      expect((await r.queuedMaxAge()).map(BigInt)).to.deep.equal([7200n, eta]);
+      expect(BigInt(await r.maxAge())).to.equal(MAX_AGE);
+      await expect(r.applyMaxAge()).to.be.revertedWithCustomError(r, "TimelockRunning").withArgs(eta);
+      await expect(r.connect(stranger).cancelMaxAge()).to.be.revertedWithCustomError(r, "NotAdmin");
+      await expect(r.connect(admin).cancelMaxAge()).to.emit(r, "MaxAgeCancelled");
+      expect((await r.queuedMaxAge()).map(BigInt)).to.deep.equal([0n, 0n]);
+      await expect(r.applyMaxAge()).to.be.revertedWithCustomError(r, "NothingQueued");
+      // a rogue admin shrinking maxAge to freeze the protocol: public for the timelock, and
+      // prices posted meanwhile stay fresh under the bound in force
+      await (await r.connect(admin).queueMaxAge(60n)).wait();
+      await mine(timelock - 1000n);
+      const q = next(p);
+      await post(r, q);
+      await mine(600n);
+      await r.latestFresh(); // 600 s old: fresh under 3600 s
+      await expect(r.applyMaxAge()).to.be.revertedWithCustomError(r, "TimelockRunning");
+      await mine(400n);
+      const before = BigInt(await r.freshClock());
+      await expect(r.connect(stranger).applyMaxAge()).to.emit(r, "MaxAgeSet").withArgs(60n);
+      expect(BigInt(await r.maxAge())).to.equal(60n);
+      expect((await r.queuedMaxAge()).map(BigInt)).to.deep.equal([0n, 0n]);
+      // at apply time the epoch is ~1000 s old: stale at once; the clock keeps the seconds it
+      // counted under the old bound (up to the apply, never taken back) and stops
+      await expect(r.latestFresh()).to.be.revertedWithCustomError(r, "StaleEpoch");
+      const stopped = BigInt(await r.freshClock());
+      expect(stopped >= before && stopped <= before + 5n, `${before} -> ${stopped}`).to.equal(true);
+      await mine(100n);
+      expect(BigInt(await r.freshClock())).to.equal(stopped);
+    });
+  });
+
   describe("prices and funding move within per-market bounds", () => {
     it("a mark move up to the bound is accepted, one bps beyond it is refused (both directions)", async () => {
       const { r, p } = await started(oracleConfig({ moveBps: 1000n }));

@@ -5,7 +5,15 @@ import fc from "fast-check";
 import { fundingHash, paramsHash, riskHash, slowHash } from "../../prover/encoding.ts";
 import { poseidon } from "../../prover/hash.ts";
 import { solidityCalldata } from "../../prover/prover.ts";
-import { deployRegistry, fundingArg, postEpoch as postEpochResult, pricesArgs, riskParamsArg, verifyOnChain } from "../../client/chain.ts";
+import {
+  deployRegistry,
+  fundingArg,
+  oracleConfig,
+  postEpoch as postEpochResult,
+  pricesArgs,
+  riskParamsArg,
+  verifyOnChain,
+} from "../../client/chain.ts";
 import { startLocalChain, type LocalChain } from "../../client/local.ts";
 
 const postEpoch = async (registry: any, p: Params): Promise<bigint> => BigInt((await postEpochResult(registry, p)).paramsHash);
@@ -144,8 +152,9 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
         .to.be.revertedWithCustomError(registry, "NotPublisher")
         .withArgs(stranger.address);
       await expect(registry.connect(stranger).postRisk(riskParamsArg(params))).to.be.revertedWithCustomError(registry, "NotPublisher");
-      await expect(registry.connect(publisher).setMaxAge(1n)).to.be.revertedWithCustomError(registry, "NotAdmin");
-      await expect(registry.connect(stranger).setPublisher(stranger.address, true)).to.be.revertedWithCustomError(registry, "NotAdmin");
+      await expect(registry.connect(publisher).queueMaxAge(1n)).to.be.revertedWithCustomError(registry, "NotAdmin");
+      await expect(registry.connect(stranger).queuePublisher(stranger.address)).to.be.revertedWithCustomError(registry, "NotAdmin");
+      await expect(registry.connect(publisher).removePublisher(publisher.address)).to.be.revertedWithCustomError(registry, "NotAdmin");
     });
 
     it("epoch ids strictly increase", async () => {
@@ -234,11 +243,13 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
   });
 
   describe("fresh-oracle clock (margin-call deadlines run on it)", () => {
-    it("counts only the seconds the latest epoch is fresh; a maxAge change counts from then on, never retroactively", async () => {
+    it("counts only the seconds the latest epoch is fresh; a maxAge change counts from its apply on, never retroactively", async () => {
+      // a 50 s timelock: maxAge changes are queued, then applied at eta
+      const oracle = oracleConfig({ timelock: 50n });
       const r = (
         await ethers.getContractAt(
           "RiskEpochRegistry",
-          await deployRegistry(admin, { admin: admin.address, publisher: publisher.address, maxAge: 100n }),
+          await deployRegistry(admin, { admin: admin.address, publisher: publisher.address, maxAge: 100n, oracle }),
         )
       ).connect(publisher);
       const { params } = example();
@@ -260,14 +271,22 @@ describe("RiskEpochRegistry (on-chain epochs and paramsHash)", function () {
       expect(await at(250n)).to.equal(c0 + 100n); // stale: the clock stops
       await exec(300n, () => r.postPrices(...pricesArgs({ ...params, epochId: 3n })));
       expect(BigInt(await r.freshClock())).to.equal(c0 + 100n);
+      // queueing changes nothing until eta: the epoch posted at 300 is fresh under maxAge 100
+      await exec(310n, () => r.connect(admin).queueMaxAge(20n));
       expect(await at(350n)).to.equal(c0 + 150n);
-      // lowering maxAge makes the epoch (posted at 300) stale at once: the clock stops at 360
-      await exec(360n, () => r.connect(admin).setMaxAge(20n));
+      await r.latestFresh();
+      // applying the lower maxAge at eta (360) makes the epoch stale at once: the clock stops at 360
+      await exec(360n, () => r.connect(stranger).applyMaxAge());
+      expect(BigInt(await r.maxAge())).to.equal(20n);
       expect(await at(400n)).to.equal(c0 + 160n);
       await expect(r.latestFresh()).to.be.revertedWithCustomError(r, "StaleEpoch");
-      // raising it again: fresh from now on, the stale seconds 360..410 are never counted
-      await exec(410n, () => r.connect(admin).setMaxAge(1000n));
-      expect(await at(420n)).to.equal(c0 + 170n);
+      // raising it again: queued at 410, still stale under maxAge 20 until applied at 460; fresh
+      // from then on, the stale seconds 360..460 are never counted
+      await exec(410n, () => r.connect(admin).queueMaxAge(1000n));
+      expect(await at(450n)).to.equal(c0 + 160n);
+      await expect(r.latestFresh()).to.be.revertedWithCustomError(r, "StaleEpoch");
+      await exec(460n, () => r.applyMaxAge());
+      expect(await at(470n)).to.equal(c0 + 170n);
       await r.latestFresh();
     });
   });

@@ -19,7 +19,9 @@ import {PoseidonT6Opt} from "../generated/PoseidonT6Opt.sol";
 /// are queued and take effect at the first price post at or after `timelock` seconds; a price
 /// (or funding) post moving a market beyond its per-post bound is refused unless the same prices
 /// were held (holdPrices) for `breakerDelay` seconds, during which no epoch is fresh (the circuit
-/// breaker); the bounds and both delays change only through the same timelock.
+/// breaker); the bounds and both delays change only through the same timelock, and so do a new
+/// publisher and the freshness bound maxAge (removing a publisher is immediate: revoking a key
+/// must not wait).
 interface IRiskEpochRegistry {
     /// @notice The parameter an InvalidParameter error refers to.
     enum Field {
@@ -45,8 +47,8 @@ interface IRiskEpochRegistry {
     /// settlement asset at par, is not checked)
     /// @param breakerDelay seconds that prices beyond the bounds must be held before they can be
     /// posted (<= 1 day)
-    /// @param timelock seconds between queueing risk parameters (or a config, or an oracle set)
-    /// and their effect (<= 30 days)
+    /// @param timelock seconds between queueing risk parameters (or a config, an oracle set, a new
+    /// publisher or a maxAge) and their effect (<= 30 days)
     /// @param quorum k: with k > 0 prices come only as EIP-712 reports signed by k distinct
     /// oracles (postSignedPrices, median per price); 0 keeps the single-publisher postPrices
     /// @param breakerQuorum with at least this many reports a move beyond the bounds needs no hold
@@ -181,13 +183,27 @@ interface IRiskEpochRegistry {
     /// @param inputs the hasher's arity
     error PoseidonSelfTest(uint256 inputs);
 
-    /// @notice A publisher was allowed or removed.
+    /// @notice A publisher was allowed (at construction or by applyPublisher) or removed
+    /// (removePublisher).
     /// @param publisher the publisher
     /// @param allowed whether it may post
     event PublisherSet(address indexed publisher, bool allowed);
-    /// @notice The freshness bound changed.
+    /// @notice A new publisher was queued.
+    /// @param publisher the publisher
+    /// @param eta when applyPublisher may add it (unix seconds)
+    event PublisherQueued(address indexed publisher, uint256 eta);
+    /// @notice A queued publisher was withdrawn (cancelPublisher, or removePublisher of it).
+    /// @param publisher the publisher
+    event PublisherCancelled(address indexed publisher);
+    /// @notice The freshness bound is in force (at construction or by applyMaxAge).
     /// @param maxAge the new bound (seconds)
     event MaxAgeSet(uint256 maxAge);
+    /// @notice A freshness bound change was queued.
+    /// @param maxAge the new bound (seconds)
+    /// @param eta when applyMaxAge may apply it (unix seconds)
+    event MaxAgeQueued(uint256 maxAge, uint256 eta);
+    /// @notice The queued freshness bound change was withdrawn.
+    event MaxAgeCancelled();
     /// @notice Risk parameters were posted (queued, or in effect at once before the first
     /// epoch). The event carries exactly what was hashed,
     /// riskHash = Poseidon11(Poseidon16(depthAndCap), riskWords), so an epoch can be rebuilt from
@@ -260,7 +276,8 @@ interface IRiskEpochRegistry {
     /// @return the ring size
     function RING() external view returns (uint256);
 
-    /// @notice The admin, who manages publishers, maxAge and (behind the timelock) the config.
+    /// @notice The admin, who manages publishers, maxAge, the config and the oracle set (all
+    /// behind the timelock except removing a publisher).
     /// @return the admin
     function admin() external view returns (address);
 
@@ -350,14 +367,52 @@ interface IRiskEpochRegistry {
     /// @return the bound
     function maxAge() external view returns (uint64);
 
-    /// @notice Allows or removes a publisher (admin only).
+    /// @notice When a queued publisher may be added.
     /// @param publisher the address
-    /// @param allowed whether it may post
-    function setPublisher(address publisher, bool allowed) external;
+    /// @return eta when applyPublisher may add it (0 when not queued)
+    function queuedPublisher(address publisher) external view returns (uint256 eta);
 
-    /// @notice Sets the freshness bound (admin only).
+    /// @notice The queued freshness bound change, if any.
+    /// @return maxAge_ the queued bound (0 when none)
+    /// @return eta when it may be applied (0 when none)
+    function queuedMaxAge() external view returns (uint64 maxAge_, uint256 eta);
+
+    /// @notice Queues a new publisher (admin only): applyPublisher adds it `timelock` seconds from
+    /// now (the timelock in force now). Replaces an earlier queueing of the same address.
+    /// @param publisher the address
+    /// @return eta when it may be added
+    function queuePublisher(address publisher) external returns (uint256 eta);
+
+    /// @notice Adds a queued publisher once its timelock has passed (anyone).
+    /// @param publisher the queued address
+    function applyPublisher(address publisher) external;
+
+    /// @notice Withdraws a queued publisher (admin only).
+    /// @param publisher the queued address
+    function cancelPublisher(address publisher) external;
+
+    /// @notice Removes a publisher at once (admin only): revoking a compromised key does not wait.
+    /// Also withdraws a queued addition of the address. Risk parameters it queued and prices it
+    /// held stay until cancelRisk or clearHold.
+    /// @param publisher the address
+    function removePublisher(address publisher) external;
+
+    /// @notice Queues a new freshness bound, below 2^32 seconds (admin only, MaxAgeTooLarge
+    /// otherwise): applyMaxAge applies it `timelock` seconds from now (the timelock in force
+    /// now). Replaces any queued bound. Until then the bound in force governs freshness.
     /// @param maxAge_ the new bound (seconds)
-    function setMaxAge(uint64 maxAge_) external;
+    /// @return eta when it may be applied
+    function queueMaxAge(uint64 maxAge_) external returns (uint256 eta);
+
+    /// @notice Applies the queued freshness bound once its timelock has passed (anyone). The
+    /// latest epoch is then fresh until postedAt + the new bound (at once stale when that has
+    /// passed): the fresh-oracle clock keeps the seconds it counted under the old bound and counts
+    /// on under the new one, never the stale seconds between (it stays stopped while prices are
+    /// held).
+    function applyMaxAge() external;
+
+    /// @notice Withdraws the queued freshness bound change (admin only).
+    function cancelMaxAge() external;
 
     /// @notice Queues a new oracle config (admin only): applyConfig applies it `timelock`
     /// seconds from now (the timelock in force now, so shortening it also waits). Replaces any
