@@ -21,8 +21,16 @@ import { circuitArtifacts, REPO_ROOT, type CircuitName } from "../prover/artifac
 import type { CircuitProver, MarginProof } from "../prover/prover.ts";
 import { verifyProof } from "../prover/prover.ts";
 import { TRANSITION_SIGNALS } from "../prover/transition/inputs.ts";
-import { prepareLiquidationVector, prepareTransitionVector, type LiquidationVector, type TransitionVector } from "./vectors.ts";
+import {
+  prepareLiquidationVector,
+  prepareTakeoverVector,
+  prepareTransitionVector,
+  type LiquidationVector,
+  type TakeoverVector,
+  type TransitionVector,
+} from "./vectors.ts";
 import { LIQUIDATION_SIGNALS } from "../prover/liquidation.ts";
+import { TAKEOVER_SIGNALS } from "../prover/takeover.ts";
 import { circuitInputs, type CircuitInputs } from "../prover/inputs.ts";
 import { parseBinding, parseLevel, validateParams, validatePortfolio } from "../prover/validate.ts";
 import type { Vector } from "./vectors.ts";
@@ -73,6 +81,16 @@ export function liquidationCases(vectors: LiquidationVector[]): AuditCase[] {
   const out: AuditCase[] = [];
   for (const v of vectors) {
     const { prepared } = prepareLiquidationVector(v);
+    if (prepared) out.push({ name: v.name, inputs: prepared.inputs, publicSignals: prepared.publicSignals });
+  }
+  return out;
+}
+
+/** The takeover circuit's cases: every vector with a proof (exit 0). */
+export function takeoverCases(vectors: TakeoverVector[]): AuditCase[] {
+  const out: AuditCase[] = [];
+  for (const v of vectors) {
+    const { prepared } = prepareTakeoverVector(v);
     if (prepared) out.push({ name: v.name, inputs: prepared.inputs, publicSignals: prepared.publicSignals });
   }
   return out;
@@ -261,8 +279,8 @@ export interface RangeTable {
 
 const RANGE_GADGETS = new Set(["Num2Bits", "SignedRange", "CapFromBits"]);
 // main-template inputs that are never rows: level and binding are public (the verifier chooses
-// them) and salt only opens the commitment (hashed)
-const NOT_ROWS = new Set(["level", "binding", "salt"]);
+// them) and salt (and Takeover's backSalt) only opens a commitment (hashed)
+const NOT_ROWS = new Set(["level", "binding", "salt", "backSalt"]);
 
 /** Comments blanked out; offsets and line breaks kept. */
 function stripComments(src: string): string {
@@ -717,7 +735,7 @@ export interface AuditReport {
 
 export interface AuditOptions {
   prover: CircuitProver;
-  /** honest witnesses to mutate (marginCases / transitionCases of the published vectors) */
+  /** honest witnesses to mutate (marginCases / transitionCases / liquidationCases / takeoverCases of the published vectors) */
   cases: AuditCase[];
   ptau?: string;
   onChain?: OnChainVerify;
@@ -729,6 +747,7 @@ export const AUDIT_CIRCUITS: Record<CircuitName, { signals: readonly string[]; s
   margin: { signals: ["commitment", "paramsHash", "level", "binding"], sources: ["margin.circom"], template: "MarginProof" },
   transition: { signals: TRANSITION_SIGNALS, sources: ["margin.circom", "transition.circom"], template: "Transition" },
   liquidation: { signals: LIQUIDATION_SIGNALS, sources: ["margin.circom", "liquidation.circom"], template: "LiquidationProof" },
+  takeover: { signals: TAKEOVER_SIGNALS, sources: ["margin.circom", "takeover.circom"], template: "Takeover" },
 };
 
 export async function audit(name: CircuitName, opts: AuditOptions): Promise<AuditReport> {

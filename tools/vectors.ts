@@ -2,9 +2,9 @@
 // replay: the CLI (`zkmargin vectors replay DIR`) and the test suite use this same code.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { commitment, paramsHash } from "../prover/encoding.ts";
+import { amountWords, commitment, paramsHash, positionWord } from "../prover/encoding.ts";
 import { expectedPublicSignals } from "../prover/inputs.ts";
-import { evaluate, report } from "../prover/model.ts";
+import { collateralValue, evaluate, report } from "../prover/model.ts";
 import {
   expectedLiquidationSignals,
   liquidationCircuitInputs,
@@ -15,6 +15,24 @@ import {
   type LiquidationProver,
 } from "../prover/liquidation.ts";
 import type { MarginProver } from "../prover/prover.ts";
+import {
+  BACKSTOP_SALT_TAG,
+  BackstopRefused,
+  RESIDUAL_SALT_TAG,
+  TAKEOVER_SIGNALS,
+  takeoverContext,
+  takeoverInputs,
+  takeoverWord,
+  type Takeover,
+  type TakeoverInputs,
+  type TakeoverProver,
+} from "../prover/takeover.ts";
+import { BINDING_BITS, BPS_BITS } from "../prover/constants.ts";
+import { toField } from "../prover/field.ts";
+import { chainHash, poseidon } from "../prover/hash.ts";
+import { paramsInputs, portfolioInputs, type CircuitInputs } from "../prover/inputs.ts";
+import { BPS_ONE } from "../prover/widths.ts";
+import { settlementCash } from "../prover/transition/rule.ts";
 import { verifyProof } from "../prover/prover.ts";
 import type { Params, Portfolio, Report } from "../prover/types.ts";
 import {
@@ -408,4 +426,368 @@ export async function replayLiquidationVector(v: LiquidationVector, prover?: Liq
     }
   }
   return { name: v.name, ok: problems.length === 0, problems };
+}
+
+// ------------------------------------------------------------------------------ takeover vectors
+
+export const TAKEOVER_VECTOR_SCHEMA = "zkmargin/takeover-vector/v1";
+
+/** The amounts of a takeover (prover/takeover.ts, Takeover), as decimal strings and flags. */
+export interface TakeoverAmounts {
+  pnl: string;
+  claim: string;
+  settled: string;
+  converted: string;
+  penaltyDue: string;
+  penalty: string;
+  residualCash: string;
+  badDebt: string;
+  insuranceCover: string;
+  vaultCover: string;
+  residualFlat: boolean;
+  backstopFlat: boolean;
+}
+
+/** A Takeover circuit vector (test/vectors/takeover; docs/VECTORS.md). */
+export interface TakeoverVector {
+  schema: typeof TAKEOVER_VECTOR_SCHEMA;
+  circuit: "takeover";
+  name: string;
+  description: string;
+  tags: string[];
+  /** the contract's takeoverBindingOf(account, nonce, backstopNonce, sender), 0 <= x < 2^106 */
+  binding: string;
+  /** the contract's liquidationPenaltyBps, 0 <= x < 2^14 */
+  penaltyBps: string;
+  /** the insurance fund's balance before the takeover, 0 <= x < 2^256 */
+  insuranceFund: string;
+  params: unknown;
+  /** the frozen account's opening (portfolio.json shape) */
+  frozen: unknown;
+  /** the backstop account's opening */
+  backstop: unknown;
+  expected: {
+    /** 0 proven, 1 invalid input (errorField names it), 2 refused: the backstop cannot take the book (refusal) */
+    exitCode: 0 | 1 | 2;
+    errorField: string | null;
+    /** BackstopRefused's reasons (exit 2): MARGIN, STRESS, POSITION_CAP, LEVERAGE, CASH, BALANCE, RANGE */
+    refusal: string[];
+    /** [frozenCommitment, residualCommitment, backstopCommitment, backstopNewCommitment, paramsHash, context, flows, cover] */
+    publicSignals: string[] | null;
+    amounts: TakeoverAmounts | null;
+    /** the frozen account after (portfolio.json shape, with its derived salt) */
+    residual: unknown | null;
+    /** the backstop after */
+    backstopNext: unknown | null;
+  };
+}
+
+/** The validated request of a takeover vector. */
+export interface TakeoverRequest {
+  params: Params;
+  frozen: Portfolio;
+  backstop: Portfolio;
+  binding: bigint;
+  penaltyBps: bigint;
+  insuranceFund: bigint;
+}
+
+/** Validate a takeover vector's inputs (ValidationError naming the field). */
+export function parseTakeoverRequest(v: TakeoverVector): TakeoverRequest {
+  const params = validateParams(v.params);
+  const prefixed = <T>(prefix: string, f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof ValidationError) throw new ValidationError(`${prefix}.${e.field}`, e.message.slice(e.field.length + 2));
+      throw e;
+    }
+  };
+  const frozen = prefixed("frozen", () => validatePortfolio(v.frozen));
+  const backstop = prefixed("backstop", () => validatePortfolio(v.backstop));
+  const binding = parseInteger(v.binding, "binding");
+  if (binding < 0n || binding >= 1n << BigInt(BINDING_BITS)) throw new ValidationError("binding", `must be 0 <= x < 2^${BINDING_BITS}`);
+  const penaltyBps = parseInteger(v.penaltyBps, "penaltyBps");
+  if (penaltyBps < 0n || penaltyBps >= 1n << BigInt(BPS_BITS)) throw new ValidationError("penaltyBps", `must be 0 <= x < 2^${BPS_BITS}`);
+  const insuranceFund = parseInteger(v.insuranceFund, "insuranceFund");
+  if (insuranceFund < 0n || insuranceFund >= 1n << 256n) throw new ValidationError("insuranceFund", "must be 0 <= x < 2^256");
+  return { params, frozen, backstop, binding, penaltyBps, insuranceFund };
+}
+
+/** A Takeover as the vector's amounts. */
+export function takeoverAmounts(t: Takeover): TakeoverAmounts {
+  return {
+    pnl: t.pnl.toString(),
+    claim: t.claim.toString(),
+    settled: t.settled.toString(),
+    converted: t.converted.toString(),
+    penaltyDue: t.penaltyDue.toString(),
+    penalty: t.penalty.toString(),
+    residualCash: t.residualCash.toString(),
+    badDebt: t.badDebt.toString(),
+    insuranceCover: t.insuranceCover.toString(),
+    vaultCover: t.vaultCover.toString(),
+    residualFlat: t.residualFlat,
+    backstopFlat: t.backstopFlat,
+  };
+}
+
+/** The circuit inputs of a takeover vector, or the outcome when there is no proof. */
+export function prepareTakeoverVector(v: TakeoverVector): {
+  expected: TakeoverVector["expected"];
+  prepared?: TakeoverInputs;
+  /** the validated request (exit 0 and 2) */
+  request?: TakeoverRequest;
+} {
+  const none = { publicSignals: null, amounts: null, residual: null, backstopNext: null };
+  let request: TakeoverRequest;
+  try {
+    request = parseTakeoverRequest(v);
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    return { expected: { exitCode: 1, errorField: e.field, refusal: [], ...none } };
+  }
+  const { params, frozen, backstop, binding, penaltyBps, insuranceFund } = request;
+  let prepared: TakeoverInputs;
+  try {
+    prepared = takeoverInputs(params, frozen, backstop, binding, penaltyBps, insuranceFund);
+  } catch (e) {
+    if (!(e instanceof BackstopRefused)) throw e;
+    return { expected: { exitCode: 2, errorField: null, refusal: [...e.reasons], ...none }, request };
+  }
+  const r = prepared.result;
+  return {
+    expected: {
+      exitCode: 0,
+      errorField: null,
+      refusal: [],
+      publicSignals: prepared.publicSignals,
+      amounts: takeoverAmounts(r),
+      residual: portfolioToJson(r.residual),
+      backstopNext: portfolioToJson(r.backstop),
+    },
+    prepared,
+    request,
+  };
+}
+
+export function loadTakeoverVectors(dir: string): TakeoverVector[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => {
+      const v = JSON.parse(readFileSync(join(dir, f), "utf8")) as TakeoverVector;
+      if (v.schema !== TAKEOVER_VECTOR_SCHEMA) throw new ValidationError(f, `schema must be ${TAKEOVER_VECTOR_SCHEMA}`);
+      return v;
+    });
+}
+
+/**
+ * Every value of a takeover as the circuit derives it (prover/takeover.ts's formulas), WITHOUT
+ * the backstop's refusal: the honest hints of a request the reference refuses, and the base
+ * of the tests' forgeries. `hints` replaces the circuit's two witness-only values (v_j, pen)
+ * and everything after them follows from the replacement.
+ */
+export interface TakeoverTrace {
+  claim: bigint;
+  settled: bigint;
+  /** v_j (index 0 unused, 0) */
+  values: bigint[];
+  converted: bigint;
+  pen: bigint;
+  penalty: bigint;
+  badDebt: bigint;
+  vaultCover: bigint;
+  residual: Portfolio;
+  next: Portfolio;
+  residualFlat: boolean;
+  backstopFlat: boolean;
+}
+
+export function takeoverTrace(r: TakeoverRequest, hints: { values?: bigint[]; pen?: bigint } = {}): TakeoverTrace {
+  const { params, frozen, backstop, penaltyBps, insuranceFund } = r;
+  const M = params.collateral.length;
+  const P = params.markets.map((m) => m.markPrice);
+  const F = params.markets.map((m) => m.fundingIndex);
+  const s = frozen.sizes;
+  const markValue = s.map((x, i) => x * P[i]);
+  const pnl = markValue.reduce((acc, mv, i) => acc + mv - frozen.costBasis[i] - s[i] * (F[i] - frozen.entryFunding[i]), 0n);
+  const claim = pnl > 0n ? pnl : 0n;
+  const settled = claim - pnl;
+  const values =
+    hints.values ??
+    frozen.collateral.map((a, j) => (j === 0 ? 0n : collateralValue(a, params.collateral[j].priceE18, params.collateral[j].haircutBps)));
+  let converted = 0n;
+  for (let j = 1; j < M; j++) converted += values[j];
+  const cash = frozen.collateral[0] + converted - settled;
+  const positive = cash > 0n ? cash : 0n;
+  const badDebt = positive - cash;
+  const gross = s.reduce((acc, x, i) => acc + (x < 0n ? -x : x) * P[i], 0n);
+  const pen = hints.pen ?? (penaltyBps * gross + BPS_ONE - 1n) / BPS_ONE;
+  const penalty = pen < positive ? pen : positive;
+  const vaultCover = badDebt - (badDebt < insuranceFund ? badDebt : insuranceFund);
+  const residual: Portfolio = {
+    sizes: s.map(() => 0n),
+    costBasis: s.map((_, i) => (i === 0 ? -claim : 0n)),
+    entryFunding: [...F],
+    collateral: frozen.collateral.map((_, j) => (j === 0 ? positive - penalty : 0n)),
+    salt: poseidon([frozen.salt, RESIDUAL_SALT_TAG]),
+  };
+  const next: Portfolio = {
+    sizes: backstop.sizes.map((x, i) => x + s[i]),
+    costBasis: backstop.costBasis.map((c, i) => c + backstop.sizes[i] * (F[i] - backstop.entryFunding[i]) + markValue[i]),
+    entryFunding: [...F],
+    collateral: backstop.collateral.map((a, j) => (j === 0 ? a - converted - vaultCover : a + frozen.collateral[j])),
+    salt: poseidon([backstop.salt, BACKSTOP_SALT_TAG]),
+  };
+  const backstopFlat = next.sizes.every((x) => x === 0n) && next.costBasis.every((c) => c === 0n);
+  return { claim, settled, values, converted, pen, penalty, badDebt, vaultCover, residual, next, residualFlat: claim === 0n, backstopFlat };
+}
+
+/**
+ * PortfolioCommitment as the circuit computes it, in the field: the words of
+ * prover/encoding.ts's commitment() reduced mod r, so that a portfolio beyond its widths (a
+ * refused backstop's negative balance, a forgery) still has the value the circuit would hash.
+ * Equal to commitment() within the widths.
+ */
+export function fieldCommitment(q: Portfolio): bigint {
+  const words = q.sizes.map((s, i) => positionWord(s, q.costBasis[i], q.entryFunding[i]));
+  return chainHash([...words, ...amountWords(q.collateral), q.salt].map(toField));
+}
+
+/** The public signals a trace claims (a forged trace claims forged ones, each consistent with the others). */
+export function takeoverTraceSignals(r: TakeoverRequest, t: TakeoverTrace): string[] {
+  const N = r.params.markets.length;
+  return [
+    commitment(r.frozen),
+    fieldCommitment(t.residual),
+    commitment(r.backstop),
+    fieldCommitment(t.next),
+    paramsHash(r.params),
+    takeoverContext(r.binding, r.penaltyBps, t.residualFlat, t.backstopFlat),
+    takeoverWord(t.settled, t.penalty, N),
+    takeoverWord(t.badDebt, t.vaultCover, N),
+  ].map((x) => toField(x).toString());
+}
+
+/** Circuit inputs: the request's private inputs and the public signals `publicSignals` (default: the honest trace's). */
+export function takeoverTraceInputs(r: TakeoverRequest, publicSignals = takeoverTraceSignals(r, takeoverTrace(r))): CircuitInputs {
+  const back = portfolioInputs(r.backstop);
+  const inputs: CircuitInputs = {};
+  TAKEOVER_SIGNALS.forEach((name, k) => (inputs[name] = publicSignals[k]));
+  Object.assign(inputs, paramsInputs(r.params), portfolioInputs(r.frozen), {
+    backSizes: back.sizes,
+    backCostBasis: back.costBasis,
+    backEntryFunding: back.entryFunding,
+    backCollateral: back.collateral,
+    backSalt: back.salt,
+  });
+  return inputs;
+}
+
+/**
+ * Replay a takeover vector: the reference must reproduce the expected outcome; with a prover
+ * the circuit must accept the exit-0 vectors with the expected public signals and have no
+ * witness for a refused one (its honest hints: the reference's formulas without the refusal),
+ * and with `prove` a real proof is made and verified.
+ */
+export async function replayTakeoverVector(v: TakeoverVector, prover?: TakeoverProver, prove = false): Promise<ReplayOutcome> {
+  const problems: string[] = [];
+  const { expected: got, prepared, request } = prepareTakeoverVector(v);
+  const e = v.expected;
+  for (const k of ["exitCode", "errorField", "refusal", "publicSignals", "amounts", "residual", "backstopNext"] as const) {
+    if (JSON.stringify(got[k]) !== JSON.stringify(e[k])) problems.push(`${k} differs: got ${JSON.stringify(got[k])}`);
+  }
+  if (prover && request && !prepared) {
+    let accepted = true;
+    try {
+      await prover.rawWitness(takeoverTraceInputs(request));
+    } catch {
+      accepted = false;
+    }
+    if (accepted) problems.push("circuit accepts a takeover the reference refuses");
+  }
+  if (prover && prepared) {
+    let w: bigint[] | null = null;
+    try {
+      w = await prover.rawWitness(prepared.inputs);
+    } catch {
+      problems.push("circuit rejects a takeover the reference accepts");
+    }
+    if (w && w.slice(1, 9).map(String).join() !== (e.publicSignals ?? []).join()) problems.push("circuit public signals differ");
+    if (w && prove) {
+      const proof = await prover.proveInputs(prepared.inputs, prepared.publicSignals);
+      if (!(await verifyProof(proof, prover.vkey))) problems.push("proof does not verify");
+    }
+  }
+  return { name: v.name, ok: problems.length === 0, problems };
+}
+
+/**
+ * The backstop's asset-0 balance that puts it exactly at its binding threshold after the
+ * takeover (initial margin, leverage, stress, CASH; a'_0 >= 0), plus `extra`: the vector
+ * generator's and the tests' construction (asset 0 must be priced 1 per unit without haircut).
+ */
+export function backstopAtThreshold(r: Omit<TakeoverRequest, "binding">, extra = 0n): Portfolio {
+  const B0 = { ...r.backstop, collateral: r.backstop.collateral.map((a, j) => (j === 0 ? 0n : a)) };
+  const t = takeoverTrace({ ...r, backstop: B0, binding: 0n });
+  const next = { ...t.next, collateral: t.next.collateral.map((a, j) => (j === 0 ? 0n : a)) };
+  const ev = evaluate(r.params, next, "initial");
+  const ceil = (a: bigint, b: bigint) => (a <= 0n ? -(-a / b) : (a + b - 1n) / b);
+  let need = ev.requirement - ev.equity;
+  const lev = ceil(10000n * ev.grossNotional, r.params.maxLeverageBps === 0n ? 1n : r.params.maxLeverageBps) - ev.equity;
+  if (lev > need) need = lev;
+  for (const x of ev.stressEquityE4) if (ceil(-x, 10000n) > need) need = ceil(-x, 10000n);
+  const cashNeed = -settlementCash(r.params, next.sizes, next.costBasis, 0n);
+  if (cashNeed > need) need = cashNeed;
+  if (need < 0n) need = 0n;
+  return { ...B0, collateral: B0.collateral.map((a, j) => (j === 0 ? t.converted + t.vaultCover + need + extra : a)) };
+}
+
+/**
+ * A random takeover request from the fixtures' arbitraries (tools/fixtures.ts): `tamed` brings
+ * prices, sizes, costs, funding and non-settlement collateral to realistic scales (deep books),
+ * and `extra` (when not null) funds the backstop to its threshold + extra; asset 0 is cash and
+ * the caps cover the combined sizes. Balances that do not fit stay at 2^96 - 1.
+ */
+export function randomTakeover(
+  p0: Params,
+  L0: Portfolio,
+  B0: Portfolio,
+  penaltyBps: bigint,
+  insuranceFund: bigint,
+  binding: bigint,
+  tamed: boolean,
+  extra: bigint | null,
+): TakeoverRequest {
+  const params = structuredClone(p0);
+  const frozen = structuredClone(L0);
+  let backstop = structuredClone(B0);
+  if (tamed) {
+    for (let j = 1; j < params.collateral.length; j++) {
+      params.collateral[j].priceE18 %= 10n ** 19n;
+      frozen.collateral[j] %= 10n ** 12n;
+      backstop.collateral[j] %= 10n ** 12n;
+    }
+    params.markets.forEach((m) => {
+      m.fundingIndex %= 10n ** 7n;
+      m.markPrice %= 10n ** 7n;
+      if (m.depth < 10n ** 9n) m.depth += 10n ** 9n;
+    });
+    for (const q of [frozen, backstop]) {
+      q.sizes = q.sizes.map((x) => x % 10n ** 6n);
+      q.costBasis = q.costBasis.map((c) => c % 10n ** 15n);
+      q.entryFunding = q.entryFunding.map((f) => f % 10n ** 7n);
+    }
+  }
+  params.collateral[0] = { priceE18: 10n ** 18n, haircutBps: 0n };
+  if (params.maxLeverageBps < 10000n) params.maxLeverageBps = 10000n;
+  params.markets.forEach((m, k) => {
+    const s = backstop.sizes[k] + frozen.sizes[k];
+    const a = s < 0n ? -s : s;
+    if (m.positionCap < a && a < 1n << 40n) m.positionCap = a;
+  });
+  if (extra !== null) backstop = backstopAtThreshold({ params, frozen, backstop, penaltyBps, insuranceFund }, extra);
+  if (backstop.collateral[0] < 0n || backstop.collateral[0] >= 1n << 96n) backstop.collateral[0] = (1n << 96n) - 1n;
+  return { params, frozen, backstop, binding, penaltyBps, insuranceFund };
 }

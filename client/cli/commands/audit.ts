@@ -8,6 +8,7 @@ import { CIRCUITS, PACKAGE_ROOT, circuitArtifacts, type CircuitName } from "../.
 import type { MarginProof, MarginProver } from "../../../prover/prover.ts";
 import type { TransitionProver } from "../../../prover/transition/index.ts";
 import type { LiquidationProver } from "../../../prover/liquidation.ts";
+import type { TakeoverProver } from "../../../prover/takeover.ts";
 import { ValidationError } from "../../../prover/validate.ts";
 import type { Command, Group } from "../command.ts";
 import { CliError, EXIT, checkOutPath, out, progress, required, str, writeAtomically } from "../io.ts";
@@ -26,21 +27,33 @@ async function loadLiquidationProver(): Promise<LiquidationProver> {
   }
 }
 
+/** The takeover prover (artifacts/takeover), or exit 3 naming the missing artifacts. */
+async function loadTakeoverProver(): Promise<TakeoverProver> {
+  const { TakeoverProver } = await import("../../../prover/takeover.ts");
+  try {
+    return await TakeoverProver.load();
+  } catch (e) {
+    throw new CliError(EXIT.INTERNAL, `cannot load proving artifacts (${(e as Error).message}); run 'npm run setup -- --circuit takeover'`);
+  }
+}
+
 const replay: Command = {
   name: "vectors replay",
   summary: "replay every published test vector in DIR",
   args: "DIR",
   maxArgs: 1,
-  description: `Replays every test vector in DIR (test/vectors/margin, test/vectors/transition or
-test/vectors/liquidation, schemas in docs/VECTORS.md): the reference must reproduce each expected
-outcome (report or new portfolio, exit code, error field), and the circuit must accept exactly
-the healthy / proven vectors with the expected public signals (liquidation: exactly the selectors
-of the violated rules, none for a healthy portfolio). Prints one line per vector and a summary.`,
+  description: `Replays every test vector in DIR (test/vectors/margin, test/vectors/transition,
+test/vectors/liquidation or test/vectors/takeover, schemas in docs/VECTORS.md): the reference
+must reproduce each expected outcome (report or new portfolio, exit code, error field), and the
+circuit must accept exactly the healthy / proven vectors with the expected public signals
+(liquidation: exactly the selectors of the violated rules, none for a healthy portfolio;
+takeover: no witness when the backstop refuses). Prints one line per vector and a summary.`,
   options: { prove: { type: "boolean", help: "also make and verify a real proof for each provable vector" } },
   examples: [
     "zkmargin vectors replay test/vectors/margin",
     "zkmargin vectors replay test/vectors/transition --prove",
     "zkmargin vectors replay test/vectors/liquidation",
+    "zkmargin vectors replay test/vectors/takeover",
   ],
   exits: "0 iff every vector passes, 1 otherwise.",
   async run({ values, positionals }) {
@@ -50,15 +63,30 @@ of the violated rules, none for a healthy portfolio). Prints one line per vector
     const schema = v.vectorDirSchema(dir);
     const transition = schema === v.TRANSITION_VECTOR_SCHEMA;
     const liquidation = schema === v.LIQUIDATION_VECTOR_SCHEMA;
-    const vectors = transition ? v.loadTransitionVectors(dir) : liquidation ? v.loadLiquidationVectors(dir) : v.loadVectors(dir);
-    const prover = transition ? await loadTransitionProver() : liquidation ? await loadLiquidationProver() : await loadMarginProver();
+    const takeover = schema === v.TAKEOVER_VECTOR_SCHEMA;
+    const vectors = transition
+      ? v.loadTransitionVectors(dir)
+      : liquidation
+        ? v.loadLiquidationVectors(dir)
+        : takeover
+          ? v.loadTakeoverVectors(dir)
+          : v.loadVectors(dir);
+    const prover = transition
+      ? await loadTransitionProver()
+      : liquidation
+        ? await loadLiquidationProver()
+        : takeover
+          ? await loadTakeoverProver()
+          : await loadMarginProver();
     let failed = 0;
     for (const x of vectors) {
       const r = transition
         ? await v.replayTransitionVector(x as never, prover as TransitionProver, values.prove === true)
         : liquidation
           ? await v.replayLiquidationVector(x as never, prover as LiquidationProver, values.prove === true)
-          : await v.replayVector(x as never, prover as MarginProver, values.prove === true);
+          : takeover
+            ? await v.replayTakeoverVector(x as never, prover as TakeoverProver, values.prove === true)
+            : await v.replayVector(x as never, prover as MarginProver, values.prove === true);
       if (!r.ok) failed++;
       out(`${r.ok ? "ok  " : "FAIL"} ${r.name}${r.ok ? "" : `: ${r.problems.join("; ")}`}`);
     }
@@ -121,7 +149,14 @@ Prints a human summary.`,
       throw new ValidationError("--circuit", `unknown circuit '${only}' (shipped: ${CIRCUITS.join(", ")})`);
     if (typeof values.vectors === "string" && only === undefined)
       throw new ValidationError("--vectors", "needs --circuit (vectors belong to one circuit)");
-    const { audit: runAudit, formatAudit, marginCases, transitionCases, liquidationCases } = await import("../../../tools/audit.ts");
+    const {
+      audit: runAudit,
+      formatAudit,
+      marginCases,
+      transitionCases,
+      liquidationCases,
+      takeoverCases,
+    } = await import("../../../tools/audit.ts");
     const v = await import("../../../tools/vectors.ts");
     let failures = 0;
     const reports = [];
@@ -134,13 +169,17 @@ Prints a human summary.`,
           ? await loadTransitionProver()
           : name === "liquidation"
             ? await loadLiquidationProver()
-            : await loadMarginProver();
+            : name === "takeover"
+              ? await loadTakeoverProver()
+              : await loadMarginProver();
       const cases =
         name === "transition"
           ? transitionCases(v.loadTransitionVectors(dir))
           : name === "liquidation"
             ? liquidationCases(v.loadLiquidationVectors(dir))
-            : marginCases(v.loadVectors(dir));
+            : name === "takeover"
+              ? takeoverCases(v.loadTakeoverVectors(dir))
+              : marginCases(v.loadVectors(dir));
       const chain = values["no-chain"] ? null : await startChain();
       try {
         const onChain = chain ? await onChainCheck(chain, name) : undefined;
@@ -169,14 +208,14 @@ async function startChain() {
   }
 }
 
-/** On-chain check of a proof: margin through the wrapper; transition and liquidation through their generated verifiers (false for inputs >= r). */
+/** On-chain check of a proof: margin through the wrapper; transition, liquidation and takeover through their generated verifiers (false for inputs >= r). */
 async function onChainCheck(chain: Awaited<ReturnType<typeof startChain>>, name: CircuitName) {
   const { solidityCalldata } = await import("../../../prover/prover.ts");
   if (name === "margin") {
     const { verifyOnChain } = await import("../../chain.ts");
     return async (proof: MarginProof) => verifyOnChain(chain, await solidityCalldata(proof));
   }
-  const file = name === "liquidation" ? "LiquidationVerifier" : "TransitionVerifier";
+  const file = name === "liquidation" ? "LiquidationVerifier" : name === "takeover" ? "TakeoverVerifier" : "TransitionVerifier";
   const v = await chain.ethers.deployContract(`verifier-contracts/generated/${file}.sol:Groth16Verifier`);
   await v.waitForDeployment();
   return async (proof: MarginProof) => {
