@@ -36,7 +36,7 @@ export interface CircuitArtifacts {
 }
 
 /** Circuits shipped by this package, by name. */
-export const CIRCUITS = ["margin", "transition", "liquidation"] as const;
+export const CIRCUITS = ["margin", "transition", "liquidation", "takeover"] as const;
 export type CircuitName = (typeof CIRCUITS)[number];
 
 export function circuitArtifacts(name: CircuitName = "margin", root = ARTIFACTS_DIR): CircuitArtifacts {

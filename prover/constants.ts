@@ -86,12 +86,15 @@ export const DEFAULT_GRACE_SECONDS = 600n;
 export const DEFAULT_BOND_WEI = 10n ** 16n;
 /** the flat fee each trade leg pays into the insurance fund, in quote units (1e-6 USD): $0.50 */
 export const DEFAULT_TRADE_FEE = 500_000n;
+/** the liquidation penalty a takeover pays into the insurance fund, bps of the book's gross notional at mark (1%) */
+export const DEFAULT_LIQUIDATION_PENALTY_BPS = 100n;
 /** the JSON-RPC endpoint of a local node (e.g. `npx hardhat node --hostname 127.0.0.1`) when none is given */
 export const DEFAULT_RPC = "http://127.0.0.1:8545";
 /** verifier-context domains (keccak256 of these strings) */
 export const TRANSITION_DOMAIN = "zkmargin.transition.v1";
 export const MARGIN_DOMAIN = "zkmargin.margin.v1";
 export const LIQUIDATION_DOMAIN = "zkmargin.liquidation.v1";
+export const TAKEOVER_DOMAIN = "zkmargin.takeover.v1";
 
 /**
  * Every constant the generator writes into circom and Solidity, with the name both use and the
@@ -150,4 +153,10 @@ export const SHARED: ReadonlyArray<{ name: string; value: bigint; doc: string; c
   { name: "DEFAULT_GRACE_SECONDS", value: DEFAULT_GRACE_SECONDS, doc: "default margin-call grace period", circom: false },
   { name: "DEFAULT_BOND_WEI", value: DEFAULT_BOND_WEI, doc: "default account bond (0.01 ETH)", circom: false },
   { name: "DEFAULT_TRADE_FEE", value: DEFAULT_TRADE_FEE, doc: "default trade fee per leg, quote units ($0.50)", circom: false },
+  {
+    name: "DEFAULT_LIQUIDATION_PENALTY_BPS",
+    value: DEFAULT_LIQUIDATION_PENALTY_BPS,
+    doc: "default takeover penalty, bps of gross notional (1%)",
+    circom: false,
+  },
 ];

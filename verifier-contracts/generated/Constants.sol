@@ -94,3 +94,5 @@ uint256 constant DEFAULT_GRACE_SECONDS = 600;
 uint256 constant DEFAULT_BOND_WEI = 10000000000000000;
 /// @dev default trade fee per leg, quote units ($0.50)
 uint256 constant DEFAULT_TRADE_FEE = 500000;
+/// @dev default takeover penalty, bps of gross notional (1%)
+uint256 constant DEFAULT_LIQUIDATION_PENALTY_BPS = 100;
