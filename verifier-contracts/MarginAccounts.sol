@@ -14,7 +14,9 @@ import {
     OP_FLAT_SHIFT,
     OP_AMOUNT_SHIFT,
     OP_BITS,
+    BINDING_BITS,
     BINDING_SHIFT,
+    BPS_BITS,
     KIND_DEPOSIT,
     KIND_WITHDRAW,
     KIND_BUY,
@@ -27,6 +29,7 @@ import {IRiskEpochRegistry} from "./interfaces/IRiskEpochRegistry.sol";
 import {IMarginGroth16} from "./interfaces/IMarginGroth16.sol";
 import {ITransitionGroth16} from "./interfaces/ITransitionGroth16.sol";
 import {ILiquidationGroth16} from "./interfaces/ILiquidationGroth16.sol";
+import {ITakeoverGroth16} from "./interfaces/ITakeoverGroth16.sol";
 import {IMarginBatchVerifier} from "./interfaces/IMarginBatchVerifier.sol";
 
 /// @title MarginAccounts
@@ -109,6 +112,12 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     ILiquidationGroth16 public immutable liquidationVerifier;
     /// @inheritdoc IMarginAccounts
     IMarginBatchVerifier public immutable batchVerifier;
+    /// @inheritdoc IMarginAccounts
+    ITakeoverGroth16 public immutable takeoverVerifier;
+    /// @inheritdoc IMarginAccounts
+    address public immutable backstop;
+    /// @inheritdoc IMarginAccounts
+    uint16 public immutable liquidationPenaltyBps;
     IERC20 internal immutable token0;
     IERC20 internal immutable token1;
     IERC20 internal immutable token2;
@@ -140,16 +149,18 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         uint256 bond_,
         uint64 gracePeriod_,
         uint256[2] memory liquidationKey_,
-        uint256 tradeFee_,
-        uint64 inFlightWindow_,
-        uint16 inFlightMoveBps_
+        Settings memory settings_
     ) EIP712("zkmargin MarginAccounts", "1") {
-        if (tradeFee_ >> AMOUNT_BITS != 0) revert InvalidAmount(tradeFee_);
-        tradeFee = tradeFee_;
+        if (settings_.tradeFee >> AMOUNT_BITS != 0) revert InvalidAmount(settings_.tradeFee);
+        tradeFee = settings_.tradeFee;
         // a recorded move saturates at 255 bps: a bound of 255 would accept any move
-        if (inFlightMoveBps_ >= 255) revert InvalidAmount(inFlightMoveBps_);
-        inFlightWindow = inFlightWindow_;
-        inFlightMoveBps = inFlightMoveBps_;
+        if (settings_.inFlightMoveBps >= 255) revert InvalidAmount(settings_.inFlightMoveBps);
+        inFlightWindow = settings_.inFlightWindow;
+        inFlightMoveBps = settings_.inFlightMoveBps;
+        if (settings_.liquidationPenaltyBps >> BPS_BITS != 0) revert InvalidAmount(settings_.liquidationPenaltyBps);
+        takeoverVerifier = settings_.takeoverVerifier;
+        backstop = settings_.backstop;
+        liquidationPenaltyBps = settings_.liquidationPenaltyBps;
         registry = registry_;
         marginVerifier = marginVerifier_;
         transitionVerifier = transitionVerifier_;
@@ -248,6 +259,12 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     bytes32 public constant MARGIN_DOMAIN = keccak256("zkmargin.margin.v1");
     /// @inheritdoc IMarginAccounts
     bytes32 public constant LIQUIDATION_DOMAIN = keccak256("zkmargin.liquidation.v1");
+    /// @inheritdoc IMarginAccounts
+    bytes32 public constant TAKEOVER_DOMAIN = keccak256("zkmargin.takeover.v1");
+
+    /// @dev flows = settled + 2^TAKEOVER_FLOW_SHIFT * penalty, cover = badDebt + 2^.. * vaultCover
+    /// (circuits/takeover.circom: TAKEOVER_PNL_BITS(N) = 105 + log2 N = 108 at N = 8)
+    uint256 internal constant TAKEOVER_FLOW_SHIFT = 108;
 
     // ------------------------------------------------------------------ transitions
 
@@ -278,7 +295,8 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         uint256 pool = pnlPoolPlusOne - 1;
         if (amount > pool) revert PnlPoolInsufficient(amount, pool);
         pnlPoolPlusOne = pool - amount + 1;
-        _transition(msg.sender, _op(KIND_REALIZE, 0, amount, t.flat), 0, epochId, _recent(epochId), t, true, false);
+        // a closed account may realise: an account taken over keeps its unrealised profit as a claim
+        _transition(msg.sender, _op(KIND_REALIZE, 0, amount, t.flat), 0, epochId, _recent(epochId), t, true, true);
         emit PnlRealized(msg.sender, amount, pool - amount);
     }
 
@@ -431,6 +449,54 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         if (!liquidationVerifier.verifyProof(p.a, p.b, p.c, pub)) revert InvalidProof();
         emit LiquidatedByProof(account, epochId);
         _freeze(acc, account);
+    }
+
+    /// @inheritdoc IMarginAccounts
+    function takeover(address account, uint64 epochId, TakeoverData calldata t) external {
+        Account storage acc = accounts[account];
+        if (acc.status != Status.Frozen) revert NotFrozen(account);
+        Account storage bs = accounts[backstop];
+        if (bs.status != Status.Active || backstop == account) revert BackstopUnavailable(backstop);
+        // the waterfall: the insurance fund pays the bad debt first, the backstop the rest
+        uint256 fund = insuranceFundPlusOne - 1;
+        uint256 insuranceCover = t.badDebt < fund ? t.badDebt : fund;
+        if (
+            t.settled >> TAKEOVER_FLOW_SHIFT != 0 ||
+            t.badDebt >> TAKEOVER_FLOW_SHIFT != 0 ||
+            t.penalty >> AMOUNT_BITS != 0 ||
+            t.vaultCover != t.badDebt - insuranceCover
+        ) revert InvalidTakeover(t.badDebt - insuranceCover, t.vaultCover);
+        uint256[8] memory pub = _takeoverSignals(account, acc, bs, _latest(epochId), t);
+        if (!takeoverVerifier.verifyProof(t.proof.a, t.proof.b, t.proof.c, pub)) revert InvalidProof();
+
+        // the account is Closed with its residual (its bond paid the liquidator when it froze)
+        uint64 nonce = acc.nonce;
+        acc.commitment = t.residualCommitment;
+        acc.nonce = nonce + 1;
+        acc.isFlat = t.residualFlat;
+        acc.status = Status.Closed;
+        bs.commitment = t.backstopNewCommitment;
+        bs.nonce += 1;
+        bs.isFlat = t.backstopFlat;
+        pnlPoolPlusOne += t.settled;
+        insuranceFundPlusOne = fund - insuranceCover + t.penalty + 1;
+        emit TakenOver(account, epochId, nonce, t.settled, t.penalty, t.residualCommitment, t.backstopNewCommitment);
+        if (t.badDebt != 0) emit BadDebt(account, t.badDebt, insuranceCover, t.vaultCover);
+    }
+
+    /// @inheritdoc IMarginAccounts
+    function takeoverBindingOf(
+        address account,
+        uint64 nonce,
+        uint64 backstopNonce,
+        address sender
+    ) public view returns (uint256) {
+        return
+            uint256(
+                keccak256(
+                    abi.encode(TAKEOVER_DOMAIN, block.chainid, address(this), account, nonce, backstopNonce, sender)
+                )
+            ) >> BINDING_SHIFT;
     }
 
     /// @inheritdoc IMarginAccounts
@@ -616,6 +682,30 @@ contract MarginAccounts is EIP712, IMarginAccounts {
             uint256 balance = plusOne - 1;
             emit InsuranceFunded(fill, 2 * fee, balance);
         }
+    }
+
+    /// The takeover circuit's public signals, in order (circuits/takeover.circom).
+    function _takeoverSignals(
+        address account,
+        Account storage acc,
+        Account storage bs,
+        uint256 paramsHash,
+        TakeoverData calldata t
+    ) internal view returns (uint256[8] memory pub) {
+        if (t.residualCommitment >= FIELD_MODULUS) revert PublicInputNotInField(1, t.residualCommitment);
+        if (t.backstopNewCommitment >= FIELD_MODULUS) revert PublicInputNotInField(3, t.backstopNewCommitment);
+        uint256 flags =
+            uint256(liquidationPenaltyBps) |
+                ((t.residualFlat ? uint256(1) : 0) << BPS_BITS) |
+                ((t.backstopFlat ? uint256(1) : 0) << (BPS_BITS + 1));
+        pub[0] = acc.commitment;
+        pub[1] = t.residualCommitment;
+        pub[2] = bs.commitment;
+        pub[3] = t.backstopNewCommitment;
+        pub[4] = paramsHash;
+        pub[5] = takeoverBindingOf(account, acc.nonce, bs.nonce, msg.sender) | (flags << BINDING_BITS);
+        pub[6] = t.settled | (t.penalty << TAKEOVER_FLOW_SHIFT);
+        pub[7] = t.badDebt | (t.vaultCover << TAKEOVER_FLOW_SHIFT);
     }
 
     /// The signer of an EIP-712 digest; a malformed or malleable (high-s) signature reverts.

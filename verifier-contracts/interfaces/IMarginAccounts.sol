@@ -7,6 +7,7 @@ import {IRiskEpochRegistry} from "./IRiskEpochRegistry.sol";
 import {IMarginGroth16} from "./IMarginGroth16.sol";
 import {ITransitionGroth16} from "./ITransitionGroth16.sol";
 import {ILiquidationGroth16} from "./ILiquidationGroth16.sol";
+import {ITakeoverGroth16} from "./ITakeoverGroth16.sol";
 import {IMarginBatchVerifier} from "./IMarginBatchVerifier.sol";
 
 /// @title IMarginAccounts
@@ -55,6 +56,49 @@ interface IMarginAccounts is IERC5267 {
         uint256 cipher;
         bool flat;
         Proof proof;
+    }
+
+    /// @notice What a takeover publishes besides the values the contract derives itself
+    /// (docs/SPEC.md, "Takeover").
+    /// @param residualCommitment the frozen account's portfolio after: no position, its residual
+    /// settlement balance, its unrealised profit (if any) as a claim (< r)
+    /// @param backstopNewCommitment the backstop's portfolio after it took the book (< r)
+    /// @param settled the frozen book's net loss at mark, collected into the PnL pool (< 2^108)
+    /// @param penalty the liquidation penalty paid into the insurance fund (< 2^96)
+    /// @param badDebt the loss the account's collateral could not pay (< 2^108)
+    /// @param vaultCover the part of badDebt the backstop pays (badDebt minus what the insurance
+    /// fund covers)
+    /// @param residualFlat whether the residual portfolio carries no claim
+    /// @param backstopFlat whether the backstop is flat after the takeover
+    /// @param proof the Takeover proof
+    struct TakeoverData {
+        uint256 residualCommitment;
+        uint256 backstopNewCommitment;
+        uint256 settled;
+        uint256 penalty;
+        uint256 badDebt;
+        uint256 vaultCover;
+        bool residualFlat;
+        bool backstopFlat;
+        Proof proof;
+    }
+
+    /// @notice The clearinghouse's settings, fixed at deployment.
+    /// @param tradeFee the flat fee per trade leg, quote units (< 2^96)
+    /// @param takeoverVerifier the takeover circuit's generated verifier
+    /// @param inFlightWindow seconds a transition proven against the previous epoch survives the
+    /// next post (0: off)
+    /// @param inFlightMoveBps the largest price move of that post (< 255)
+    /// @param liquidationPenaltyBps the liquidation penalty, bps of a taken-over book's gross
+    /// notional at mark (< 2^14)
+    /// @param backstop the account that takes frozen books over (it must be open)
+    struct Settings {
+        uint256 tradeFee;
+        ITakeoverGroth16 takeoverVerifier;
+        uint64 inFlightWindow;
+        uint16 inFlightMoveBps;
+        uint16 liquidationPenaltyBps;
+        address backstop;
     }
 
     /// @notice One side of a trade: the account and its transition.
@@ -149,6 +193,18 @@ interface IMarginAccounts is IERC5267 {
     /// @param pool the pool's balance
     error PnlPoolInsufficient(uint256 amount, uint256 pool);
 
+    /// @notice The account is not Frozen (only a frozen account can be taken over).
+    /// @param account the account
+    error NotFrozen(address account);
+    /// @notice The backstop account is not open, or is the account being taken over.
+    /// @param backstop the backstop
+    error BackstopUnavailable(address backstop);
+    /// @notice A takeover's amounts do not fit their widths, or its vault cover is not the bad
+    /// debt the insurance fund leaves (the waterfall: the insurance fund pays first).
+    /// @param expectedVaultCover badDebt - min(badDebt, insuranceFund)
+    /// @param vaultCover the cover given
+    error InvalidTakeover(uint256 expectedVaultCover, uint256 vaultCover);
+
     /// @notice An account was opened with the empty portfolio.
     /// @param account the owner
     /// @param bond the bond paid (wei)
@@ -207,6 +263,33 @@ interface IMarginAccounts is IERC5267 {
     /// @param account the owner
     /// @param epochId the epoch of the proof (the latest fresh epoch)
     event LiquidatedByProof(address indexed account, uint64 epochId);
+
+    /// @notice A frozen account's book moved into the backstop at the epoch's mark (no position is
+    /// published). The account is Closed: its owner withdraws the residual and realises any claim.
+    /// @param account the frozen account
+    /// @param epochId the epoch whose marks priced the book (the latest fresh epoch)
+    /// @param nonce the account's nonce before the takeover (the new one is nonce + 1)
+    /// @param settled the net loss collected into the PnL pool
+    /// @param penalty the penalty paid into the insurance fund
+    /// @param residualCommitment the account's new commitment
+    /// @param backstopNewCommitment the backstop's new commitment
+    event TakenOver(
+        address indexed account,
+        uint64 indexed epochId,
+        uint64 nonce,
+        uint256 settled,
+        uint256 penalty,
+        uint256 residualCommitment,
+        uint256 backstopNewCommitment
+    );
+
+    /// @notice A loss the account's collateral could not pay, and who paid it (the waterfall:
+    /// the insurance fund, then the backstop).
+    /// @param account the account
+    /// @param amount the bad debt
+    /// @param insuranceCover paid from the insurance fund
+    /// @param vaultCover paid by the backstop
+    event BadDebt(address indexed account, uint256 amount, uint256 insuranceCover, uint256 vaultCover);
 
     /// @notice Profit paid from the PnL pool into an account's hidden settlement balance.
     /// @param account the account
@@ -411,7 +494,8 @@ interface IMarginAccounts is IERC5267 {
     /// @notice Claims `amount` of realised profit from the PnL pool into the account's hidden
     /// settlement balance (asset 0). The proof shows the account's net unrealised PnL covers the
     /// claim and the result healthy at the initial level for the latest epoch; the pool pays only
-    /// what losing accounts have settled into it (docs/PROTOCOL.md, "Settlement").
+    /// what losing accounts have settled into it (docs/PROTOCOL.md, "Settlement"). A Closed
+    /// account may realise too (an account taken over keeps its unrealised profit as a claim).
     /// @param amount the profit claimed (< 2^96; at most pnlPool)
     /// @param epochId the latest fresh epoch
     /// @param t the transition
@@ -537,6 +621,50 @@ interface IMarginAccounts is IERC5267 {
     /// @param liquidator the sender of liquidateByProof
     /// @return the binding public input
     function liquidationBindingOf(address account, uint64 nonce, address liquidator) external view returns (uint256);
+
+    /// @notice Unwinds a frozen account into the backstop at the latest fresh epoch's marks, with
+    /// a proof of the takeover circuit (docs/PROTOCOL.md, "Liquidation and takeover"): the
+    /// backstop takes every position and buys the account's other collateral at its haircut
+    /// value, the net loss goes into the PnL pool, the penalty into the insurance fund, and a
+    /// loss beyond the account's collateral is paid by the insurance fund and then the backstop
+    /// (which must stay at initial margin: otherwise no proof exists). The account becomes Closed
+    /// with its residual: its owner withdraws it (and realises any unrealised profit left as a
+    /// claim). Bound to (TAKEOVER_DOMAIN, chain, this, account, its nonce, the backstop's nonce,
+    /// msg.sender).
+    /// @param account the frozen account
+    /// @param epochId the latest fresh epoch (NotLatestEpoch otherwise)
+    /// @param t the published values and the proof
+    function takeover(address account, uint64 epochId, TakeoverData calldata t) external;
+
+    /// @notice The binding of a takeover proof: keccak256(abi.encode(TAKEOVER_DOMAIN, chainId,
+    /// this, account, nonce, backstopNonce, sender)) >> 150 (below 2^106).
+    /// @param account the frozen account
+    /// @param nonce its nonce
+    /// @param backstopNonce the backstop's nonce
+    /// @param sender the sender of takeover
+    /// @return the binding tag inside the context public signal
+    function takeoverBindingOf(
+        address account,
+        uint64 nonce,
+        uint64 backstopNonce,
+        address sender
+    ) external view returns (uint256);
+
+    /// @notice The takeover circuit's verifier.
+    /// @return the verifier
+    function takeoverVerifier() external view returns (ITakeoverGroth16);
+
+    /// @notice The account that takes frozen books over.
+    /// @return the backstop's address
+    function backstop() external view returns (address);
+
+    /// @notice The liquidation penalty, bps of a taken-over book's gross notional at mark.
+    /// @return the penalty rate
+    function liquidationPenaltyBps() external view returns (uint16);
+
+    /// @notice Domain of the takeover binding.
+    /// @return keccak256("zkmargin.takeover.v1")
+    function TAKEOVER_DOMAIN() external view returns (bytes32);
 
     /// @notice Whether liquidate(account) would succeed now.
     /// @param account the owner
