@@ -116,6 +116,8 @@ export class Trader {
   readonly store: StateStore;
   readonly liquidationKey: Point;
   readonly chainId: bigint;
+  /** the backstop's operator only: the liquidation key's secret (sync after takeovers) */
+  liquidationSecret?: bigint;
   /** progress lines of the slow steps (proving, sending, waiting for inclusion); silent by default */
   progress: (s: string) => void = () => {};
   /** contracts whose errors a revert may carry besides MarginAccounts' (tokens, registry) */
@@ -151,7 +153,7 @@ export class Trader {
     statePath: string,
     passphrase: string,
     dims = { N: N_MARKETS, M: M_ASSETS },
-    opts: { reopen?: boolean } = {},
+    opts: { reopen?: boolean; liquidationSecret?: bigint } = {},
   ): Promise<{ trader: Trader; opened?: Sent }> {
     const address = await signer.getAddress();
     const contract = accounts.connect(signer) as Contract;
@@ -181,6 +183,7 @@ export class Trader {
       throw new ValidationError("--state", `belongs to account ${store.state.account}, not ${address}`);
     checkDeployment(store, chainId, await accounts.getAddress());
     const trader = new Trader(signer, address, contract, provers, store, key, chainId);
+    trader.liquidationSecret = opts.liquidationSecret;
     await trader.sync();
     return { trader, opened };
   }
@@ -209,6 +212,7 @@ export class Trader {
       account: this.address,
       liquidationKey: this.liquidationKey,
       onChain: { commitment: BigInt(a.commitment), nonce: Number(a.nonce) },
+      liquidationSecret: this.liquidationSecret,
     });
   }
 

@@ -20,7 +20,14 @@ import {
   type Contract,
   type Signer,
 } from "ethers";
-import { DEFAULT_BOND_WEI, DEFAULT_GRACE_SECONDS, DEFAULT_MAX_AGE_SECONDS, DEFAULT_RPC, N_MARKETS } from "../prover/constants.ts";
+import {
+  DEFAULT_BOND_WEI,
+  DEFAULT_GRACE_SECONDS,
+  DEFAULT_LIQUIDATION_PENALTY_BPS,
+  DEFAULT_MAX_AGE_SECONDS,
+  DEFAULT_RPC,
+  N_MARKETS,
+} from "../prover/constants.ts";
 import { ASSETS } from "../prover/markets.ts";
 import { paramsHash, riskHash } from "../prover/encoding.ts";
 import { toField } from "../prover/field.ts";
@@ -123,6 +130,8 @@ export interface Deployment {
     tradeFee?: string;
     inFlightWindow?: string;
     inFlightMoveBps?: string;
+    backstop?: string;
+    liquidationPenaltyBps?: string;
     liquidationKey: [string, string];
   };
 }
@@ -140,6 +149,10 @@ export interface AccountsOptions {
   inFlightWindow?: bigint;
   /** the largest move (bps) of that post (default DEFAULT_IN_FLIGHT_MOVE_BPS) */
   inFlightMoveBps?: bigint;
+  /** the account that takes frozen books over (default: the deployer) */
+  backstop?: string;
+  /** the takeover penalty, bps of the book's gross notional (default DEFAULT_LIQUIDATION_PENALTY_BPS) */
+  liquidationPenaltyBps?: bigint;
 }
 
 /** The test tokens deployed for the M collateral assets when none are given: name, symbol, decimals. */
@@ -226,7 +239,10 @@ export async function deployProtocol(
     delete contracts.TestToken;
     const transition = await deploy("TransitionVerifier");
     const liquidation = await deploy("LiquidationVerifier");
+    const takeover = await deploy("TakeoverVerifier");
     const batch = await deploy("MarginBatchVerifier");
+    const backstop = a.backstop ?? admin;
+    const liquidationPenaltyBps = a.liquidationPenaltyBps ?? DEFAULT_LIQUIDATION_PENALTY_BPS;
     await deploy(
       "MarginAccounts",
       [
@@ -239,9 +255,14 @@ export async function deployProtocol(
         a.bondWei,
         a.gracePeriod,
         a.liquidationKey,
-        a.tradeFee,
-        a.inFlightWindow ?? DEFAULT_IN_FLIGHT_SECONDS,
-        a.inFlightMoveBps ?? DEFAULT_IN_FLIGHT_MOVE_BPS,
+        {
+          tradeFee: a.tradeFee,
+          inFlightWindow: a.inFlightWindow ?? DEFAULT_IN_FLIGHT_SECONDS,
+          inFlightMoveBps: a.inFlightMoveBps ?? DEFAULT_IN_FLIGHT_MOVE_BPS,
+          takeoverVerifier: takeover,
+          backstop,
+          liquidationPenaltyBps,
+        },
       ],
       {
         PoseidonT3: contracts.PoseidonT3,
@@ -254,6 +275,8 @@ export async function deployProtocol(
       tradeFee: String(a.tradeFee),
       inFlightWindow: String(a.inFlightWindow ?? DEFAULT_IN_FLIGHT_SECONDS),
       inFlightMoveBps: String(a.inFlightMoveBps ?? DEFAULT_IN_FLIGHT_MOVE_BPS),
+      backstop,
+      liquidationPenaltyBps: String(liquidationPenaltyBps),
       liquidationKey: [String(a.liquidationKey[0]), String(a.liquidationKey[1])],
     };
   }

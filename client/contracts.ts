@@ -17,6 +17,7 @@ const BUILD_PATHS: Record<string, string> = {
   Groth16Verifier: "verifier-contracts/generated/MarginVerifier.sol/Groth16Verifier.json",
   TransitionVerifier: "verifier-contracts/generated/TransitionVerifier.sol/Groth16Verifier.json",
   LiquidationVerifier: "verifier-contracts/generated/LiquidationVerifier.sol/Groth16Verifier.json",
+  TakeoverVerifier: "verifier-contracts/generated/TakeoverVerifier.sol/Groth16Verifier.json",
   MarginBatchVerifier: "verifier-contracts/MarginBatchVerifier.sol/MarginBatchVerifier.json",
   MarginProofVerifier: "verifier-contracts/MarginProofVerifier.sol/MarginProofVerifier.json",
   RiskEpochRegistry: "verifier-contracts/RiskEpochRegistry.sol/RiskEpochRegistry.json",

@@ -53,13 +53,17 @@ export async function startLocalProtocol(
     tradeFee?: bigint;
     inFlightWindow?: bigint;
     inFlightMoveBps?: bigint;
+    /** the backstop account: an address or a signer index (default: the deployer, signer 0) */
+    backstop?: string | number;
+    liquidationPenaltyBps?: bigint;
   } = {},
 ): Promise<LocalProtocol> {
   await compileContracts();
   const connection = await (await loadHardhat()).network.connect();
   const { ethers } = connection as unknown as { ethers: any };
   const { liquidationKeyPair } = await import("../prover/transition/encryption.ts");
-  const [admin] = await ethers.getSigners();
+  const signers = await ethers.getSigners();
+  const [admin] = signers;
   const liquidation = liquidationKeyPair();
   const deployment = await deployProtocol(admin, {
     maxAge: opts.maxAge ?? DEFAULT_MAX_AGE_SECONDS,
@@ -70,6 +74,8 @@ export async function startLocalProtocol(
       tradeFee: opts.tradeFee ?? DEFAULT_TRADE_FEE,
       inFlightWindow: opts.inFlightWindow,
       inFlightMoveBps: opts.inFlightMoveBps,
+      backstop: typeof opts.backstop === "number" ? await signers[opts.backstop].getAddress() : opts.backstop,
+      liquidationPenaltyBps: opts.liquidationPenaltyBps,
     },
   });
   const c = deployment.contracts;

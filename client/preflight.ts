@@ -97,12 +97,12 @@ export async function chainStatus(accounts: Contract, registry: Contract, accoun
   };
 }
 
-/** The account must be open and not frozen (a closed account may only withdraw: `closedMay`). */
+/** The account must be open and not frozen (a closed account may only withdraw or realise a claim left by a takeover: `closedMay`). */
 export function requireActive(s: ChainStatus, closedMay = false): void {
   if (s.state === "closed" && !closedMay)
     throw new ValidationError(
       "--state",
-      `account ${s.account} is closed: it can only withdraw what it holds, or reopen with 'zkmargin account open'`,
+      `account ${s.account} is closed: it can only withdraw what it holds (and realise a profit a takeover left it), or reopen with 'zkmargin account open'`,
     );
   if (s.state === "none")
     throw new ValidationError("--state", `account ${s.account} is not open on this deployment (run 'zkmargin account open')`);

@@ -6,7 +6,9 @@
 //   replay    the account's Transition events after the file's current state, decrypted with
 //             the ephemeral scalars this file's seed derives (StateStore.nextEphemeral), each
 //             applied to the previous state and checked against the published commitment: a
-//             file of any age (a backup, a copy whose last writes were lost) catches up
+//             file of any age (a backup, a copy whose last writes were lost) catches up; a
+//             TakenOver event (the liquidated account's book moved into the backstop) gives the
+//             residual the owner keeps, computed from the frozen state (prover/takeover.ts)
 //
 // Nothing is written unless a strategy succeeds; when none does, the error names the file and
 // what was tried. A new way for an account's commitment to change (e.g. a takeover) is one more
@@ -14,9 +16,10 @@
 import type { Contract } from "ethers";
 import { Base8, mulPointEscalar } from "@zk-kit/baby-jubjub";
 import { commitment } from "../prover/encoding.ts";
-import type { Params } from "../prover/types.ts";
+import type { Params, Portfolio } from "../prover/types.ts";
 import type { Point } from "../prover/transition/encryption.ts";
 import { replayTransition } from "../prover/transition/replay.ts";
+import { takeoverResidual } from "../prover/takeover.ts";
 import { ValidationError } from "../prover/validate.ts";
 import { REPLAY_ATTEMPTS, ephemeralSecret, type StateStore, type StoredState } from "./state.ts";
 
@@ -31,6 +34,11 @@ export interface RecoveryContext {
   onChain: { commitment: bigint; nonce: number };
   /** an epoch's parameters (default: rebuilt from the registry's logs, fetchEpoch) */
   epochOf?: (epochId: bigint) => Promise<Params>;
+  /**
+   * the liquidation key's secret, for the backstop's operator (the key holder): the backstop's
+   * book changes at every takeover with books only the key holder can open (keyHolderReplay)
+   */
+  liquidationSecret?: bigint;
 }
 
 export interface RecoveryStrategy {
@@ -54,8 +62,21 @@ export const keptStates: RecoveryStrategy = {
 
 /** The Transition events of `account` (nonce before, epoch, op, new commitment, log), in chain order. */
 async function transitionEvents(accounts: Contract, account: string) {
-  const logs = await accounts.queryFilter(accounts.filters.Transition(account));
-  return logs.map((l: any) => ({
+  const [logs, taken] = await Promise.all([
+    accounts.queryFilter(accounts.filters.Transition(account)),
+    accounts.queryFilter(accounts.filters.TakenOver(account)),
+  ]);
+  const takeovers = taken.map((l: any) => ({
+    takeover: true as const,
+    nonce: Number(l.args.nonce),
+    epochId: BigInt(l.args.epochId),
+    op: 0n,
+    newCommitment: BigInt(l.args.residualCommitment),
+    ephemeralKey: 0n,
+    cipher: 0n,
+  }));
+  const transitions = logs.map((l: any) => ({
+    takeover: false as const,
     nonce: Number(l.args.nonce),
     epochId: BigInt(l.args.epochId),
     op: BigInt(l.args.op),
@@ -63,6 +84,7 @@ async function transitionEvents(accounts: Contract, account: string) {
     ephemeralKey: BigInt(l.args.ephemeralKey),
     cipher: BigInt(l.args.cipher),
   }));
+  return [...transitions, ...takeovers].sort((a, b) => a.nonce - b.nonce);
 }
 
 /**
@@ -97,8 +119,26 @@ export const replayTransitions: RecoveryStrategy = {
     const attempts = 2 * REPLAY_ATTEMPTS; // past the attempts a restored copy skips (StateStore.adopt)
     let known: StoredState | null = st.current;
     let replayed = 0;
+    let penaltyBps: bigint | undefined;
     for (const ev of events) {
-      if (known !== null && known.nonce === ev.nonce) {
+      if (known !== null && known.nonce === ev.nonce && ev.takeover) {
+        let params = epochs.get(ev.epochId);
+        if (!params) epochs.set(ev.epochId, (params = await epochOf(ev.epochId)));
+        penaltyBps ??= BigInt(await accounts.liquidationPenaltyBps());
+        const portfolio: Portfolio = takeoverResidual(params, known.portfolio, penaltyBps).residual;
+        if (commitment(portfolio) === ev.newCommitment) {
+          known = {
+            portfolio,
+            commitment: ev.newCommitment,
+            nonce: ev.nonce + 1,
+            label: `residual after the takeover at nonce ${ev.nonce}`,
+          };
+          replayed++;
+        } else {
+          notes.push(`the takeover at nonce ${ev.nonce} does not open its residual commitment`);
+          known = null;
+        }
+      } else if (known !== null && known.nonce === ev.nonce) {
         let e: bigint | undefined;
         for (let i = 0; i < attempts && e === undefined; i++) {
           const candidate = ephemeralSecret(st.seed, st, ev.nonce, i);
@@ -136,8 +176,40 @@ export const replayTransitions: RecoveryStrategy = {
   },
 };
 
-/** The strategies `sync` tries, in order. */
-export const RECOVERY_STRATEGIES: RecoveryStrategy[] = [keptStates, replayTransitions];
+/**
+ * The key holder's replay of the whole account (client/liquidator.ts replayAccount: every
+ * transition decrypted with the liquidation key, every takeover it took part in), for the
+ * backstop's operator: a takeover moves a frozen book into the backstop, which only the key
+ * holder can open. Needs ctx.liquidationSecret.
+ */
+export const keyHolderReplay: RecoveryStrategy = {
+  name: "key holder replay",
+  async find(ctx, notes) {
+    if (ctx.liquidationSecret === undefined) {
+      notes.push("no key holder replay (no --liquidation-key)");
+      return null;
+    }
+    const { replayAccount } = await import("./liquidator.ts");
+    const epochOf =
+      ctx.epochOf ??
+      (async (id: bigint) => {
+        const { fetchEpoch } = await import("./epochs.ts");
+        const { contractAt } = await import("./contracts.ts");
+        return fetchEpoch(await contractAt("RiskEpochRegistry", String(await ctx.accounts.registry()), ctx.accounts.runner!), id);
+      });
+    try {
+      const r = await replayAccount(ctx.accounts, ctx.liquidationSecret, ctx.account, epochOf);
+      if (r.commitment !== ctx.onChain.commitment || Number(r.nonce) !== ctx.onChain.nonce) return null;
+      return { portfolio: r.portfolio, commitment: r.commitment, nonce: Number(r.nonce), label: "replayed with the liquidation key" };
+    } catch (e) {
+      notes.push(`the key holder's replay failed (${(e as Error).message.split("\n")[0]})`);
+      return null;
+    }
+  },
+};
+
+/** The strategies `sync` tries, in order (keyHolderReplay only finds a state with the secret). */
+export const RECOVERY_STRATEGIES: RecoveryStrategy[] = [keptStates, replayTransitions, keyHolderReplay];
 
 /**
  * Reconcile the state file with the account on-chain: the first strategy that finds a state

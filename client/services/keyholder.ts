@@ -2,14 +2,24 @@
 // liquidation key: it replays every account from the chain's encrypted transition logs
 // (client/liquidator.ts replayAccount), re-replays an account when a new Transition of it appears,
 // checks every account against every new fresh epoch, and liquidates each account below
-// maintenance by proof (client/liquidator.ts liquidateByProof) on the prover pool, all in parallel.
+// maintenance by proof (client/liquidator.ts liquidateByProof) on the prover pool, all in parallel;
+// then it hands every frozen account's book to the backstop (client/liquidator.ts
+// takeoverByProof), one at a time (each takeover moves the backstop's nonce).
 // It reports its detection-to-inclusion latency: from the moment a round finds an account
 // liquidatable (right after the service sees the epoch that makes it so) to the receipt of the
 // liquidation. docs/PROTOCOL.md, "Services".
 import type { Contract } from "ethers";
 import type { Params } from "../../prover/types.ts";
 import { EpochError, fetchEpoch, latestFreshEpoch } from "../epochs.ts";
-import { HealthyAccountError, liquidatableByProof, liquidateByProof, replayAccount, type Replayed } from "../liquidator.ts";
+import {
+  HealthyAccountError,
+  liquidatableByProof,
+  liquidateByProof,
+  replayAccount,
+  takeoverByProof,
+  type Replayed,
+} from "../liquidator.ts";
+import { BackstopRefused, type TakeoverProver } from "../../prover/takeover.ts";
 import { liquidationProverOf, type ProverPool } from "./pool.ts";
 import type { ServiceSigner } from "./sender.ts";
 import { serviceRegistry, StatusServer } from "./status.ts";
@@ -44,6 +54,19 @@ export interface Liquidation {
   at: string;
 }
 
+/** A frozen book handed to the backstop (the public amounts of the TakenOver event). */
+export interface TakeoverRecord {
+  account: string;
+  epochId: string;
+  tx: string;
+  gasUsed: string;
+  settled: string;
+  penalty: string;
+  badDebt: string;
+  proveMs: number;
+  at: string;
+}
+
 const LOG_CHUNK = 10_000;
 
 export class LiquidatorService {
@@ -55,6 +78,12 @@ export class LiquidatorService {
   private readonly inFlight = new Set<string>();
   private readonly liquidating: Promise<void>[] = [];
   readonly liquidations: Liquidation[] = [];
+  readonly takeovers: TakeoverRecord[] = [];
+  private takeoverProver?: Promise<TakeoverProver>;
+  private takingOver?: Promise<void>;
+  /** account:nonce:epoch the backstop refused (retried at a new epoch or after a change) */
+  private readonly refused = new Set<string>();
+  private backstopOpen?: boolean;
   private watch?: ChainWatch;
   private rescan?: NodeJS.Timeout;
   private round?: Promise<void>;
@@ -150,14 +179,17 @@ export class LiquidatorService {
 
   private async onRange(from: number, to: number): Promise<void> {
     const a = this.o.accounts;
-    const [opened, transitions, frozen, closed, epochs] = await Promise.all([
+    const [opened, transitions, frozen, closed, taken, epochs] = await Promise.all([
       a.queryFilter(a.filters.AccountOpened(), from, to),
       a.queryFilter(a.filters.Transition(), from, to),
       a.queryFilter(a.filters.Liquidated(), from, to),
       a.queryFilter(a.filters.AccountClosed(), from, to),
+      a.queryFilter(a.filters.TakenOver(), from, to),
       this.o.registry.queryFilter(this.o.registry.filters.EpochPosted(), from, to),
     ]);
-    for (const l of [...opened, ...transitions, ...frozen, ...closed] as any[]) this.dirty.add(String(l.args.account ?? l.args[0]));
+    for (const l of [...opened, ...transitions, ...frozen, ...closed, ...taken] as any[])
+      this.dirty.add(String(l.args.account ?? l.args[0]));
+    if (taken.length > 0) this.dirty.add(String(await a.backstop()));
     if (this.dirty.size > 0 || epochs.length > 0) this.trigger();
   }
 
@@ -219,6 +251,13 @@ export class LiquidatorService {
       this.inFlight.add(r.account);
       this.liquidating.push(this.liquidate(r, params, detectedAt));
     }
+    const frozen = [...this.replayed.values()].filter(
+      (r) => r.status === 2 && !this.inFlight.has(r.account) && !this.refused.has(`${r.account}:${r.nonce}:${params.epochId}`),
+    );
+    if (frozen.length > 0 && !this.takingOver) {
+      this.takingOver = this.takeOver(frozen, params, epochOf).finally(() => (this.takingOver = undefined));
+      this.liquidating.push(this.takingOver);
+    }
     this.metrics.checkSeconds.observe((performance.now() - t0) / 1000);
   }
 
@@ -278,7 +317,57 @@ export class LiquidatorService {
     } finally {
       this.dirty.add(r.account); // its status changed (or the chain moved): replay before the next check
       this.inFlight.delete(r.account);
+      this.trigger(); // replay it now: a frozen book goes to the backstop at once
     }
+  }
+
+  /** Hand each frozen book to the backstop, one at a time (each takeover moves the backstop's nonce). */
+  private async takeOver(frozen: Replayed[], params: Params, epochOf: (id: bigint) => Promise<Params>): Promise<void> {
+    const backstop = String(await this.o.accounts.backstop());
+    // no backstop account yet (never opened, or closed): the frozen books wait, nothing is sent
+    if (Number((await this.o.accounts.accounts(backstop)).status) !== 1) {
+      this.backstopOpen = false;
+      return;
+    }
+    this.backstopOpen = true;
+    this.takeoverProver ??= import("../../prover/takeover.ts").then((m) => m.TakeoverProver.load());
+    const prover = await this.takeoverProver;
+    for (const r of frozen) {
+      this.inFlight.add(r.account);
+      try {
+        const back = await replayAccount(this.o.accounts, this.o.secret, backstop, epochOf, this.epochs);
+        const sent = await takeoverByProof(this.o.accounts, prover, r, back, params, (s) => this.o.log(s));
+        const x = sent.result;
+        this.takeovers.push({
+          account: r.account,
+          epochId: String(params.epochId),
+          tx: sent.txHash,
+          gasUsed: String(sent.gasUsed),
+          settled: String(x.settled),
+          penalty: String(x.penalty),
+          badDebt: String(x.badDebt),
+          proveMs: Math.round(sent.proveMs),
+          at: new Date().toISOString(),
+        });
+        this.o.log(
+          `took over ${r.account} at epoch ${params.epochId}: loss ${x.settled} into the PnL pool, penalty ${x.penalty}, bad debt ${x.badDebt}`,
+        );
+      } catch (e) {
+        if (e instanceof BackstopRefused) {
+          // the waterfall stops at the backstop: retried at the next epoch (status: refusedTakeovers)
+          this.refused.add(`${r.account}:${r.nonce}:${params.epochId}`);
+          this.o.log(`takeover of ${r.account}: ${(e as Error).message}`);
+        } else {
+          this.failures++;
+          this.fail(`takeover of ${r.account}`, e);
+        }
+      } finally {
+        this.dirty.add(r.account);
+        this.dirty.add(backstop);
+        this.inFlight.delete(r.account);
+      }
+    }
+    this.trigger();
   }
 
   /** The latency summary of the liquidations so far (ms). */
@@ -312,6 +401,10 @@ export class LiquidatorService {
       replayErrors: Object.fromEntries(this.replayErrors),
       inFlight: this.inFlight.size,
       liquidated: this.liquidations.length,
+      takenOver: this.takeovers.length,
+      backstopOpen: this.backstopOpen,
+      refusedTakeovers: this.refused.size,
+      recentTakeovers: this.takeovers.slice(-20),
       failures: this.failures,
       detectionToInclusion: this.latencySummary(),
       recent: this.liquidations.slice(-20),

@@ -13,6 +13,7 @@ import type { ChainStatus } from "../../preflight.ts";
 import type { StateLock } from "../../state.ts";
 import type { Command, Group } from "../command.ts";
 import {
+  CliError,
   EXIT,
   address,
   bigOption,
@@ -38,6 +39,7 @@ import {
   deployedAddress,
   deploymentFile,
   loadLiquidationProver,
+  loadTakeoverProver,
   loadMarginProver,
   loadTransitionProver,
   rpcOf,
@@ -227,14 +229,16 @@ async function withTrader(
   return connected(values, async ({ signer, accounts }) => {
     const registry = await (await preflight()).registryOf(accounts, signer);
     const status = await (await preflight()).chainStatus(accounts, registry, await signer.getAddress());
-    if (!["open", "sync"].includes(opts.action)) (await preflight()).requireActive(status, opts.action === "withdraw");
+    if (!["open", "sync"].includes(opts.action)) (await preflight()).requireActive(status, opts.action === "withdraw" || opts.action === "realize");
     announceMarginCall(status);
     await opts.check?.({ status, registry, accounts, signer });
     const provers = { margin: await loadMarginProver(), transition: await loadTransitionProver() };
     const { Trader } = await import("../../accounts.ts");
     const { contractAt } = await import("../../contracts.ts");
+    const keyFile = str(values, "liquidation-key");
     const { trader, opened } = await Trader.attach(signer, accounts, provers, state.path, state.pass, undefined, {
       reopen: opts.action === "open",
+      liquidationSecret: keyFile === undefined ? undefined : readLiquidationSecret(keyFile),
     });
     trader.progress = progress;
     trader.decoders = [registry, await contractAt("TestToken", String(await accounts.token(0)), signer)];
@@ -398,7 +402,13 @@ active, liquidated, closed or not open.`,
 const sync: Command = {
   name: "account sync",
   summary: "reconcile the state file with the on-chain commitment",
-  options: {},
+  options: {
+    "liquidation-key": {
+      type: "string",
+      value: "F",
+      help: "the backstop's operator: the key holder's 'zkmargin keygen' file (a takeover changes the backstop's book)",
+    },
+  },
   examples: [`${EX} sync ${CONN}`],
   async run({ values }) {
     const state = await stateOf(values);
@@ -910,24 +920,31 @@ export const liquidate: Command = {
   with its secret): replays A's hidden portfolio from its encrypted transition log, checks it
   against the latest fresh epoch (rebuilt from the chain; or --params) and, if it is below
   maintenance, proves it with the liquidation circuit and liquidates at once (no margin call).
-Prints {account, liquidated, byProof, epochId, bondWei, gasUsed, proveMs}.`,
+- --takeover --liquidation-key F (with or without --by-proof): unwinds the frozen A into the
+  backstop account at the latest fresh epoch's marks with a takeover proof (docs/PROTOCOL.md,
+  "Takeover and the loss waterfall"): A's loss into the PnL pool, the penalty into the insurance
+  fund, any bad debt from the insurance fund then the backstop; A is Closed with its residual.
+Prints {account, liquidated, byProof, epochId, bondWei, gasUsed, proveMs} and, with --takeover,
+{takenOver, settled, penalty, badDebt, insuranceCover, vaultCover, takeoverGasUsed, takeoverProveMs}.`,
   options: {
     ...CONNECTION,
     account: { type: "string", value: "A", help: "the account to liquidate" },
     "by-proof": { type: "boolean", help: "prove that A is below maintenance (needs --liquidation-key with the secret)" },
-    "liquidation-key": { type: "string", value: "F", help: "with --by-proof: the key holder's 'zkmargin keygen' file" },
+    takeover: { type: "boolean", help: "unwind the frozen A into the backstop by proof (needs --liquidation-key)" },
+    "liquidation-key": { type: "string", value: "F", help: "with --by-proof or --takeover: the key holder's 'zkmargin keygen' file" },
     ...PARAMS,
   },
   examples: [
     "zkmargin liquidate --deployment d.json --account 0xBob...",
     "zkmargin liquidate --deployment d.json --account 0xBob... --by-proof --liquidation-key liquidation-key.json",
+    "zkmargin liquidate --deployment d.json --account 0xBob... --by-proof --takeover --liquidation-key liquidation-key.json",
   ],
   exits:
-    "0 liquidated; 1 bad input or naming the revert (GracePeriodRunning, AlreadyAttested, AccountFlat, NotActive, NoMarginCall, NotLatestEpoch, StaleEpoch); 2 (--by-proof) A is healthy at maintenance, no proof exists, nothing sent; 3 unreachable node or artifacts.",
+    "0 liquidated; 1 bad input or naming the revert (GracePeriodRunning, AlreadyAttested, AccountFlat, NotActive, NoMarginCall, NotLatestEpoch, StaleEpoch); 2 (--by-proof) A is healthy at maintenance, or (--takeover) the backstop would break its initial margin: no proof exists, nothing sent; 3 unreachable node or artifacts.",
   async run({ values }) {
     const target = address(required(values, "account"), "--account");
-    if (!values["by-proof"]) {
-      if (values["liquidation-key"] !== undefined) throw new ValidationError("--liquidation-key", "only with --by-proof");
+    if (!values["by-proof"] && !values.takeover) {
+      if (values["liquidation-key"] !== undefined) throw new ValidationError("--liquidation-key", "only with --by-proof or --takeover");
       return connected(values, async ({ accounts }) => {
         const r = await sendTx(accounts, "liquidate", () => accounts.liquidate(target));
         out(json({ account: target, liquidated: true, byProof: false, bondWei: BigInt(await accounts.bond()), gasUsed: r.gasUsed }));
@@ -943,24 +960,57 @@ Prints {account, liquidated, byProof, epochId, bondWei, gasUsed, proveMs}.`,
       const { replayAccount, liquidateByProof } = await import("../../liquidator.ts");
       const params = await epochOf(file, registry);
       const status = await pf.chainStatus(accounts, registry, target);
-      if (status.state !== "active") throw new ValidationError("--account", `account ${target} is ${status.state}, not active`);
-      if (status.isFlat) throw new ValidationError("--account", `account ${target} is flat: a flat account is never liquidatable`);
-      await pf.checkEpoch(status, registry, params, "trade"); // the latest fresh epoch, hash checked
-      progress(`replaying ${target}'s encrypted transition log`);
-      const r = await replayAccount(accounts, secret, target, (id) => fetchEpoch(registry, id));
-      const prover = await loadLiquidationProver();
-      const sent = await liquidateByProof(accounts, prover, r, params, progress);
-      out(
-        json({
-          account: target,
+      const epochs = new Map();
+      const result: Record<string, unknown> = { account: target };
+      if (values["by-proof"]) {
+        if (status.state !== "active") throw new ValidationError("--account", `account ${target} is ${status.state}, not active`);
+        if (status.isFlat) throw new ValidationError("--account", `account ${target} is flat: a flat account is never liquidatable`);
+        await pf.checkEpoch(status, registry, params, "trade"); // the latest fresh epoch, hash checked
+        progress(`replaying ${target}'s encrypted transition log`);
+        const r = await replayAccount(accounts, secret, target, (id) => fetchEpoch(registry, id), epochs);
+        const prover = await loadLiquidationProver();
+        const sent = await liquidateByProof(accounts, prover, r, params, progress);
+        Object.assign(result, {
           liquidated: true,
           byProof: true,
           epochId: params.epochId,
           bondWei: BigInt(await accounts.bond()),
           gasUsed: sent.gasUsed,
           proveMs: Math.round(sent.proveMs),
-        }),
-      );
+        });
+      } else if (status.state !== "frozen") {
+        throw new ValidationError("--account", `account ${target} is ${status.state}, not frozen: only a frozen account is taken over`);
+      }
+      if (values.takeover) {
+        const { takeoverByProof } = await import("../../liquidator.ts");
+        const { BackstopRefused } = await import("../../../prover/takeover.ts");
+        if (!values["by-proof"]) await pf.checkEpoch(status, registry, params, "trade");
+        const backstop = String(await accounts.backstop());
+        progress(`replaying ${target} and the backstop ${backstop}`);
+        const frozen = await replayAccount(accounts, secret, target, (id) => fetchEpoch(registry, id), epochs);
+        const back = await replayAccount(accounts, secret, backstop, (id) => fetchEpoch(registry, id), epochs);
+        const prover = await loadTakeoverProver();
+        try {
+          const sent = await takeoverByProof(accounts, prover, frozen, back, params, progress);
+          const x = sent.result;
+          Object.assign(result, {
+            takenOver: true,
+            epochId: params.epochId,
+            settled: x.settled,
+            penalty: x.penalty,
+            badDebt: x.badDebt,
+            insuranceCover: x.insuranceCover,
+            vaultCover: x.vaultCover,
+            takeoverGasUsed: sent.gasUsed,
+            takeoverProveMs: Math.round(sent.proveMs),
+          });
+        } catch (e) {
+          if (!(e instanceof BackstopRefused)) throw e;
+          if (values["by-proof"]) out(json(result)); // the liquidation went through
+          throw new CliError(EXIT.UNHEALTHY, `${(e as Error).message}; nothing sent for the takeover (${target} stays frozen)`);
+        }
+      }
+      out(json(result));
       return EXIT.OK;
     });
   },

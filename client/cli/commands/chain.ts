@@ -5,6 +5,7 @@ import {
   DEFAULT_GRACE_SECONDS,
   DEFAULT_MAX_AGE_SECONDS,
   DEFAULT_TRADE_FEE,
+  DEFAULT_LIQUIDATION_PENALTY_BPS,
   M_ASSETS,
 } from "../../../prover/constants.ts";
 import { ValidationError, validateParams } from "../../../prover/validate.ts";
@@ -79,6 +80,16 @@ file (only its publicKey is read); the collateral tokens default to ${M_ASSETS} 
       value: "SECONDS",
       help: `with --accounts: a withdrawal, trade or realisation proven against an epoch still settles this long after the next post (default ${DEFAULT_IN_FLIGHT_SECONDS}; 0: off)`,
     },
+    backstop: {
+      type: "string",
+      value: "ADDRESS",
+      help: "with --accounts: the account that takes liquidated books over (default: the deployer; it must open an account and deposit)",
+    },
+    "liquidation-penalty": {
+      type: "string",
+      value: "BPS",
+      help: `with --accounts: the takeover penalty into the insurance fund, bps of the book's gross notional (default ${DEFAULT_LIQUIDATION_PENALTY_BPS})`,
+    },
     "in-flight-move": {
       type: "string",
       value: "BPS",
@@ -120,7 +131,26 @@ file (only its publicKey is read); the collateral tokens default to ${M_ASSETS} 
       const tradeFee = count(values, "trade-fee", DEFAULT_TRADE_FEE, 2n ** BigInt(AMOUNT_BITS), "a non-negative integer below 2^96");
       const inFlightWindow = count(values, "in-flight-window", DEFAULT_IN_FLIGHT_SECONDS, 2n ** 64n, "a non-negative integer below 2^64");
       const inFlightMoveBps = count(values, "in-flight-move", DEFAULT_IN_FLIGHT_MOVE_BPS, 255n, "an integer in [0, 254]");
-      accounts = { tokens, bondWei, gracePeriod, liquidationKey, tradeFee, inFlightWindow, inFlightMoveBps };
+      const backstop = str(values, "backstop");
+      if (backstop !== undefined) address(backstop, "--backstop");
+      const liquidationPenaltyBps = count(
+        values,
+        "liquidation-penalty",
+        DEFAULT_LIQUIDATION_PENALTY_BPS,
+        10_001n,
+        "an integer number of bps in [0, 10000]",
+      );
+      accounts = {
+        tokens,
+        bondWei,
+        gracePeriod,
+        liquidationKey,
+        tradeFee,
+        inFlightWindow,
+        inFlightMoveBps,
+        backstop,
+        liquidationPenaltyBps,
+      };
     }
     const rpc = rpcOf(values);
     const { signer, provider } = await chainSigner(rpc);

@@ -25,6 +25,16 @@ export async function loadLiquidationProver(): Promise<LiquidationProver> {
   }
 }
 
+/** The takeover prover (artifacts/takeover), or exit 3 naming the missing artifacts. */
+export async function loadTakeoverProver(): Promise<import("../../../prover/takeover.ts").TakeoverProver> {
+  const { TakeoverProver } = await import("../../../prover/takeover.ts");
+  try {
+    return await TakeoverProver.load();
+  } catch (e) {
+    throw new CliError(EXIT.INTERNAL, `cannot load proving artifacts (${(e as Error).message}); run 'npm run setup -- --circuit takeover'`);
+  }
+}
+
 export async function loadTransitionProver(): Promise<TransitionProver> {
   const { TransitionProver } = await import("../../../prover/transition/prover.ts");
   try {
