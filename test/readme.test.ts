@@ -47,7 +47,7 @@ describe("README: the trader's walk-through, exactly as printed", function () {
     rmSync(join(REPO_ROOT, "walkthrough"), { recursive: true, force: true });
   });
 
-  it("deploys, deposits, trades privately, attests during a margin call and liquidates by proof the account that cannot", () => {
+  it("deploys, deposits, trades privately, attests during a margin call, liquidates by proof the account that cannot and takes its book over", () => {
     const block = withPort(blockAfter(readme, "walkthrough:begin"));
     rmSync(join(REPO_ROOT, "walkthrough"), { recursive: true, force: true });
     const r = spawnSync("bash", ["-e", "-o", "pipefail", "-c", block], { cwd: REPO_ROOT, env, encoding: "utf8", timeout: 1_100_000 });
@@ -64,9 +64,11 @@ describe("README: the trader's walk-through, exactly as printed", function () {
     expect(attestations.length, r.stdout).to.equal(1);
     expect(r.stdout).to.contain("exit 2: no proof exists for Bob");
     expect(r.stderr).to.match(/not healthy/);
-    // the key holder liquidated Bob by proof (no grace period), and his status says so
+    // the key holder liquidated Bob by proof (no grace period) and the backstop took his book over
+    // (his loss into the PnL pool, a penalty into the insurance fund); his account is closed
     expect(r.stdout).to.match(/"liquidated":true,"byProof":true,"epochId":"43"/);
+    expect(r.stdout).to.match(/"takenOver":true,"epochId":"43","settled":"[1-9]\d*","penalty":"[1-9]\d*","badDebt":"0"/);
     const statuses = [...r.stdout.matchAll(/"status": "([a-z ]+)"/g)].map((m) => m[1]);
-    expect(statuses).to.deep.equal(["active", "liquidated"]);
+    expect(statuses).to.deep.equal(["active", "closed"]);
   });
 });
