@@ -2,16 +2,20 @@
 // real proofs and real ERC-20 custody:
 //   1. deploy the verifiers, the risk epoch registry, four test tokens and MarginAccounts
 //   2. the publisher posts the example risk epoch (risk, funding, prices)
-//   3. Alice and Bob open accounts (bond) and deposit collateral: proven transitions
+//   3. Alice and Bob open accounts (bond) and deposit collateral: proven transitions; the
+//      backstop (an account of the liquidation key holder) deposits the capital it backs books with
 //   4. they trade privately: one call settles both legs of a hidden fill
 //   5. both prove maintenance margin for the latest epoch (proveMargin)
 //   6. BTC rallies; the publisher posts the new epoch; the liquidation key holder replays every
 //      account from its encrypted transition log: Bob is below maintenance (his margin prover
 //      refuses), Alice is healthy (no liquidation proof exists for her)
 //   7. the key holder liquidates Bob by proof at once (no margin call): frozen, bond to it
-//   8. the fallback: a margin call with a grace period of fresh-oracle time, Alice answers; the
+//   8. the takeover: Bob's book moves into the backstop at mark by a takeover proof (no position
+//      published); his loss goes into the PnL pool, a 1% penalty into the insurance fund, and Bob
+//      withdraws his residual; Alice realises her profit from the pool and withdraws it
+//   9. the fallback: a margin call with a grace period of fresh-oracle time, Alice answers; the
 //      insurance fund (flat trade fees) and custody against claims per token
-//   9. every transaction and event of the session is scanned for position values
+//  10. every transaction and event of the session is scanned for position values
 // Each step prints its gas; the demo fails (exit 1) if any check does not hold.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,6 +32,7 @@ import {
 } from "../prover/index.ts";
 import { TransitionProver } from "../prover/transition/prover.ts";
 import { LiquidationProver } from "../prover/liquidation.ts";
+import { TakeoverProver } from "../prover/takeover.ts";
 import { emptyPortfolio } from "../prover/transition/rule.ts";
 import { unrealisedPnl } from "../prover/model.ts";
 import { replayTransition } from "../prover/transition/replay.ts";
@@ -36,7 +41,8 @@ import { DEFAULT_TRADE_FEE, M_ASSETS, N_MARKETS } from "../prover/constants.ts";
 import { postEpoch } from "./chain.ts";
 import { startLocalProtocol } from "./local.ts";
 import { Trader, settleTrade, type Sent } from "./accounts.ts";
-import { HealthyAccountError, liquidatableByProof, liquidateByProof, replayAccount } from "./liquidator.ts";
+import { HealthyAccountError, liquidatableByProof, liquidateByProof, replayAccount, takeoverByProof } from "./liquidator.ts";
+import { planRealize } from "./settlement.ts";
 
 const say = (s = "") => process.stdout.write(`${s}\n`);
 const usd = (quoteUnits: bigint) =>
@@ -66,7 +72,8 @@ async function main(): Promise<void> {
 
   say("1. Deploy");
   let t = performance.now();
-  const p = await startLocalProtocol({ maxAge: 3600n, gracePeriod: 600n, bondWei: 10n ** 16n, tradeFee: DEFAULT_TRADE_FEE });
+  // the backstop is the liquidation key holder's account (signer 3)
+  const p = await startLocalProtocol({ maxAge: 3600n, gracePeriod: 600n, bondWei: 10n ** 16n, tradeFee: DEFAULT_TRADE_FEE, backstop: 3 });
   const d = p.deployment;
   say(
     `   chain ${p.chainId}: ${Object.keys(d.contracts).length} contracts in ${secs(t)} — MarginAccounts ${d.contracts.MarginAccounts} ` +
@@ -86,6 +93,7 @@ async function main(): Promise<void> {
     t = performance.now();
     const provers = { margin: await MarginProver.load(), transition: await TransitionProver.load() };
     const liquidationProver = await LiquidationProver.load();
+    const takeoverProver = await TakeoverProver.load();
     say(`   proving artifacts loaded in ${secs(t)}`);
     const alice = await Trader.attach(aliceSigner, p.accounts, provers, join(dir, "alice.state"), "alice's passphrase");
     const bob = await Trader.attach(bobSigner, p.accounts, provers, join(dir, "bob.state"), "bob's passphrase");
@@ -93,6 +101,10 @@ async function main(): Promise<void> {
     say(`   open (0.01 ETH bond): ${gas(alice.opened!)}`);
     const A = alice.trader;
     const B = bob.trader;
+    const vault = (await Trader.attach(keyHolder, p.accounts, provers, join(dir, "backstop.state"), "the key holder's passphrase")).trader;
+    await (await p.tokens[0].mint(vault.address, 1_000_000n * E6)).wait();
+    const backed = await track(vault.deposit(0, 1_000_000n * E6, params));
+    say(`   the backstop (the key holder's account) deposits ${usd(1_000_000n * E6)} zUSD to take over liquidated books: ${gas(backed)}`);
     // Bob deposits just enough for the short he wants (initial level, stress included), plus 2%
     const fill = {
       market: 0,
@@ -110,7 +122,10 @@ async function main(): Promise<void> {
       const s = await track(tr.deposit(0, amount, params));
       say(`   ${who.padEnd(5)} deposits ${usd(amount).padStart(9)} zUSD: proof + tx in ${secs(t)}, ${gas(s)}`);
     }
-    check(BigInt(await p.tokens[0].balanceOf(await p.accounts.getAddress())) === 250_000n * E6 + bobDeposit, "custody equals deposits");
+    check(
+      BigInt(await p.tokens[0].balanceOf(await p.accounts.getAddress())) === 1_000_000n * E6 + 250_000n * E6 + bobDeposit,
+      "custody equals deposits",
+    );
 
     say("\n4. A private trade: Bob sells Alice 2 BTC (2,000 lots) at a price agreed off-chain");
     t = performance.now();
@@ -192,7 +207,34 @@ async function main(): Promise<void> {
       `   the proof says only "this commitment is below maintenance at epoch ${params.epochId}": short ${-rb.portfolio.sizes[0]} BTC lots stay off-chain`,
     );
 
-    say("\n8. The fallback when the key holder is offline: a margin call with a grace period of fresh-oracle time");
+    say("\n8. The takeover: Bob's book moves into the backstop at mark, by proof (no position in any transaction or event)");
+    const epochOf = async (id: bigint) => epochs.get(id)!;
+    const frozen = await replayAccount(p.accounts, p.liquidation.secret, B.address, epochOf);
+    const backstop = await replayAccount(p.accounts, p.liquidation.secret, vault.address, epochOf);
+    const fundBefore = BigInt(await p.accounts.insuranceFund());
+    t = performance.now();
+    const taken = await track(takeoverByProof(p.accounts.connect(keyHolder), takeoverProver, frozen, backstop, params));
+    const x = taken.result;
+    check(Number((await p.accounts.accounts(B.address)).status) === 3, "Bob's account is Closed with his residual");
+    check(BigInt(await p.accounts.insuranceFund()) === fundBefore + x.penalty, "the penalty went into the insurance fund");
+    say(
+      `   proof in ${(taken.proveMs / 1000).toFixed(1)} s, takeover ${gas(taken)}; liquidation by proof + takeover ${(liq.gasUsed + taken.gasUsed).toLocaleString("en-US")} gas in all`,
+    );
+    say(
+      `   public: Bob's net loss at mark ${usd(x.settled)} (into the PnL pool), the penalty ${usd(x.penalty)} (1% of the book's notional, into the insurance fund), bad debt ${usd(x.badDebt)}`,
+    );
+    const synced = await B.sync();
+    check(B.portfolio.collateral[0] === x.residualCash, "Bob's client adopts his residual from the TakenOver event");
+    if (x.residualCash > 0n) await track(B.withdraw(0, x.residualCash, params));
+    say(`   Bob's client ${synced} his residual ${usd(x.residualCash)} from the TakenOver event and withdrew it: nothing stays frozen`);
+    const owed = unrealisedPnl(params, A.portfolio).reduce((a, b) => a + b, 0n);
+    const claim = planRealize(params, A.portfolio, BigInt(await p.accounts.pnlPool()));
+    check(claim.amount === owed, "the PnL pool covers Alice's whole profit");
+    await track(A.realize(claim.market, claim.amount, params));
+    const paidOut = await track(A.withdraw(0, claim.amount, params));
+    say(`   Alice realises her profit ${usd(claim.amount)} from the pool Bob's loss filled and withdraws it (${gas(paidOut)})`);
+
+    say("\n9. The fallback when the key holder is offline: a margin call with a grace period of fresh-oracle time");
     const call = await (await p.accounts.connect(publisher).marginCall()).wait();
     const pending = await p.accounts.pendingMarginCall(A.address);
     const attested = await track(A.proveMargin(params));
@@ -202,34 +244,43 @@ async function main(): Promise<void> {
     );
     const fund = BigInt(await p.accounts.insuranceFund());
     const fee = BigInt(await p.accounts.tradeFee());
-    check(fund === 2n * fee, "the insurance fund holds both legs' fees");
-    say(`   insurance fund: ${usd(fund)} zUSD (flat fee ${usd(fee)} per trade leg, public; it reveals no market, size or price)`);
-    // custody against what the accounts hold, per token: profit is paid only from the PnL pool,
-    // which settled losses fill, so zUSD custody = balances + pool + insurance fund, exactly
+    check(fund === 2n * fee + x.penalty, "the insurance fund holds both legs' fees and the penalty");
+    say(
+      `   insurance fund: ${usd(fund)} zUSD (flat fee ${usd(fee)} per trade leg, which reveals no market, size or price, plus the penalty)`,
+    );
+    // custody against what every holder can withdraw, per token: profit is paid only from the PnL
+    // pool, which settled losses fill, so zUSD custody = balances + pool + insurance fund, exactly
+    const books = await Promise.all([A, B, vault].map((tr) => replayAccount(p.accounts, p.liquidation.secret, tr.address, epochOf)));
+    const [ra2, rb2, rv2] = books;
     const pnl = (pf: Portfolio) => unrealisedPnl(params, pf).reduce((a, b) => a + b, 0n);
     const pool = BigInt(await p.accounts.pnlPool());
-    check(pnl(ra.portfolio) + pnl(rb.portfolio) === pool, "the PnL pool holds the books' net unrealised PnL");
+    check(books.reduce((acc, r) => acc + pnl(r.portfolio), 0n) === pool, "the PnL pool holds the books' net unrealised PnL");
+    check(books.reduce((acc, r) => acc + r.portfolio.sizes[0], 0n) === 0n, "positions sum to zero (Alice's long, the backstop's short)");
     for (let j = 0; j < M_ASSETS; j++) {
       const custody = BigInt(await p.tokens[j].balanceOf(await p.accounts.getAddress()));
-      const held = ra.portfolio.collateral[j] + rb.portfolio.collateral[j];
+      const held = books.reduce((acc, r) => acc + r.portfolio.collateral[j], 0n);
       const claims = j === 0 ? held + pool + fund : held;
       check(custody === claims, `token ${j}: custody equals claims`);
       if (j === 0)
         say(
-          `   zUSD custody ${cents(custody)} = Alice ${cents(ra.portfolio.collateral[0])} + frozen Bob ${cents(rb.portfolio.collateral[0])} (held for the hand-over) + PnL pool ${cents(pool)} + insurance ${cents(fund)}`,
+          `   zUSD custody ${cents(custody)} = Alice ${cents(ra2.portfolio.collateral[0])} + Bob ${cents(rb2.portfolio.collateral[0])} + backstop ${cents(rv2.portfolio.collateral[0])} + PnL pool ${cents(pool)} + insurance ${cents(fund)}`,
         );
     }
-    say(
-      `   Alice's unrealised profit ${usd(pnl(ra.portfolio))} is withdrawable only once Bob's loss is settled into the PnL pool (${usd(pool)} now): no profit is paid from other depositors' money`,
-    );
     say(`   zETH, zBTC, zSOL: custody 0 = claims 0`);
 
-    say("\n9. Privacy: scan every transaction's calldata and every event of the session");
+    say("\n10. Privacy: scan every transaction's calldata and every event of the session");
     const hay = sent.map((x) => (x.calldata + x.logs.join("")).toLowerCase()).join("|");
     const word = (v: bigint) => (v < 0n ? (1n << 256n) + v : v).toString(16).padStart(64, "0");
-    const secrets = [fill.size, -fill.size, fill.price, fill.size * fill.price, ...A.portfolio.costBasis, ...rb.portfolio.costBasis].filter(
-      (v) => v !== 0n,
-    );
+    const secrets = [
+      fill.size,
+      -fill.size,
+      fill.price,
+      fill.size * fill.price,
+      ...A.portfolio.costBasis,
+      ...rb.portfolio.costBasis,
+      ...rv2.portfolio.costBasis,
+      ...rv2.portfolio.sizes,
+    ].filter((v) => v !== 0n);
     const found = secrets.filter(
       (v) => hay.includes(word(v)) || ((v < 0n ? -v : v) >= 1n << 24n && hay.includes((v < 0n ? -v : v).toString(16))),
     );

@@ -16,8 +16,9 @@ import { BUILD_DIR, log, snarkLogger } from "./lib.ts";
 import { deployRegistry, fundingArg, postEpoch, pricesArgs, riskParamsArg } from "../client/chain.ts";
 import { startLocalChain, startLocalProtocol } from "../client/local.ts";
 import { Trader, settleTrade } from "../client/accounts.ts";
-import { liquidateByProof, replayAccount } from "../client/liquidator.ts";
+import { liquidateByProof, replayAccount, takeoverByProof } from "../client/liquidator.ts";
 import { LiquidationProver } from "../prover/liquidation.ts";
+import { TakeoverProver } from "../prover/takeover.ts";
 import { evaluate } from "../prover/model.ts";
 import { minimalDeposit } from "../tools/fixtures.ts";
 import { TransitionProver } from "../prover/transition/prover.ts";
@@ -26,6 +27,7 @@ import { solidityCalldata } from "../prover/prover.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 let liquidationProveMs = 0;
+let takeoverProveMs = 0;
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const time = async (f: () => Promise<unknown>) => {
   const t = performance.now();
@@ -173,6 +175,9 @@ async function main(): Promise<void> {
   row("accounts: liquidation after a missed margin call (bond to keeper)", String(g.liquidate));
   row("accounts: liquidation by proof (bond to the key holder)", String(g.liquidateByProof));
   row("accounts: liquidation proof (ms, one run, witness included)", String(liquidationProveMs));
+  row("accounts: takeover of the frozen book by the backstop (proof, pool, insurance fund)", String(g.takeover));
+  row("accounts: liquidation by proof + takeover (target <= 400k)", String(g.liquidateByProof + g.takeover));
+  row("accounts: takeover proof (ms, one run, witness included)", String(takeoverProveMs));
   row("accounts: close (bond refunded)", String(g.close));
   process.stdout.write(
     `\n| proveMarginBatch (a watchtower, one call; clearinghouse storage and events included) | gas | per account |\n|---|---|---|\n`,
@@ -289,6 +294,9 @@ async function protocolGas(margin: MarginProver, base: Params) {
     const { trader: c, opened: cOpened } = await Trader.attach(signers[3], p.accounts, provers, join(dir, "t3"), "bench");
     void cOpened;
     gas.close = (await c.close()).gasUsed;
+    // the backstop (the deployer's account, signer 0) holds capital for takeovers
+    const backstop = (await Trader.attach(signers[0], p.accounts, provers, join(dir, "t0"), "bench")).trader;
+    await (await p.tokens[0].mint(signers[0].address, 10n ** 13n)).wait();
     // liquidation by proof: d goes long with little collateral; a crash takes it below maintenance
     const d = (await Trader.attach(signers[4], p.accounts, provers, join(dir, "t4"), "bench")).trader;
     await (await p.tokens[0].mint(signers[4].address, 10n ** 12n)).wait();
@@ -299,6 +307,7 @@ async function protocolGas(margin: MarginProver, base: Params) {
     const fill4 = { market: 0, size: 20n, price: now.markets[0].markPrice, salt: 10n };
     const lo = minimalDeposit(now, d.portfolio, fill4, "initial", tradeFee);
     await d.deposit(0, lo + lo / 50n, now);
+    await backstop.deposit(0, 10n ** 13n, now);
     const e = (await Trader.attach(signers[6], p.accounts, provers, join(dir, "t6"), "bench")).trader;
     await (await p.tokens[0].mint(signers[6].address, 10n ** 12n)).wait();
     await e.deposit(0, 10n ** 11n, now);
@@ -321,6 +330,16 @@ async function protocolGas(margin: MarginProver, base: Params) {
     const byProof = await liquidateByProof(p.accounts.connect(signers[5]), await LiquidationProver.load(), r, now);
     gas.liquidateByProof = byProof.gasUsed;
     liquidationProveMs = Math.round(byProof.proveMs);
+    const epochOf = async (id: bigint) => epochs.get(id)!;
+    const taken = await takeoverByProof(
+      p.accounts.connect(signers[5]),
+      await TakeoverProver.load(),
+      await replayAccount(p.accounts, p.liquidation.secret, d.address, epochOf),
+      await replayAccount(p.accounts, p.liquidation.secret, backstop.address, epochOf),
+      now,
+    );
+    gas.takeover = taken.gasUsed;
+    takeoverProveMs = Math.round(taken.proveMs);
     const a2 = circuitArtifacts("transition");
     const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "artifacts", "manifest.json"), "utf8"));
     return {
