@@ -236,11 +236,11 @@ async function main(): Promise<void> {
 
     say("\n9. The fallback when the key holder is offline: a margin call with a grace period of fresh-oracle time");
     const call = await (await p.accounts.connect(publisher).marginCall()).wait();
-    const pending = await p.accounts.pendingMarginCall(A.address);
+    const grace = BigInt(await p.accounts.gracePeriod());
     const attested = await track(A.proveMargin(params));
     check(!(await p.accounts.pendingMarginCall(A.address)).pending, "Alice answered the call");
     say(
-      `   margin call ${call.gasUsed.toLocaleString("en-US")} gas (${pending.freshSecondsLeft} fresh-oracle seconds to answer); Alice attests (${gas(attested)}); a silent account would be liquidatable after them`,
+      `   margin call ${call.gasUsed.toLocaleString("en-US")} gas (${grace} fresh-oracle seconds to answer); Alice attests (${gas(attested)}; her withdrawal at this epoch already counted); a silent account would be liquidatable after them`,
     );
     const fund = BigInt(await p.accounts.insuranceFund());
     const fee = BigInt(await p.accounts.tradeFee());
