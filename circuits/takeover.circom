@@ -4,10 +4,15 @@ include "circomlib/circuits/bitify.circom";
 include "circomlib/circuits/poseidon.circom";
 include "margin.circom";
 
+// |U| < N * 2^105 (|s P| < 2^88, |c| < 2^100, |s (F - f)| < 2^104): the net PnL's signed width
+function TAKEOVER_PNL_BITS(N) { return 105 + ceilLog2(N); }
+// cash = a_0 + V - settled: -2^108 < cash < 2^96 + 3 * 2^133 < 2^136
+function TAKEOVER_CASH_BITS() { return 136; }
+
 // Takeover(N, M, S): the liquidation key holder, who replays every account (frozen ones and the
 // backstop's), unwinds a FROZEN account into the protocol's backstop account at the epoch's mark
 // price, without publishing a position. The TypeScript twin is prover/takeover.ts (takeover());
-// docs/SPEC.md ("Takeover") and docs/PROTOCOL.md ("Liquidation and takeover") state the same rules.
+// docs/SPEC.md ("Takeover") and docs/PROTOCOL.md ("Takeover and the loss waterfall") state the same rules.
 //
 // Public signals, in order (8):
 //   [frozenCommitment, residualCommitment, backstopCommitment, backstopNewCommitment,
@@ -56,12 +61,6 @@ include "margin.circom";
 // @audit caller-obligation: initialRateBps — <= 10000; checked to < 2^14 only
 // @audit caller-obligation: impactBps, haircutBps — <= 10000; checked to < 2^14 only
 // @audit caller-obligation: shocks — |shock| <= 10000; checked to -2^14 <= x < 2^14 only
-
-// |U| < N * 2^105 (|s P| < 2^88, |c| < 2^100, |s (F - f)| < 2^104): the net PnL's signed width
-function TAKEOVER_PNL_BITS(N) { return 105 + ceilLog2(N); }
-// cash = a_0 + V - settled: -2^108 < cash < 2^96 + 3 * 2^133 < 2^136
-function TAKEOVER_CASH_BITS() { return 136; }
-
 template Takeover(N, M, S) {
     // ---------------------------------------------------------------- public
     signal input frozenCommitment;

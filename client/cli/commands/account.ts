@@ -229,7 +229,8 @@ async function withTrader(
   return connected(values, async ({ signer, accounts }) => {
     const registry = await (await preflight()).registryOf(accounts, signer);
     const status = await (await preflight()).chainStatus(accounts, registry, await signer.getAddress());
-    if (!["open", "sync"].includes(opts.action)) (await preflight()).requireActive(status, opts.action === "withdraw" || opts.action === "realize");
+    if (!["open", "sync"].includes(opts.action))
+      (await preflight()).requireActive(status, opts.action === "withdraw" || opts.action === "realize");
     announceMarginCall(status);
     await opts.check?.({ status, registry, accounts, signer });
     const provers = { margin: await loadMarginProver(), transition: await loadTransitionProver() };
