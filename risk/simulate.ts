@@ -112,7 +112,81 @@ export function healthyFloat(
   return true;
 }
 
-/** Simulates one segment [h0, h1) of the hourly grid. */
+/**
+ * The stress rows that can decide account books of a sign pattern (bit-exact pruning).
+ *
+ * Row k's stress equity is x_k = fl(...fl(fl(E + fl(v_i1 s_k,i1)) + fl(v_i2 s_k,i2))...) over the
+ * held markets i1 < i2 < ... (v_i = size x mark; the other markets add an exact zero, which leaves
+ * a float sum unchanged but for the sign of a zero result). Float multiplication by a fixed v and
+ * float addition are monotone (non-decreasing) in each argument, so if sign(v_i) s_j,i <= sign(v_i)
+ * s_k,i for every held market i, then x_j <= x_k in floating point as well: row k fails only if row
+ * j fails, and k can be dropped. A row with sign(v_i) s_k,i >= 0 on every held market has x_k >= E,
+ * and the rows are only checked when E >= R > 0, so it never fails. What is left (ties keep the
+ * lowest index) gives the same verdict as every row, bit for bit. test/risk-simulate.test.ts
+ * compares the whole segment with risk/simulate-reference.ts.
+ */
+export function decisiveRows(shockFlat: Float64Array, K: number, M: number, held: ArrayLike<number>, sign: ArrayLike<number>): number[] {
+  const keep: number[] = [];
+  const adv = (k: number, j: number) => sign[j] * shockFlat[k * M + held[j]];
+  const n = held.length;
+  for (let k = 0; k < K; k++) {
+    let harmless = true;
+    for (let j = 0; j < n; j++) if (adv(k, j) < 0) harmless = false;
+    if (harmless) continue;
+    let dominated = false;
+    for (let r = 0; r < K && !dominated; r++) {
+      if (r === k) continue;
+      let le = true;
+      let lt = false;
+      for (let j = 0; j < n; j++) {
+        const a = adv(r, j);
+        const b = adv(k, j);
+        if (a > b) le = false;
+        else if (a < b) lt = true;
+      }
+      // r at least as adverse everywhere, strictly somewhere, or equal with a lower index
+      if (le && (lt || r < k)) dominated = true;
+    }
+    if (!dominated) keep.push(k);
+  }
+  return keep;
+}
+
+/**
+ * The skip's safety margin, relative to a bound on the magnitudes summed in an account's check.
+ *
+ * A full check of a healthy account gives (in floats) its equity E, requirement R, gross notional
+ * G, least stress equity X over the decisive rows, and its collateral's value V after the haircut.
+ * If later every held mark is m_i (1 + d_i) and the collateral price p (1 + d_c), all |d| <= d <= 1,
+ * then in exact arithmetic on the same float inputs (the sizes, costs and cash do not change while
+ * the book is open; v_i = size_i x mark_i):
+ *   E' = E + V d_c + sum v_i d_i >= E - d (V + G)
+ *   G' <= G (1 + d),   R' <= R (1 + d)^2 <= R (1 + 3 d)
+ *   x_k' = x_k + V d_c + sum v_i d_i (1 + s_k,i) >= x_k - d (V + G (1 + max |s|)).
+ * A check's float result differs from its exact value by at most about 20 x 2^-53 of the sum of the
+ * magnitudes it adds (at most 8 markets, 1 collateral, a few products each), under 3e-15 x scale
+ * with scale = (|cash| + V + sum |cost_i| + 4 (G + R)) (2 + maxLeverage) here or 2x that after a move
+ * of d <= 1. Choosing d so that each exact slack (E' - R', maxLev E' - G', x_k') stays above
+ * SKIP_MARGIN x scale, a million times that error, makes the float verdict "healthy" again, so the
+ * hour's check is skipped without changing anything. The move is tested in logs (|log m' - log m|
+ * <= log(1 + d) implies |d_i| <= d), shrunk by 1e-6 relative and 1e-12 absolute for the rounding of
+ * the logs. A missing mark (NaN) never skips. test/risk-simulate.test.ts checks the whole segment
+ * against risk/simulate-reference.ts, which checks every account every hour.
+ */
+export const SKIP_MARGIN = 1e-9;
+
+/**
+ * Simulates one segment [h0, h1) of the hourly grid.
+ *
+ * The same simulation as risk/simulate-reference.ts (the loop as first written), bit for bit, with
+ * less work per account-hour: each account keeps the list of markets it holds (ascending, so the
+ * float sums run in the same order; a market not held adds an exact zero), its cost sizes x entry
+ * (the same product the loop formed every hour), its one collateral asset, and the stress rows that
+ * can decide its verdict (decisiveRows); a healthy account is not checked again until a mark it
+ * depends on has moved far enough to possibly change its verdict (SKIP_MARGIN). The takeovers of an hour run after the checks of that hour,
+ * in account order: a check reads nothing a takeover writes (marks move only after the hour), and
+ * the reopened books draw from the random stream in the same order.
+ */
 export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: number): SegmentResult {
   const N = inp.accounts;
   const M = inp.assets.length;
@@ -120,13 +194,18 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
   const rand = rng((inp.seed * 1_000_003 + segment) >>> 0);
   const sizes = new Float64Array(N * M);
   const entry = new Float64Array(N * M);
+  const cost = new Float64Array(N * M); // sizes x entry
+  const heldList = new Uint8Array(N * M); // the markets held, ascending
+  const heldN = new Uint8Array(N);
   const cash = new Float64Array(N);
   const coll = new Float64Array(N * Math.max(1, C)); // units of the collateral asset
+  const collOf = new Int32Array(N).fill(-1); // the one collateral asset held, -1 none
+  const collUnits = new Float64Array(N);
   const pendingAt = new Int32Array(N).fill(-1); // epoch of the takeover, -1 none
   const hasColl = new Uint8Array(N);
   const mark = new Float64Array(M);
   const shift = new Float64Array(M); // cascade: multiplicative shift of each mark (decays)
-  const priceOf = (series: number, h: number) => inp.closes[series][h];
+  const closes = inp.closes;
   const res: SegmentResult = {
     segment,
     accountHours: 0,
@@ -146,6 +225,14 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
   let vault = inp.vaultUsd;
   let fundPeak = fund;
   const rowsArr = inp.shocks;
+  const K = rowsArr.length;
+  const shockFlat = Float64Array.from(rowsArr.flat());
+  // the decisive rows per account: rowList[a * K ...], rowN[a]; cached per (markets held, signs)
+  const rowList = new Uint8Array(N * Math.max(1, K));
+  const rowN = new Uint8Array(N);
+  const rowCache = new Map<string, number[]>();
+  const beta = new Float64Array(N).fill(-1);
+  const collKeep = Float64Array.from(inp.collateral, (c) => 1 - c.haircut);
   const hcVal = (a: number, h: number) => {
     let v = cash[a];
     for (let c = 0; c < C; c++) {
@@ -172,12 +259,18 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
       oi[i] = Math.max(0, oi[i] - Math.abs(sizes[a * M + i] * entry[a * M + i]));
       sizes[a * M + i] = 0;
       entry[a * M + i] = 0;
+      cost[a * M + i] = 0;
     }
+    heldN[a] = 0;
+    rowN[a] = 0;
+    beta[a] = -1;
     for (let c = 0; c < C; c++) coll[a * C + c] = 0;
     hasColl[a] = 0;
+    collOf[a] = -1;
+    collUnits[a] = 0;
     pendingAt[a] = -1;
     const listed: number[] = [];
-    for (let i = 0; i < M; i++) if (!Number.isNaN(priceOf(i, h))) listed.push(i);
+    for (let i = 0; i < M; i++) if (!Number.isNaN(closes[i][h])) listed.push(i);
     // equity: log-uniform from $100 to $100k
     const equity = 100 * Math.pow(1000, rand());
     cash[a] = equity;
@@ -188,6 +281,8 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
         const share = 0.3 + 0.7 * rand(); // of the equity, credited after the haircut
         coll[a * C + c] = (equity * share) / (p * (1 - inp.collateral[c].haircut));
         hasColl[a] = 1;
+        collOf[a] = c;
+        collUnits[a] = coll[a * C + c];
         cash[a] = equity * (1 - share);
       }
     }
@@ -214,7 +309,7 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
     const E = hcVal(a, h);
     // at the epoch's mark (the close with the cascade's shift)
     for (let i = 0; i < M; i++) {
-      om[i] = priceOf(i, h) * (1 + shift[i]);
+      om[i] = closes[i][h] * (1 + shift[i]);
       en[i] = om[i];
     }
     // the largest scale x (notional per unit weight) at which the book proves with target x E: each
@@ -247,33 +342,53 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
       sizes[a * M + i] = (w[i] * lo) / om[i];
       entry[a * M + i] = om[i];
     }
+    // the hot loop's view of the book
+    const held: number[] = [];
+    const sign: number[] = [];
+    for (let i = 0; i < M; i++) {
+      const s = sizes[a * M + i];
+      if (s === 0) continue;
+      cost[a * M + i] = s * entry[a * M + i];
+      heldList[a * M + held.length] = i;
+      held.push(i);
+      sign.push(s > 0 ? 1 : -1);
+    }
+    heldN[a] = held.length;
+    const key = `${held.join(",")}/${sign.join(",")}`;
+    let rows = rowCache.get(key);
+    if (rows === undefined) rowCache.set(key, (rows = decisiveRows(shockFlat, K, M, held, sign)));
+    rowN[a] = rows.length;
+    for (let r = 0; r < rows.length; r++) rowList[a * K + r] = rows[r];
   };
   for (let a = 0; a < N; a++) open(a, h0);
-  const K = rowsArr.length;
-  const shockFlat = Float64Array.from(rowsArr.flat());
   const maint = Float64Array.from(inp.maint);
   const impOverD = Float64Array.from(inp.impact, (x, i) => x / inp.depthUsd[i]);
   const maxLev = inp.maxLeverage;
+  const latency = inp.latencyHours;
+  const collPx = new Float64Array(Math.max(1, C));
+  // the skip (see SKIP_MARGIN): log marks of the hour, each account's log marks at its last full
+  // check, and the log move beta it can take from there (-1: check every hour)
+  const logMark = new Float64Array(M);
+  const logColl = new Float64Array(Math.max(1, C));
+  const baseMark = new Float64Array(N * M);
+  const baseColl = new Float64Array(N);
+  let shockAbsMax = 0;
+  for (let q = 0; q < shockFlat.length; q++) shockAbsMax = Math.max(shockAbsMax, Math.abs(shockFlat[q]));
   const vv = new Float64Array(M);
-  const rowMin = new Float64Array(M);
-  const rowMax = new Float64Array(M);
-  for (const row of rowsArr)
-    for (let i = 0; i < M; i++) {
-      rowMin[i] = Math.min(rowMin[i], row[i]);
-      rowMax[i] = Math.max(rowMax[i], row[i]);
-    }
-  let K0 = K;
+  const takeovers = new Int32Array(N);
   const volume = new Float64Array(M);
   const prevClose = new Float64Array(M);
-  for (let i = 0; i < M; i++) prevClose[i] = priceOf(i, h0);
+  for (let i = 0; i < M; i++) prevClose[i] = closes[i][h0];
   for (let h = h0 + 1; h < h1; h++) {
     // marks: the closes with the cascade shift (decaying by half every 24 h)
     let shockMarket = -1;
     let shockMove = 0;
+    let anyMissing = false;
     for (let i = 0; i < M; i++) {
       shift[i] *= Math.pow(0.5, 1 / 24);
-      const p = priceOf(i, h);
+      const p = closes[i][h];
       mark[i] = Number.isNaN(p) ? NaN : p * (1 + shift[i]);
+      if (Number.isNaN(p)) anyMissing = true;
       if (!Number.isNaN(p) && !Number.isNaN(prevClose[i])) {
         const mv = Math.abs(p / prevClose[i] - 1);
         if (mv > shockMove) {
@@ -283,91 +398,139 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
       }
       prevClose[i] = p;
     }
+    for (let c = 0; c < C; c++) {
+      collPx[c] = inp.collateralCloses[c][h];
+      logColl[c] = Math.log(collPx[c]);
+    }
+    for (let i = 0; i < M; i++) logMark[i] = Math.log(mark[i]);
     volume.fill(0);
     let liqCount = 0;
     let liqVol = 0;
     let hourBad = 0;
+    res.accountHours += N;
+    // the checks: the margin rule inline (healthyFloat on the markets held and the decisive rows)
+    let nTake = 0;
     for (let a = 0; a < N; a++) {
-      res.accountHours++;
+      const k = heldN[a];
+      if (k === 0) continue;
       const base = a * M;
-      // the margin rule inline (healthyFloat, unrolled on typed arrays: the hot loop)
-      let held = false;
-      let missing = false;
-      let E = hasColl[a] ? hcVal(a, h) : cash[a];
+      const due = pendingAt[a];
+      const c = collOf[a];
+      // the skip: no held mark (nor the collateral's price) has moved by more than beta in log
+      // since the last full check, which then proves this hour passes too (NaN never skips)
+      const b = beta[a];
+      if (due < 0 && b > 0) {
+        let inside = c < 0 || Math.abs(logColl[c] - baseColl[a]) <= b;
+        for (let j = 0; inside && j < k; j++) {
+          const i = heldList[base + j];
+          if (!(Math.abs(logMark[i] - baseMark[base + i]) <= b)) inside = false;
+        }
+        if (inside) continue;
+      }
+      if (anyMissing) {
+        let missing = false;
+        for (let j = 0; j < k; j++) if (Number.isNaN(mark[heldList[base + j]])) missing = true;
+        if (missing) continue;
+      }
+      if (due >= 0) {
+        if (h >= due) takeovers[nTake++] = a;
+        continue;
+      }
+      let E = c >= 0 ? cash[a] + collUnits[a] * collPx[c] * collKeep[c] : cash[a];
       let R = 0;
       let G = 0;
-      for (let i = 0; i < M; i++) {
-        const sI = sizes[base + i];
-        if (sI === 0) {
-          vv[i] = 0;
-          continue;
-        }
-        held = true;
-        const p = mark[i];
-        if (p !== p) missing = true;
-        const v = sI * p;
+      for (let j = 0; j < k; j++) {
+        const i = heldList[base + j];
+        const v = sizes[base + i] * mark[i];
         vv[i] = v;
-        E += v - sI * entry[base + i];
+        E += v - cost[base + i];
         const nn = v < 0 ? -v : v;
         G += nn;
         R += nn * (maint[i] + nn * impOverD[i]);
       }
-      if (!held || missing) continue;
-      if (pendingAt[a] < 0) {
-        let ok = E >= R && G <= maxLev * E;
-        // screen: every row passes when even each market's most adverse row entry at once leaves X >= 0
-        let xMin = E;
-        for (let i = 0; i < M; i++) {
-          const v = vv[i];
-          xMin += v > 0 ? v * rowMin[i] : v * rowMax[i];
-        }
-        if (xMin >= 0) K0 = 0;
-        else K0 = K;
-        for (let k = 0; ok && k < K0; k++) {
+      let ok = E >= R && G <= maxLev * E;
+      let X = Infinity; // the least stress equity over the decisive rows
+      if (ok) {
+        const nr = rowN[a];
+        const rb = a * K;
+        for (let r = 0; r < nr; r++) {
+          const o = rowList[rb + r] * M;
           let x = E;
-          const o = k * M;
-          for (let i = 0; i < M; i++) x += vv[i] * shockFlat[o + i];
-          if (x < 0) ok = false;
+          for (let j = 0; j < k; j++) {
+            const i = heldList[base + j];
+            x += vv[i] * shockFlat[o + i];
+          }
+          if (x < 0) {
+            ok = false;
+            break;
+          }
+          if (x < X) X = x;
         }
-        if (!ok) pendingAt[a] = h + inp.latencyHours;
       }
-      if (pendingAt[a] < 0 || h < pendingAt[a]) continue;
+      if (!ok) {
+        pendingAt[a] = h + latency;
+        if (latency <= 0) takeovers[nTake++] = a;
+        continue;
+      }
+      // healthy: how far may the marks move before this verdict could change (SKIP_MARGIN)
+      const V = c >= 0 ? collUnits[a] * collPx[c] * collKeep[c] : 0;
+      let scale = (cash[a] < 0 ? -cash[a] : cash[a]) + V + 4 * (G + R);
+      for (let j = 0; j < k; j++) {
+        const i = heldList[base + j];
+        const ci = cost[base + i];
+        scale += ci < 0 ? -ci : ci;
+      }
+      const margin = SKIP_MARGIN * scale * (2 + maxLev);
+      let d = Math.min(1, (E - R - margin) / (V + G + 3 * R), (maxLev * E - G - margin) / (maxLev * (V + G) + G));
+      if (X !== Infinity) d = Math.min(d, (X - margin) / (V + G * (1 + shockAbsMax)));
+      const bb = Math.log1p(d * (1 - 1e-6)) - 1e-12;
+      if (bb > 0) {
+        beta[a] = bb;
+        for (let j = 0; j < k; j++) {
+          const i = heldList[base + j];
+          baseMark[base + i] = logMark[i];
+        }
+        if (c >= 0) baseColl[a] = logColl[c];
+      } else beta[a] = -1;
+    }
+    // the takeovers of the hour, in account order
+    for (let t = 0; t < nTake; t++) {
+      const a = takeovers[t];
+      const base = a * M;
       for (let i = 0; i < M; i++) {
         sz[i] = sizes[base + i];
         en[i] = entry[base + i];
       }
-      if (pendingAt[a] >= 0 && h >= pendingAt[a]) {
-        // takeover at the mark less the depth impact: value = raw collateral + PnL - slippage
-        let value = rawVal(a, h);
-        let notional = 0;
-        for (let i = 0; i < M; i++) {
-          if (sz[i] === 0) continue;
-          const nn = Math.abs(sz[i]) * mark[i];
-          value += sz[i] * (mark[i] - en[i]) - (nn * nn * inp.impact[i]) / inp.depthUsd[i];
-          notional += nn;
-          volume[i] += sz[i] * mark[i];
-          res.contagion[shockMarket < 0 ? i : shockMarket][i] += nn;
-        }
-        liqCount++;
-        liqVol += notional;
-        if (C > 0) for (let c = 0; c < C; c++) if (coll[a * C + c] !== 0) res.collateralLiquidations++;
-        if (value >= 0) fund += Math.min(value, inp.liquidationFee * notional);
-        else {
-          let loss = -value;
-          hourBad += loss;
-          const f = Math.min(fund, loss);
-          fund -= f;
-          loss -= f;
-          const v = Math.min(vault, loss);
-          vault -= v;
-          loss -= v;
-          if (loss > 0) {
-            res.socialisedUsd += loss;
-            res.adlEvents++;
-          }
-        }
-        open(a, h);
+      // takeover at the mark less the depth impact: value = raw collateral + PnL - slippage
+      let value = rawVal(a, h);
+      let notional = 0;
+      for (let i = 0; i < M; i++) {
+        if (sz[i] === 0) continue;
+        const nn = Math.abs(sz[i]) * mark[i];
+        value += sz[i] * (mark[i] - en[i]) - (nn * nn * inp.impact[i]) / inp.depthUsd[i];
+        notional += nn;
+        volume[i] += sz[i] * mark[i];
+        res.contagion[shockMarket < 0 ? i : shockMarket][i] += nn;
       }
+      liqCount++;
+      liqVol += notional;
+      if (C > 0) for (let c = 0; c < C; c++) if (coll[a * C + c] !== 0) res.collateralLiquidations++;
+      if (value >= 0) fund += Math.min(value, inp.liquidationFee * notional);
+      else {
+        let loss = -value;
+        hourBad += loss;
+        const f = Math.min(fund, loss);
+        fund -= f;
+        loss -= f;
+        const v = Math.min(vault, loss);
+        vault -= v;
+        loss -= v;
+        if (loss > 0) {
+          res.socialisedUsd += loss;
+          res.adlEvents++;
+        }
+      }
+      open(a, h);
     }
     // cascades: net liquidated notional moves each mark against the liquidated side
     for (let i = 0; i < M; i++)
@@ -519,17 +682,15 @@ export interface SimulateReport {
   segments: SegmentResult[];
 }
 
-export async function simulate(
+/** The simulation's input: the model, the hourly grid and the adversarial books (simulate's first half). */
+export async function simInput(
   params: Params,
   names: string[],
   collateralNames: string[],
   candles: Record<string, import("./calibrate.ts").Candles>,
   o: SimulateOptions,
-  label: (t: number) => string,
-  onSegment: (done: number, total: number) => void = () => {},
-): Promise<SimulateReport> {
+) {
   const { toGrid, HOUR } = await import("./moves.ts");
-  const { capacity, CHAINS, DEFAULTS } = await import("./latency.ts");
   const { WorstSolver, jointWindows, worstModel } = await import("./worst.ts");
   const m = simModel(params, names);
   const collIdx = collateralNames.map((a, j) => (j > 0 && a !== "-" && params.collateral[j].priceE18 > 0n ? j : -1)).filter((j) => j >= 0);
@@ -597,6 +758,21 @@ export async function simulate(
     vaultUsd: totalEquity * o.vaultFraction,
     seed: o.seed,
   };
+  return { inp, m, hours, t0, t1 };
+}
+
+export async function simulate(
+  params: Params,
+  names: string[],
+  collateralNames: string[],
+  candles: Record<string, import("./calibrate.ts").Candles>,
+  o: SimulateOptions,
+  label: (t: number) => string,
+  onSegment: (done: number, total: number) => void = () => {},
+): Promise<SimulateReport> {
+  const { HOUR } = await import("./moves.ts");
+  const { capacity, CHAINS, DEFAULTS } = await import("./latency.ts");
+  const { inp, m, hours, t0, t1 } = await simInput(params, names, collateralNames, candles, o);
   const started = performance.now();
   const segs = await runSegments(inp, hours, o.workers, onSegment);
   const seconds = (performance.now() - started) / 1000;

@@ -1,6 +1,7 @@
 // risk simulate: the hot loop's float margin rule against prover/model.ts evaluate() on random
-// portfolios in lots, the waterfall's accounting, worker threads against the inline run, and the
-// CLI's errors. Never reads the shared price folder.
+// portfolios in lots, the fast segment (pruned rows, skipped checks) against the reference loop bit
+// for bit on random inputs, the waterfall's accounting, worker threads against the inline run, and
+// the CLI's errors. Never reads the shared price folder.
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -12,7 +13,10 @@ import type { Params, Portfolio } from "../prover/types.ts";
 import type { Candles } from "../risk/calibrate.ts";
 import { rng } from "../risk/latency.ts";
 import { syntheticCandles } from "../tools/candles.ts";
-import { healthyFloat, simModel, simulate, SIM_DEFAULTS } from "../risk/simulate.ts";
+import fc from "fast-check";
+import { isDeepStrictEqual } from "node:util";
+import { decisiveRows, healthyFloat, simModel, simulate, simulateSegment, SIM_DEFAULTS, type SimInput } from "../risk/simulate.ts";
+import { simulateSegmentReference } from "../risk/simulate-reference.ts";
 
 const EXAMPLE = join(REPO_ROOT, "examples", "params.json");
 const params = () => validateParams(JSON.parse(readFileSync(EXAMPLE, "utf8")));
@@ -61,6 +65,107 @@ describe("risk simulate: a population replayed through the margin rule", () => {
     }
     expect(checked).to.be.greaterThan(300);
     expect(agree).to.equal(checked);
+  });
+
+  it("decisiveRows: the verdict over the kept rows is the verdict over every row, in floats (random books)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 2 ** 31 }), (M, K, seed) => {
+        const u = rng(seed);
+        // entries on a coarse grid so that ties and dominance happen
+        const flat = Float64Array.from({ length: K * M }, () => (u() < 0.2 ? 0 : Math.round((u() - 0.5) * 20) / 20));
+        const held: number[] = [];
+        const sign: number[] = [];
+        for (let i = 0; i < M; i++)
+          if (u() < 0.6) {
+            held.push(i);
+            sign.push(u() < 0.5 ? 1 : -1);
+          }
+        if (held.length === 0) return;
+        const keep = decisiveRows(flat, K, M, held, sign);
+        for (let t = 0; t < 30; t++) {
+          const vv = new Float64Array(M);
+          held.forEach((i, j) => (vv[i] = sign[j] * Math.exp((u() - 0.5) * 20)));
+          const E = Math.exp((u() - 0.5) * 20);
+          const x = (k: number) => {
+            let s = E;
+            for (let i = 0; i < M; i++) s += vv[i] * flat[k * M + i];
+            return s;
+          };
+          const all = [...Array(K).keys()].some((k) => x(k) < 0);
+          const kept = keep.some((k) => x(k) < 0);
+          if (all !== kept) throw new Error(`rows ${keep} of ${K}: ${all} vs ${kept}`);
+        }
+      }),
+      { numRuns: 300, seed: 11 },
+    );
+  });
+
+  it("the fast segment equals the reference loop bit for bit on random populations, paths, gaps and params", () => {
+    const base = simModel(params(), NAMES);
+    fc.assert(
+      fc.property(
+        fc.record({
+          seed: fc.integer({ min: 0, max: 2 ** 31 }),
+          accounts: fc.integer({ min: 1, max: 60 }),
+          hours: fc.integer({ min: 2, max: 300 }),
+          latency: fc.integer({ min: 0, max: 3 }),
+          noise: fc.constantFrom(0.005, 0.02, 0.06),
+          rates: fc.constantFrom(0.5, 1, 2),
+          rows: fc.integer({ min: 0, max: 16 }),
+          adversarial: fc.constantFrom(0, 0.1, 0.5),
+          collateral: fc.constantFrom(0, 0.2, 0.9),
+          gaps: fc.boolean(),
+          fund: fc.constantFrom(0, 1e3, 1e6),
+        }),
+        (r) => {
+          const u = rng(r.seed);
+          const M = base.assets.length;
+          const series = [...Array(M + 1)].map((_, i) => {
+            const c = syntheticCandles(r.hours, r.seed + 17 * i, {
+              noise: r.noise,
+              jumps: { [Math.floor(r.hours / 2)]: (u() - 0.5) * 0.6 },
+              start: 1 + 100 * u(),
+              rng,
+            }).close;
+            const x = Float64Array.from(c);
+            if (r.gaps) {
+              // a market listed late, and a run of missing hours
+              if (i === 2) x.fill(NaN, 0, Math.floor(r.hours / 3));
+              const g = Math.floor(u() * r.hours);
+              x.fill(NaN, g, Math.min(r.hours, g + 1 + Math.floor(u() * 5)));
+            }
+            return x;
+          });
+          const collClose = Float64Array.from(series[M]);
+          for (let h = 1; h < collClose.length; h++) if (Number.isNaN(collClose[h])) collClose[h] = collClose[h - 1];
+          const inp: SimInput = {
+            ...base,
+            maint: base.maint.map((x) => x * r.rates),
+            initial: base.initial.map((x) => x * r.rates),
+            shocks: base.shocks.slice(0, r.rows),
+            collateral: [{ price: M, haircut: 0.1 }],
+            collateralCloses: [collClose],
+            t0: 0,
+            closes: series.slice(0, M),
+            accounts: r.accounts,
+            adversarialShare: r.adversarial,
+            adversarialBooks: [0, 1, 2].map(() => base.assets.map(() => (u() < 0.5 ? 0 : u() - 0.5))),
+            collateralShare: r.collateral,
+            latencyHours: r.latency,
+            oiCapUsd: base.depthUsd.map((d) => d * (u() < 0.2 ? 1e-6 : 10)),
+            liquidationFee: 0.01,
+            insuranceFundUsd: r.fund,
+            vaultUsd: r.fund,
+            seed: r.seed,
+          };
+          const h0 = Math.floor(u() * Math.min(10, r.hours - 1));
+          const a = simulateSegmentReference(inp, 3, h0, r.hours);
+          const b = simulateSegment(inp, 3, h0, r.hours);
+          if (!isDeepStrictEqual(a, b)) throw new Error(`segment differs: ${JSON.stringify({ a, b }).slice(0, 400)}`);
+        },
+      ),
+      { numRuns: 150, seed: 5 },
+    );
   });
 
   const candles: Record<string, Candles> = {};
