@@ -112,6 +112,64 @@ export function healthyFloat(
   return true;
 }
 
+/** A binary min-heap of (key, account, version) on growable typed arrays: the skip's watch lists. */
+class WatchHeap {
+  key = new Float64Array(1024);
+  acc = new Int32Array(1024);
+  ver = new Int32Array(1024);
+  size = 0;
+  push(k: number, a: number, v: number) {
+    if (this.size === this.key.length) {
+      const n = this.size * 2;
+      const key = new Float64Array(n);
+      key.set(this.key);
+      const acc = new Int32Array(n);
+      acc.set(this.acc);
+      const ver = new Int32Array(n);
+      ver.set(this.ver);
+      this.key = key;
+      this.acc = acc;
+      this.ver = ver;
+    }
+    const { key, acc, ver } = this;
+    let i = this.size++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (key[p] <= k) break;
+      key[i] = key[p];
+      acc[i] = acc[p];
+      ver[i] = ver[p];
+      i = p;
+    }
+    key[i] = k;
+    acc[i] = a;
+    ver[i] = v;
+  }
+  /** removes the top (the caller read it from key[0], acc[0], ver[0]) */
+  pop() {
+    const { key, acc, ver } = this;
+    const n = --this.size;
+    if (n === 0) return;
+    const k = key[n];
+    const a = acc[n];
+    const v = ver[n];
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && key[c + 1] < key[c]) c++;
+      if (key[c] >= k) break;
+      key[i] = key[c];
+      acc[i] = acc[c];
+      ver[i] = ver[c];
+      i = c;
+    }
+    key[i] = k;
+    acc[i] = a;
+    ver[i] = v;
+  }
+}
+
 /**
  * The stress rows that can decide account books of a sign pattern (bit-exact pruning).
  *
@@ -176,6 +234,15 @@ export function decisiveRows(shockFlat: Float64Array, K: number, M: number, held
 export const SKIP_MARGIN = 1e-9;
 
 /**
+ * The watch's margin (log units): an account is not visited while each watched log price l stays
+ * within [base - (beta - WATCH_SLACK), base + (beta - WATCH_SLACK)] (the bounds are rounded once,
+ * by under 4e-15 for |base| < 32, and |l - base| is rounded once more), which implies the visit's
+ * own skip test |l - base| <= beta would pass. A NaN price compares false and pops nothing: the
+ * visit would have found the mark missing and done nothing.
+ */
+export const WATCH_SLACK = 1e-9;
+
+/**
  * Simulates one segment [h0, h1) of the hourly grid.
  *
  * The same simulation as risk/simulate-reference.ts (the loop as first written), bit for bit, with
@@ -232,6 +299,19 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
   const rowN = new Uint8Array(N);
   const rowCache = new Map<string, number[]>();
   const beta = new Float64Array(N).fill(-1);
+  // the watch: per price series (markets, then collateral assets) a min-heap of the upper ends of
+  // the accounts' log-mark intervals and one of the negated lower ends; an entry is live while its
+  // version is the account's. Accounts to visit regardless (new, pending, no room): active.
+  const S = M + C;
+  const watchHi = [...Array(S)].map(() => new WatchHeap());
+  const watchLo = [...Array(S)].map(() => new WatchHeap());
+  const version = new Int32Array(N);
+  let active = new Int32Array(N);
+  let nActive = 0;
+  let nextActive = new Int32Array(N);
+  let nNext = 0;
+  const stamp = new Int32Array(N).fill(-1);
+  const visit = new Int32Array(N);
   const collKeep = Float64Array.from(inp.collateral, (c) => 1 - c.haircut);
   const hcVal = (a: number, h: number) => {
     let v = cash[a];
@@ -264,6 +344,7 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
     heldN[a] = 0;
     rowN[a] = 0;
     beta[a] = -1;
+    version[a]++;
     for (let c = 0; c < C; c++) coll[a * C + c] = 0;
     hasColl[a] = 0;
     collOf[a] = -1;
@@ -360,7 +441,10 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
     rowN[a] = rows.length;
     for (let r = 0; r < rows.length; r++) rowList[a * K + r] = rows[r];
   };
-  for (let a = 0; a < N; a++) open(a, h0);
+  for (let a = 0; a < N; a++) {
+    open(a, h0);
+    if (heldN[a] > 0) active[nActive++] = a;
+  }
   const maint = Float64Array.from(inp.maint);
   const impOverD = Float64Array.from(inp.impact, (x, i) => x / inp.depthUsd[i]);
   const maxLev = inp.maxLeverage;
@@ -408,9 +492,38 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
     let liqVol = 0;
     let hourBad = 0;
     res.accountHours += N;
+    // the accounts to visit: the active ones and those with a mark outside their interval (an
+    // account not visited would have been skipped: its marks are inside, see the watch's margin)
+    let nVisit = 0;
+    for (let q = 0; q < nActive; q++) {
+      const a = active[q];
+      if (stamp[a] !== h) {
+        stamp[a] = h;
+        visit[nVisit++] = a;
+      }
+    }
+    for (let sIdx = 0; sIdx < S; sIdx++) {
+      const lm = sIdx < M ? logMark[sIdx] : logColl[sIdx - M];
+      for (const [heap, x] of [
+        [watchHi[sIdx], lm],
+        [watchLo[sIdx], -lm],
+      ] as const) {
+        while (heap.size > 0 && heap.key[0] < x) {
+          const a = heap.acc[0];
+          if (heap.ver[0] === version[a] && stamp[a] !== h) {
+            stamp[a] = h;
+            visit[nVisit++] = a;
+          }
+          heap.pop();
+        }
+      }
+    }
+    // in account order: neighbours in memory
+    visit.subarray(0, nVisit).sort();
     // the checks: the margin rule inline (healthyFloat on the markets held and the decisive rows)
     let nTake = 0;
-    for (let a = 0; a < N; a++) {
+    for (let q = 0; q < nVisit; q++) {
+      const a = visit[q];
       const k = heldN[a];
       if (k === 0) continue;
       const base = a * M;
@@ -494,6 +607,7 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
       } else beta[a] = -1;
     }
     // the takeovers of the hour, in account order
+    takeovers.subarray(0, nTake).sort();
     for (let t = 0; t < nTake; t++) {
       const a = takeovers[t];
       const base = a * M;
@@ -532,6 +646,34 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
       }
       open(a, h);
     }
+    // after the visits: armed accounts watch their interval (live entries from this version on);
+    // pending, reopened or unarmed ones are visited next hour
+    for (let q = 0; q < nVisit; q++) {
+      const a = visit[q];
+      const k = heldN[a];
+      if (k === 0) continue;
+      const b = beta[a];
+      if (pendingAt[a] >= 0 || !(b > WATCH_SLACK)) {
+        nextActive[nNext++] = a;
+        continue;
+      }
+      const v = ++version[a];
+      const w = b - WATCH_SLACK;
+      const base = a * M;
+      for (let j = 0; j < k; j++) {
+        const i = heldList[base + j];
+        watchHi[i].push(baseMark[base + i] + w, a, v);
+        watchLo[i].push(-(baseMark[base + i] - w), a, v);
+      }
+      const c = collOf[a];
+      if (c >= 0) {
+        watchHi[M + c].push(baseColl[a] + w, a, v);
+        watchLo[M + c].push(-(baseColl[a] - w), a, v);
+      }
+    }
+    [active, nextActive] = [nextActive, active];
+    nActive = nNext;
+    nNext = 0;
     // cascades: net liquidated notional moves each mark against the liquidated side
     for (let i = 0; i < M; i++)
       if (volume[i] !== 0) {
