@@ -34,6 +34,10 @@ export function simulateSegmentReference(inp: SimInput, segment: number, h0: num
     adlEvents: 0,
     contagion: [...Array(M)].map(() => new Array(M).fill(0)),
     collateralLiquidations: 0,
+    // not modelled here (no margin calls, no funding): the fast segment's zeros without them
+    marginCalls: 0,
+    marginCallsCured: 0,
+    fundingPaidUsd: 0,
   };
   let fund = inp.insuranceFundUsd;
   let vault = inp.vaultUsd;

@@ -18,7 +18,9 @@
 // The history is cut into segments (SEGMENT_HOURS); each segment starts from the same seeded
 // population scaled to its first prices, so segments are independent and run in worker threads.
 import { Worker } from "node:worker_threads";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { join } from "node:path";
 import type { Params } from "../prover/types.ts";
 import { rng } from "./latency.ts";
 
@@ -56,6 +58,14 @@ export interface SimInput {
   insuranceFundUsd: number;
   vaultUsd: number;
   seed: number;
+  /**
+   * Margin calls: 0 (the default) liquidates by proof, latencyHours after the failed check. With G
+   * > 0 hours, a failed check is a margin call instead; the account is checked again G hours later
+   * and taken over then only if still below maintenance (otherwise it answered the call).
+   */
+  graceHours?: number;
+  /** funding per market on the hourly grid: the rate (a fraction of the mark, longs pay) at the hours it is paid, else 0; null none */
+  funding?: (Float64Array | null)[];
 }
 
 export interface SegmentResult {
@@ -75,6 +85,11 @@ export interface SegmentResult {
   contagion: number[][];
   /** liquidations of accounts with non-settlement collateral */
   collateralLiquidations: number;
+  /** margin calls made (graceHours > 0) and those the account answered (healthy again at the deadline) */
+  marginCalls: number;
+  marginCallsCured: number;
+  /** funding paid by the population (longs pay a positive rate), USD: the net of the books held */
+  fundingPaidUsd: number;
 }
 
 /** The float twin of prover/model.ts evaluate(): healthy at the given rates (no caps). */
@@ -270,6 +285,11 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
   const collUnits = new Float64Array(N);
   const pendingAt = new Int32Array(N).fill(-1); // epoch of the takeover, -1 none
   const hasColl = new Uint8Array(N);
+  // funding: each payment moves the cost basis (cost = sizes x entry + fundAcc); the takeover
+  // value subtracts what was paid. Without funding fundAcc stays 0 and nothing changes.
+  const fundAcc = new Float64Array(N * M);
+  const funding = inp.funding ?? [];
+  const grace = inp.graceHours ?? 0;
   const mark = new Float64Array(M);
   const shift = new Float64Array(M); // cascade: multiplicative shift of each mark (decays)
   const closes = inp.closes;
@@ -287,6 +307,9 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
     adlEvents: 0,
     contagion: [...Array(M)].map(() => new Array(M).fill(0)),
     collateralLiquidations: 0,
+    marginCalls: 0,
+    marginCallsCured: 0,
+    fundingPaidUsd: 0,
   };
   let fund = inp.insuranceFundUsd;
   let vault = inp.vaultUsd;
@@ -345,6 +368,7 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
     rowN[a] = 0;
     beta[a] = -1;
     version[a]++;
+    for (let i = 0; i < M; i++) fundAcc[a * M + i] = 0;
     for (let c = 0; c < C; c++) coll[a * C + c] = 0;
     hasColl[a] = 0;
     collOf[a] = -1;
@@ -518,6 +542,26 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
         }
       }
     }
+    // funding paid at this hour: it moves the holders' cost basis, so they are checked in full
+    for (let i = 0; i < M; i++) {
+      const f = funding[i];
+      const r = f ? f[h] : 0;
+      if (r === 0 || Number.isNaN(r) || Number.isNaN(mark[i])) continue;
+      for (let a = 0; a < N; a++) {
+        const idx = a * M + i;
+        const s = sizes[idx];
+        if (s === 0) continue;
+        const pay = s * r * mark[i];
+        fundAcc[idx] += pay;
+        cost[idx] = s * entry[idx] + fundAcc[idx];
+        res.fundingPaidUsd += pay;
+        beta[a] = -1;
+        if (stamp[a] !== h) {
+          stamp[a] = h;
+          visit[nVisit++] = a;
+        }
+      }
+    }
     // in account order: neighbours in memory
     visit.subarray(0, nVisit).sort();
     // the checks: the margin rule inline (healthyFloat on the markets held and the decisive rows)
@@ -546,8 +590,12 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
         if (missing) continue;
       }
       if (due >= 0) {
-        if (h >= due) takeovers[nTake++] = a;
-        continue;
+        if (h < due) continue;
+        if (grace <= 0) {
+          takeovers[nTake++] = a;
+          continue;
+        }
+        // the margin call's deadline: checked again below
       }
       let E = c >= 0 ? cash[a] + collUnits[a] * collPx[c] * collKeep[c] : cash[a];
       let R = 0;
@@ -581,9 +629,21 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
         }
       }
       if (!ok) {
-        pendingAt[a] = h + latency;
-        if (latency <= 0) takeovers[nTake++] = a;
+        if (due >= 0)
+          takeovers[nTake++] = a; // still below maintenance at the call's deadline
+        else if (grace > 0) {
+          pendingAt[a] = h + grace;
+          res.marginCalls++;
+        } else {
+          pendingAt[a] = h + latency;
+          if (latency <= 0) takeovers[nTake++] = a;
+        }
         continue;
+      }
+      if (due >= 0) {
+        // the call is answered: healthy again at its deadline
+        pendingAt[a] = -1;
+        res.marginCallsCured++;
       }
       // healthy: how far may the marks move before this verdict could change (SKIP_MARGIN)
       const V = c >= 0 ? collUnits[a] * collPx[c] * collKeep[c] : 0;
@@ -622,6 +682,7 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
         if (sz[i] === 0) continue;
         const nn = Math.abs(sz[i]) * mark[i];
         value += sz[i] * (mark[i] - en[i]) - (nn * nn * inp.impact[i]) / inp.depthUsd[i];
+        if (fundAcc[base + i] !== 0) value -= fundAcc[base + i];
         notional += nn;
         volume[i] += sz[i] * mark[i];
         res.contagion[shockMarket < 0 ? i : shockMarket][i] += nn;
@@ -778,6 +839,54 @@ export interface SimulateOptions {
   from?: number;
   to?: number;
   barDays: string[];
+  /** margin calls with this grace period in hours instead of liquidation by proof (SimInput.graceHours); default 0 */
+  graceHours?: number;
+  /** funding rates per asset (readFunding): paid at their hours, moving the cost basis; default none */
+  funding?: Record<string, FundingSeries>;
+}
+
+/** One asset's funding events: times (ms, UTC) and rates (fractions of the mark per event, longs pay). */
+export interface FundingSeries {
+  t: Float64Array;
+  rate: Float64Array;
+}
+
+const FUNDING_FILE = /^([A-Z0-9]+)_USDT_USDT-1h-funding_rate\.csv$/;
+
+/**
+ * Binance USDⓈ-M funding rates: DIR/csv/<source>/futures/<ASSET>_USDT_USDT-1h-funding_rate.csv, the
+ * rate in the open column (the first source in name order wins; docs/RISK.md, "Crash simulator").
+ */
+export function readFunding(dir: string): Record<string, FundingSeries> {
+  const out: Record<string, FundingSeries> = {};
+  const csv = join(dir, "csv");
+  if (!existsSync(csv)) return out;
+  for (const source of readdirSync(csv).sort()) {
+    const futures = join(csv, source, "futures");
+    if (!existsSync(futures)) continue;
+    for (const f of readdirSync(futures).sort()) {
+      const m = FUNDING_FILE.exec(f);
+      if (!m || out[m[1]]) continue;
+      const lines = readFileSync(join(futures, f), "utf8").split("\n");
+      const header = lines[0].trim().split(",");
+      const ti = header.indexOf("timestamp_ms");
+      const ri = header.indexOf("open");
+      if (ti < 0 || ri < 0) continue;
+      const t: number[] = [];
+      const rate: number[] = [];
+      for (const line of lines.slice(1)) {
+        const cells = line.split(",");
+        const x = Number(cells[ti]);
+        const r = Number(cells[ri]);
+        if (cells.length > Math.max(ti, ri) && Number.isFinite(x) && Number.isFinite(r)) {
+          t.push(x);
+          rate.push(r);
+        }
+      }
+      if (t.length > 0) out[m[1]] = { t: Float64Array.from(t), rate: Float64Array.from(rate) };
+    }
+  }
+  return out;
 }
 
 export const SIM_DEFAULTS = {
@@ -817,6 +926,10 @@ export interface SimulateReport {
   vaultDrawdownUsd: number;
   socialisedUsd: number;
   adlEvents: number;
+  /** margin calls (with graceHours > 0) and those answered by the deadline; funding paid by the population */
+  marginCalls: number;
+  marginCallsCured: number;
+  fundingPaidUsd: number;
   contagion: { markets: string[]; notionalUsd: number[][] };
   frontier: { chain: string; graceSeconds: number; batch: number; accounts: number }[];
   /** the worst hours: timeline rows [hour label, liquidations, volume, bad debt] */
@@ -899,6 +1012,17 @@ export async function simInput(
     insuranceFundUsd: totalEquity * o.insuranceFraction,
     vaultUsd: totalEquity * o.vaultFraction,
     seed: o.seed,
+    graceHours: o.graceHours ?? 0,
+    funding: m.assets.map((a) => {
+      const f = o.funding?.[a];
+      if (!f) return null;
+      const x = new Float64Array(hours);
+      for (let k = 0; k < f.t.length; k++) {
+        const h = Math.round((f.t[k] - t0) / HOUR);
+        if (h >= 0 && h < hours) x[h] += f.rate[k];
+      }
+      return x.some((r) => r !== 0) ? x : null;
+    }),
   };
   return { inp, m, hours, t0, t1 };
 }
@@ -985,6 +1109,9 @@ export async function simulate(
     vaultDrawdownUsd: Math.max(0, ...segs.map((s) => s.vaultDrawdownUsd)),
     socialisedUsd: sum((s) => s.socialisedUsd),
     adlEvents: sum((s) => s.adlEvents),
+    marginCalls: sum((s) => s.marginCalls),
+    marginCallsCured: sum((s) => s.marginCallsCured),
+    fundingPaidUsd: sum((s) => s.fundingPaidUsd),
     contagion: { markets: m.assets, notionalUsd: contagion },
     frontier,
     timeline,

@@ -4,7 +4,8 @@
 // the CLI's errors. Never reads the shared price folder.
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../prover/artifacts.ts";
 import { evaluate } from "../prover/model.ts";
@@ -15,7 +16,16 @@ import { rng } from "../risk/latency.ts";
 import { syntheticCandles } from "../tools/candles.ts";
 import fc from "fast-check";
 import { isDeepStrictEqual } from "node:util";
-import { decisiveRows, healthyFloat, simModel, simulate, simulateSegment, SIM_DEFAULTS, type SimInput } from "../risk/simulate.ts";
+import {
+  decisiveRows,
+  readFunding,
+  healthyFloat,
+  simModel,
+  simulate,
+  simulateSegment,
+  SIM_DEFAULTS,
+  type SimInput,
+} from "../risk/simulate.ts";
 import { simulateSegmentReference } from "../risk/simulate-reference.ts";
 
 const EXAMPLE = join(REPO_ROOT, "examples", "params.json");
@@ -166,6 +176,93 @@ describe("risk simulate: a population replayed through the margin rule", () => {
       ),
       { numRuns: 150, seed: 5 },
     );
+  });
+
+  // a segment on hand-made closes: every market follows `path` (a function of the hour)
+  const segmentInput = (path: (h: number) => number, hours: number, extra: Partial<SimInput>): SimInput => {
+    const base = simModel(params(), NAMES);
+    return {
+      ...base,
+      collateral: [],
+      collateralCloses: [],
+      t0: 0,
+      closes: base.assets.map((_, i) => Float64Array.from({ length: hours }, (__, h) => (10 + i) * path(h))),
+      accounts: 300,
+      adversarialShare: 0,
+      adversarialBooks: [],
+      collateralShare: 0,
+      latencyHours: 1,
+      oiCapUsd: base.depthUsd.map((d) => d * 10),
+      liquidationFee: 0.01,
+      insuranceFundUsd: 1e6,
+      vaultUsd: 1e6,
+      seed: 9,
+      ...extra,
+    };
+  };
+
+  it("margin calls: a dip that recovers within the grace period is answered; one that stays is liquidated at the deadline", () => {
+    const H = 200;
+    const dip = (h: number) => (h >= 100 && h < 102 ? 0.8 : 1); // two hours 20% down, then back
+    const stay = (h: number) => (h >= 100 ? 0.8 : 1);
+    const byProof = simulateSegment(segmentInput(dip, H, {}), 0, 0, H);
+    const called = simulateSegment(segmentInput(dip, H, { graceHours: 4 }), 0, 0, H);
+    expect(byProof.liquidations).to.be.greaterThan(0);
+    expect(byProof.marginCalls).to.equal(0);
+    // every account below maintenance at the dip is called, and all are healthy again at the deadline
+    expect(called.marginCalls).to.be.greaterThan(0);
+    expect(called.marginCallsCured).to.equal(called.marginCalls);
+    expect(called.liquidations).to.equal(0);
+    // the same population under a lasting drop: the calls are not answered, the takeovers come at the deadline
+    const lasting = simulateSegment(segmentInput(stay, H, { graceHours: 4 }), 0, 0, H);
+    expect(lasting.marginCalls).to.be.greaterThan(0);
+    expect(lasting.marginCallsCured).to.equal(0);
+    expect(lasting.liquidations).to.equal(lasting.marginCalls);
+    expect(lasting.liquidationsByHour.map(([h]) => h)).to.deep.equal([104]);
+    // without a call the same lasting drop is taken over one epoch after the failed check
+    const proofLasting = simulateSegment(segmentInput(stay, H, {}), 0, 0, H);
+    expect(proofLasting.liquidationsByHour.map(([h]) => h)).to.deep.equal([101]);
+    expect(proofLasting.liquidations).to.equal(lasting.liquidations);
+  });
+
+  it("funding: payments move the cost basis (longs pay a positive rate); a zero series changes nothing", () => {
+    const H = 300;
+    const flat = () => 1;
+    const longs = { adversarialShare: 1, adversarialBooks: [[1, 0, 0, 0, 0, 0]] };
+    const rate = (r: number) => [Float64Array.from({ length: H }, (_, h) => (h % 8 === 0 && h > 0 ? r : 0)), null, null, null, null, null];
+    const none = simulateSegment(segmentInput(flat, H, longs), 0, 0, H);
+    const zero = simulateSegment(segmentInput(flat, H, { ...longs, funding: rate(0) }), 0, 0, H);
+    expect(zero).to.deep.equal(none);
+    expect(none.liquidations).to.equal(0); // flat prices: nobody falls
+    // 0.5% of the mark per 8 hours: the longs' equity bleeds until they fall below maintenance
+    const paid = simulateSegment(segmentInput(flat, H, { ...longs, funding: rate(0.005) }), 0, 0, H);
+    expect(paid.fundingPaidUsd).to.be.greaterThan(0);
+    expect(paid.liquidations).to.be.greaterThan(0);
+    // a negative rate pays the longs: nobody falls
+    const received = simulateSegment(segmentInput(flat, H, { ...longs, funding: rate(-0.005) }), 0, 0, H);
+    expect(received.fundingPaidUsd).to.be.lessThan(0);
+    expect(received.liquidations).to.equal(0);
+    // flat prices: the takeovers (value = raw collateral + PnL - funding paid - impact) leave no bad debt
+    expect(paid.badDebtUsd).to.equal(0);
+  });
+
+  it("readFunding: the rate is the open column of DIR/csv/<source>/futures/<ASSET>_USDT_USDT-1h-funding_rate.csv, first source wins", () => {
+    const dir = mkdtempSync(join(tmpdir(), "zkmargin-funding-"));
+    for (const [src, r] of [
+      ["a", "0.0001"],
+      ["b", "0.5"],
+    ]) {
+      mkdirSync(join(dir, "csv", src, "futures"), { recursive: true });
+      writeFileSync(
+        join(dir, "csv", src, "futures", "BTC_USDT_USDT-1h-funding_rate.csv"),
+        `timestamp_ms,datetime_utc,open,high,low,close,volume\n1735603200000,2024-12-31 00:00:00,${r},0,0,0,0\n1735632000000,2024-12-31 08:00:00,-0.00002,0,0,0,0\n`,
+      );
+    }
+    const f = readFunding(dir);
+    expect(Object.keys(f)).to.deep.equal(["BTC"]);
+    expect([...f.BTC.t]).to.deep.equal([1735603200000, 1735632000000]);
+    expect([...f.BTC.rate]).to.deep.equal([0.0001, -0.00002]);
+    expect(readFunding(join(dir, "missing"))).to.deep.equal({});
   });
 
   const candles: Record<string, Candles> = {};
