@@ -13,7 +13,13 @@
 // The residual of a takeover runs the waterfall: the account's value, then the insurance fund, the
 // backstop vault, and the rest is socialised (auto-deleveraging of the winning side). A positive
 // residual pays a liquidation fee into the insurance fund. A liquidated account reopens a fresh
-// book at the next epoch, so the population stays constant.
+// book at the next epoch, so the population stays constant. Optional (off by default): margin
+// calls with a grace period instead of liquidation by proof (graceHours), and funding payments
+// that move the cost basis (funding, from readFunding).
+//
+// The hot loop does less work than checking every account every hour (simulateSegment's comment,
+// SKIP_MARGIN, WATCH_SLACK) and gives the same result bit for bit as that loop, which is kept in
+// risk/simulate-reference.ts for the test.
 //
 // The history is cut into segments (SEGMENT_HOURS); each segment starts from the same seeded
 // population scaled to its first prices, so segments are independent and run in worker threads.
@@ -159,6 +165,19 @@ class WatchHeap {
     key[i] = k;
     acc[i] = a;
     ver[i] = v;
+  }
+  /** drops the entries that are no longer live (version changed); a sorted array is a heap */
+  compact(version: Int32Array) {
+    const live: number[] = [];
+    for (let i = 0; i < this.size; i++) if (this.ver[i] === version[this.acc[i]]) live.push(i);
+    live.sort((x, y) => this.key[x] - this.key[y]);
+    const key = Float64Array.from(live, (i) => this.key[i]);
+    const acc = Int32Array.from(live, (i) => this.acc[i]);
+    const ver = Int32Array.from(live, (i) => this.ver[i]);
+    this.size = live.length;
+    this.key.set(key);
+    this.acc.set(acc);
+    this.ver.set(ver);
   }
   /** removes the top (the caller read it from key[0], acc[0], ver[0]) */
   pop() {
@@ -731,6 +750,11 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
         watchHi[M + c].push(baseColl[a] + w, a, v);
         watchLo[M + c].push(-(baseColl[a] - w), a, v);
       }
+    }
+    // stale entries (re-armed accounts) pile up where prices stay put: keep each heap O(N)
+    for (let sIdx = 0; sIdx < S; sIdx++) {
+      if (watchHi[sIdx].size > 4 * N + 64) watchHi[sIdx].compact(version);
+      if (watchLo[sIdx].size > 4 * N + 64) watchLo[sIdx].compact(version);
     }
     [active, nextActive] = [nextActive, active];
     nActive = nNext;

@@ -1,6 +1,6 @@
 // risk simulate: the hot loop's float margin rule against prover/model.ts evaluate() on random
 // portfolios in lots, the fast segment (pruned rows, skipped checks) against the reference loop bit
-// for bit on random inputs, the waterfall's accounting, worker threads against the inline run, and
+// for bit on random inputs, margin calls and funding, the waterfall's accounting, worker threads against the inline run, and
 // the CLI's errors. Never reads the shared price folder.
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
