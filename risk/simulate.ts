@@ -72,6 +72,8 @@ export interface SimInput {
   graceHours?: number;
   /** funding per market on the hourly grid: the rate (a fraction of the mark, longs pay) at the hours it is paid, else 0; null none */
   funding?: (Float64Array | null)[];
+  /** for tests: check every account every hour (no skip), the loop's plain semantics with margin calls and funding */
+  exhaustive?: boolean;
 }
 
 export interface SegmentResult {
@@ -675,7 +677,7 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
       const margin = SKIP_MARGIN * scale * (2 + maxLev);
       let d = Math.min(1, (E - R - margin) / (V + G + 3 * R), (maxLev * E - G - margin) / (maxLev * (V + G) + G));
       if (X !== Infinity) d = Math.min(d, (X - margin) / (V + G * (1 + shockAbsMax)));
-      const bb = Math.log1p(d * (1 - 1e-6)) - 1e-12;
+      const bb = inp.exhaustive ? -1 : Math.log1p(d * (1 - 1e-6)) - 1e-12;
       if (bb > 0) {
         beta[a] = bb;
         for (let j = 0; j < k; j++) {

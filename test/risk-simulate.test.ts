@@ -246,6 +246,50 @@ describe("risk simulate: a population replayed through the margin rule", () => {
     expect(paid.badDebtUsd).to.equal(0);
   });
 
+  it("with margin calls and funding, skipping checks changes nothing: the fast segment equals the exhaustive one (random inputs)", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          seed: fc.integer({ min: 0, max: 2 ** 31 }),
+          accounts: fc.integer({ min: 1, max: 60 }),
+          hours: fc.integer({ min: 2, max: 250 }),
+          grace: fc.integer({ min: 0, max: 5 }),
+          latency: fc.integer({ min: 0, max: 2 }),
+          rate: fc.constantFrom(0, 1e-4, -3e-4, 3e-3),
+          noise: fc.constantFrom(0.005, 0.03),
+          collateral: fc.constantFrom(0, 0.5),
+        }),
+        (r) => {
+          const u = rng(r.seed);
+          const inp: SimInput = {
+            ...segmentInput(() => 1, r.hours, {}),
+            accounts: r.accounts,
+            latencyHours: r.latency,
+            graceHours: r.grace,
+            seed: r.seed,
+            adversarialShare: 0.2,
+            adversarialBooks: [[1, -1, 0.5, 0, 0, -0.3]],
+            collateralShare: r.collateral,
+          };
+          inp.closes = inp.closes.map((_, i) => {
+            const x = syntheticCandles(r.hours, r.seed + 31 * i, { noise: r.noise, start: 5 + 50 * u(), rng }).close;
+            if (i === 1) x.fill(NaN, Math.floor(r.hours / 2), Math.floor(r.hours / 2) + 2); // a gap
+            return x;
+          });
+          inp.collateral = [{ price: 0, haircut: 0.15 }];
+          inp.collateralCloses = [Float64Array.from(syntheticCandles(r.hours, r.seed + 7, { noise: r.noise, rng }).close)];
+          inp.funding = inp.closes.map((_, i) =>
+            i % 2 === 0 ? Float64Array.from({ length: r.hours }, (__, h) => (h % 8 === 3 ? r.rate * (1 + i) : 0)) : null,
+          );
+          const fast = simulateSegment(inp, 2, 0, r.hours);
+          const all = simulateSegment({ ...inp, exhaustive: true }, 2, 0, r.hours);
+          if (!isDeepStrictEqual(fast, all)) throw new Error(`segment differs: ${JSON.stringify({ fast, all }).slice(0, 400)}`);
+        },
+      ),
+      { numRuns: 120, seed: 3 },
+    );
+  });
+
   it("readFunding: the rate is the open column of DIR/csv/<source>/futures/<ASSET>_USDT_USDT-1h-funding_rate.csv, first source wins", () => {
     const dir = mkdtempSync(join(tmpdir(), "zkmargin-funding-"));
     for (const [src, r] of [
