@@ -279,6 +279,16 @@ export const SKIP_MARGIN = 1e-9;
 export const WATCH_SLACK = 1e-9;
 
 /**
+ * Funding while armed: a payment p changes the cost basis by p (plus a rounding far below
+ * SKIP_MARGIN), so the exact slacks E - R and X fall by at most |p| and maxLev E - G by maxLev |p|.
+ * An account holding a market with funding in its segment is armed with d computed on slacks less a
+ * reserve Q = FUNDING_RESERVE x the least slack (maxLev E - G counted per maxLev); it is checked
+ * again in full only once the |payments| since its last full check exceed Q. Q < the equity, so
+ * the magnitudes in the check (scale) at most double and the margin still holds.
+ */
+export const FUNDING_RESERVE = 0.25;
+
+/**
  * Simulates one segment [h0, h1) of the hourly grid.
  *
  * The same simulation as risk/simulate-reference.ts (the loop as first written), bit for bit, with
@@ -311,6 +321,10 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
   const fundAcc = new Float64Array(N * M);
   const funding = inp.funding ?? [];
   const grace = inp.graceHours ?? 0;
+  const fundedHere = funding.map((f) => (f ? f.subarray(h0, h1).some((r) => r !== 0) : false));
+  while (fundedHere.length < M) fundedHere.push(false);
+  const reserve = new Float64Array(N); // funding (sum of |payments|) an armed account absorbs
+  const fundUsed = new Float64Array(N);
   const mark = new Float64Array(M);
   const shift = new Float64Array(M); // cascade: multiplicative shift of each mark (decays)
   const closes = inp.closes;
@@ -563,7 +577,8 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
         }
       }
     }
-    // funding paid at this hour: it moves the holders' cost basis, so they are checked in full
+    // funding paid at this hour: it moves the holders' cost basis. An armed account absorbs
+    // payments up to its reserve (FUNDING_RESERVE); beyond it, or unarmed, it is checked in full.
     for (let i = 0; i < M; i++) {
       const f = funding[i];
       const r = f ? f[h] : 0;
@@ -576,6 +591,10 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
         fundAcc[idx] += pay;
         cost[idx] = s * entry[idx] + fundAcc[idx];
         res.fundingPaidUsd += pay;
+        if (beta[a] > 0 && pendingAt[a] < 0) {
+          fundUsed[a] += pay < 0 ? -pay : pay;
+          if (fundUsed[a] * (1 + 1e-9) <= reserve[a]) continue;
+        }
         beta[a] = -1;
         if (stamp[a] !== h) {
           stamp[a] = h;
@@ -675,8 +694,19 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
         scale += ci < 0 ? -ci : ci;
       }
       const margin = SKIP_MARGIN * scale * (2 + maxLev);
-      let d = Math.min(1, (E - R - margin) / (V + G + 3 * R), (maxLev * E - G - margin) / (maxLev * (V + G) + G));
-      if (X !== Infinity) d = Math.min(d, (X - margin) / (V + G * (1 + shockAbsMax)));
+      // funding to come in a held market: keep a reserve Q of the slacks for the payments (they
+      // lower E and X by what is paid and maxLev E by maxLev times that)
+      let Q = 0;
+      for (let j = 0; j < k; j++)
+        if (fundedHere[heldList[base + j]]) {
+          Q = FUNDING_RESERVE * Math.min(E - R - margin, (maxLev * E - G - margin) / maxLev, X - margin);
+          break;
+        }
+      if (!(Q > 0)) Q = 0;
+      let d = Math.min(1, (E - R - margin - Q) / (V + G + 3 * R), (maxLev * E - G - margin - maxLev * Q) / (maxLev * (V + G) + G));
+      if (X !== Infinity) d = Math.min(d, (X - margin - Q) / (V + G * (1 + shockAbsMax)));
+      reserve[a] = Q;
+      fundUsed[a] = 0;
       const bb = inp.exhaustive ? -1 : Math.log1p(d * (1 - 1e-6)) - 1e-12;
       if (bb > 0) {
         beta[a] = bb;
