@@ -13,12 +13,20 @@
 // The residual of a takeover runs the waterfall: the account's value, then the insurance fund, the
 // backstop vault, and the rest is socialised (auto-deleveraging of the winning side). A positive
 // residual pays a liquidation fee into the insurance fund. A liquidated account reopens a fresh
-// book at the next epoch, so the population stays constant.
+// book at the next epoch, so the population stays constant. Optional (off by default): margin
+// calls with a grace period instead of liquidation by proof (graceHours), and funding payments
+// that move the cost basis (funding, from readFunding).
+//
+// The hot loop does less work than checking every account every hour (simulateSegment's comment,
+// SKIP_MARGIN, WATCH_SLACK) and gives the same result bit for bit as that loop, which is kept in
+// risk/simulate-reference.ts for the test.
 //
 // The history is cut into segments (SEGMENT_HOURS); each segment starts from the same seeded
 // population scaled to its first prices, so segments are independent and run in worker threads.
 import { Worker } from "node:worker_threads";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { join } from "node:path";
 import type { Params } from "../prover/types.ts";
 import { rng } from "./latency.ts";
 
@@ -56,6 +64,16 @@ export interface SimInput {
   insuranceFundUsd: number;
   vaultUsd: number;
   seed: number;
+  /**
+   * Margin calls: 0 (the default) liquidates by proof, latencyHours after the failed check. With G
+   * > 0 hours, a failed check is a margin call instead; the account is checked again G hours later
+   * and taken over then only if still below maintenance (otherwise it answered the call).
+   */
+  graceHours?: number;
+  /** funding per market on the hourly grid: the rate (a fraction of the mark, longs pay) at the hours it is paid, else 0; null none */
+  funding?: (Float64Array | null)[];
+  /** for tests: check every account every hour (no skip), the loop's plain semantics with margin calls and funding */
+  exhaustive?: boolean;
 }
 
 export interface SegmentResult {
@@ -75,6 +93,11 @@ export interface SegmentResult {
   contagion: number[][];
   /** liquidations of accounts with non-settlement collateral */
   collateralLiquidations: number;
+  /** margin calls made (graceHours > 0) and those the account answered (healthy again at the deadline) */
+  marginCalls: number;
+  marginCallsCured: number;
+  /** funding paid by the population (longs pay a positive rate), USD: the net of the books held */
+  fundingPaidUsd: number;
 }
 
 /** The float twin of prover/model.ts evaluate(): healthy at the given rates (no caps). */
@@ -112,7 +135,171 @@ export function healthyFloat(
   return true;
 }
 
-/** Simulates one segment [h0, h1) of the hourly grid. */
+/** A binary min-heap of (key, account, version) on growable typed arrays: the skip's watch lists. */
+class WatchHeap {
+  key = new Float64Array(1024);
+  acc = new Int32Array(1024);
+  ver = new Int32Array(1024);
+  size = 0;
+  push(k: number, a: number, v: number) {
+    if (this.size === this.key.length) {
+      const n = this.size * 2;
+      const key = new Float64Array(n);
+      key.set(this.key);
+      const acc = new Int32Array(n);
+      acc.set(this.acc);
+      const ver = new Int32Array(n);
+      ver.set(this.ver);
+      this.key = key;
+      this.acc = acc;
+      this.ver = ver;
+    }
+    const { key, acc, ver } = this;
+    let i = this.size++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (key[p] <= k) break;
+      key[i] = key[p];
+      acc[i] = acc[p];
+      ver[i] = ver[p];
+      i = p;
+    }
+    key[i] = k;
+    acc[i] = a;
+    ver[i] = v;
+  }
+  /** drops the entries that are no longer live (version changed); a sorted array is a heap */
+  compact(version: Int32Array) {
+    const live: number[] = [];
+    for (let i = 0; i < this.size; i++) if (this.ver[i] === version[this.acc[i]]) live.push(i);
+    live.sort((x, y) => this.key[x] - this.key[y]);
+    const key = Float64Array.from(live, (i) => this.key[i]);
+    const acc = Int32Array.from(live, (i) => this.acc[i]);
+    const ver = Int32Array.from(live, (i) => this.ver[i]);
+    this.size = live.length;
+    this.key.set(key);
+    this.acc.set(acc);
+    this.ver.set(ver);
+  }
+  /** removes the top (the caller read it from key[0], acc[0], ver[0]) */
+  pop() {
+    const { key, acc, ver } = this;
+    const n = --this.size;
+    if (n === 0) return;
+    const k = key[n];
+    const a = acc[n];
+    const v = ver[n];
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && key[c + 1] < key[c]) c++;
+      if (key[c] >= k) break;
+      key[i] = key[c];
+      acc[i] = acc[c];
+      ver[i] = ver[c];
+      i = c;
+    }
+    key[i] = k;
+    acc[i] = a;
+    ver[i] = v;
+  }
+}
+
+/**
+ * The stress rows that can decide account books of a sign pattern (bit-exact pruning).
+ *
+ * Row k's stress equity is x_k = fl(...fl(fl(E + fl(v_i1 s_k,i1)) + fl(v_i2 s_k,i2))...) over the
+ * held markets i1 < i2 < ... (v_i = size x mark; the other markets add an exact zero, which leaves
+ * a float sum unchanged but for the sign of a zero result). Float multiplication by a fixed v and
+ * float addition are monotone (non-decreasing) in each argument, so if sign(v_i) s_j,i <= sign(v_i)
+ * s_k,i for every held market i, then x_j <= x_k in floating point as well: row k fails only if row
+ * j fails, and k can be dropped. A row with sign(v_i) s_k,i >= 0 on every held market has x_k >= E,
+ * and the rows are only checked when E >= R > 0, so it never fails. What is left (ties keep the
+ * lowest index) gives the same verdict as every row, bit for bit. test/risk-simulate.test.ts
+ * compares the whole segment with risk/simulate-reference.ts.
+ */
+export function decisiveRows(shockFlat: Float64Array, K: number, M: number, held: ArrayLike<number>, sign: ArrayLike<number>): number[] {
+  const keep: number[] = [];
+  const adv = (k: number, j: number) => sign[j] * shockFlat[k * M + held[j]];
+  const n = held.length;
+  for (let k = 0; k < K; k++) {
+    let harmless = true;
+    for (let j = 0; j < n; j++) if (adv(k, j) < 0) harmless = false;
+    if (harmless) continue;
+    let dominated = false;
+    for (let r = 0; r < K && !dominated; r++) {
+      if (r === k) continue;
+      let le = true;
+      let lt = false;
+      for (let j = 0; j < n; j++) {
+        const a = adv(r, j);
+        const b = adv(k, j);
+        if (a > b) le = false;
+        else if (a < b) lt = true;
+      }
+      // r at least as adverse everywhere, strictly somewhere, or equal with a lower index
+      if (le && (lt || r < k)) dominated = true;
+    }
+    if (!dominated) keep.push(k);
+  }
+  return keep;
+}
+
+/**
+ * The skip's safety margin, relative to a bound on the magnitudes summed in an account's check.
+ *
+ * A full check of a healthy account gives (in floats) its equity E, requirement R, gross notional
+ * G, least stress equity X over the decisive rows, and its collateral's value V after the haircut.
+ * If later every held mark is m_i (1 + d_i) and the collateral price p (1 + d_c), all |d| <= d <= 1,
+ * then in exact arithmetic on the same float inputs (the sizes, costs and cash do not change while
+ * the book is open; v_i = size_i x mark_i):
+ *   E' = E + V d_c + sum v_i d_i >= E - d (V + G)
+ *   G' <= G (1 + d),   R' <= R (1 + d)^2 <= R (1 + 3 d)
+ *   x_k' = x_k + V d_c + sum v_i d_i (1 + s_k,i) >= x_k - d (V + G (1 + max |s|)).
+ * A check's float result differs from its exact value by at most about 20 x 2^-53 of the sum of the
+ * magnitudes it adds (at most 8 markets, 1 collateral, a few products each), under 3e-15 x scale
+ * with scale = (|cash| + V + sum |cost_i| + 4 (G + R)) (2 + maxLeverage) here or 2x that after a move
+ * of d <= 1. Choosing d so that each exact slack (E' - R', maxLev E' - G', x_k') stays above
+ * SKIP_MARGIN x scale, a million times that error, makes the float verdict "healthy" again, so the
+ * hour's check is skipped without changing anything. The move is tested in logs (|log m' - log m|
+ * <= log(1 + d) implies |d_i| <= d), shrunk by 1e-6 relative and 1e-12 absolute for the rounding of
+ * the logs. A missing mark (NaN) never skips. test/risk-simulate.test.ts checks the whole segment
+ * against risk/simulate-reference.ts, which checks every account every hour.
+ */
+export const SKIP_MARGIN = 1e-9;
+
+/**
+ * The watch's margin (log units): an account is not visited while each watched log price l stays
+ * within [base - (beta - WATCH_SLACK), base + (beta - WATCH_SLACK)] (the bounds are rounded once,
+ * by under 4e-15 for |base| < 32, and |l - base| is rounded once more), which implies the visit's
+ * own skip test |l - base| <= beta would pass. A NaN price compares false and pops nothing: the
+ * visit would have found the mark missing and done nothing.
+ */
+export const WATCH_SLACK = 1e-9;
+
+/**
+ * Funding while armed: a payment p changes the cost basis by p (plus a rounding far below
+ * SKIP_MARGIN), so the exact slacks E - R and X fall by at most |p| and maxLev E - G by maxLev |p|.
+ * An account holding a market with funding in its segment is armed with d computed on slacks less a
+ * reserve Q = FUNDING_RESERVE x the least slack (maxLev E - G counted per maxLev); it is checked
+ * again in full only once the |payments| since its last full check exceed Q. Q < the equity, so
+ * the magnitudes in the check (scale) at most double and the margin still holds.
+ */
+export const FUNDING_RESERVE = 0.25;
+
+/**
+ * Simulates one segment [h0, h1) of the hourly grid.
+ *
+ * The same simulation as risk/simulate-reference.ts (the loop as first written), bit for bit, with
+ * less work per account-hour: each account keeps the list of markets it holds (ascending, so the
+ * float sums run in the same order; a market not held adds an exact zero), its cost sizes x entry
+ * (the same product the loop formed every hour), its one collateral asset, and the stress rows that
+ * can decide its verdict (decisiveRows); a healthy account is not checked again until a mark it
+ * depends on has moved far enough to possibly change its verdict (SKIP_MARGIN). The takeovers of an hour run after the checks of that hour,
+ * in account order: a check reads nothing a takeover writes (marks move only after the hour), and
+ * the reopened books draw from the random stream in the same order.
+ */
 export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: number): SegmentResult {
   const N = inp.accounts;
   const M = inp.assets.length;
@@ -120,13 +307,27 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
   const rand = rng((inp.seed * 1_000_003 + segment) >>> 0);
   const sizes = new Float64Array(N * M);
   const entry = new Float64Array(N * M);
+  const cost = new Float64Array(N * M); // sizes x entry
+  const heldList = new Uint8Array(N * M); // the markets held, ascending
+  const heldN = new Uint8Array(N);
   const cash = new Float64Array(N);
   const coll = new Float64Array(N * Math.max(1, C)); // units of the collateral asset
+  const collOf = new Int32Array(N).fill(-1); // the one collateral asset held, -1 none
+  const collUnits = new Float64Array(N);
   const pendingAt = new Int32Array(N).fill(-1); // epoch of the takeover, -1 none
   const hasColl = new Uint8Array(N);
+  // funding: each payment moves the cost basis (cost = sizes x entry + fundAcc); the takeover
+  // value subtracts what was paid. Without funding fundAcc stays 0 and nothing changes.
+  const fundAcc = new Float64Array(N * M);
+  const funding = inp.funding ?? [];
+  const grace = inp.graceHours ?? 0;
+  const fundedHere = funding.map((f) => (f ? f.subarray(h0, h1).some((r) => r !== 0) : false));
+  while (fundedHere.length < M) fundedHere.push(false);
+  const reserve = new Float64Array(N); // funding (sum of |payments|) an armed account absorbs
+  const fundUsed = new Float64Array(N);
   const mark = new Float64Array(M);
   const shift = new Float64Array(M); // cascade: multiplicative shift of each mark (decays)
-  const priceOf = (series: number, h: number) => inp.closes[series][h];
+  const closes = inp.closes;
   const res: SegmentResult = {
     segment,
     accountHours: 0,
@@ -141,11 +342,35 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
     adlEvents: 0,
     contagion: [...Array(M)].map(() => new Array(M).fill(0)),
     collateralLiquidations: 0,
+    marginCalls: 0,
+    marginCallsCured: 0,
+    fundingPaidUsd: 0,
   };
   let fund = inp.insuranceFundUsd;
   let vault = inp.vaultUsd;
   let fundPeak = fund;
   const rowsArr = inp.shocks;
+  const K = rowsArr.length;
+  const shockFlat = Float64Array.from(rowsArr.flat());
+  // the decisive rows per account: rowList[a * K ...], rowN[a]; cached per (markets held, signs)
+  const rowList = new Uint8Array(N * Math.max(1, K));
+  const rowN = new Uint8Array(N);
+  const rowCache = new Map<string, number[]>();
+  const beta = new Float64Array(N).fill(-1);
+  // the watch: per price series (markets, then collateral assets) a min-heap of the upper ends of
+  // the accounts' log-mark intervals and one of the negated lower ends; an entry is live while its
+  // version is the account's. Accounts to visit regardless (new, pending, no room): active.
+  const S = M + C;
+  const watchHi = [...Array(S)].map(() => new WatchHeap());
+  const watchLo = [...Array(S)].map(() => new WatchHeap());
+  const version = new Int32Array(N);
+  let active = new Int32Array(N);
+  let nActive = 0;
+  let nextActive = new Int32Array(N);
+  let nNext = 0;
+  const stamp = new Int32Array(N).fill(-1);
+  const visit = new Int32Array(N);
+  const collKeep = Float64Array.from(inp.collateral, (c) => 1 - c.haircut);
   const hcVal = (a: number, h: number) => {
     let v = cash[a];
     for (let c = 0; c < C; c++) {
@@ -172,12 +397,20 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
       oi[i] = Math.max(0, oi[i] - Math.abs(sizes[a * M + i] * entry[a * M + i]));
       sizes[a * M + i] = 0;
       entry[a * M + i] = 0;
+      cost[a * M + i] = 0;
     }
+    heldN[a] = 0;
+    rowN[a] = 0;
+    beta[a] = -1;
+    version[a]++;
+    for (let i = 0; i < M; i++) fundAcc[a * M + i] = 0;
     for (let c = 0; c < C; c++) coll[a * C + c] = 0;
     hasColl[a] = 0;
+    collOf[a] = -1;
+    collUnits[a] = 0;
     pendingAt[a] = -1;
     const listed: number[] = [];
-    for (let i = 0; i < M; i++) if (!Number.isNaN(priceOf(i, h))) listed.push(i);
+    for (let i = 0; i < M; i++) if (!Number.isNaN(closes[i][h])) listed.push(i);
     // equity: log-uniform from $100 to $100k
     const equity = 100 * Math.pow(1000, rand());
     cash[a] = equity;
@@ -188,6 +421,8 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
         const share = 0.3 + 0.7 * rand(); // of the equity, credited after the haircut
         coll[a * C + c] = (equity * share) / (p * (1 - inp.collateral[c].haircut));
         hasColl[a] = 1;
+        collOf[a] = c;
+        collUnits[a] = coll[a * C + c];
         cash[a] = equity * (1 - share);
       }
     }
@@ -214,7 +449,7 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
     const E = hcVal(a, h);
     // at the epoch's mark (the close with the cascade's shift)
     for (let i = 0; i < M; i++) {
-      om[i] = priceOf(i, h) * (1 + shift[i]);
+      om[i] = closes[i][h] * (1 + shift[i]);
       en[i] = om[i];
     }
     // the largest scale x (notional per unit weight) at which the book proves with target x E: each
@@ -247,33 +482,56 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
       sizes[a * M + i] = (w[i] * lo) / om[i];
       entry[a * M + i] = om[i];
     }
+    // the hot loop's view of the book
+    const held: number[] = [];
+    const sign: number[] = [];
+    for (let i = 0; i < M; i++) {
+      const s = sizes[a * M + i];
+      if (s === 0) continue;
+      cost[a * M + i] = s * entry[a * M + i];
+      heldList[a * M + held.length] = i;
+      held.push(i);
+      sign.push(s > 0 ? 1 : -1);
+    }
+    heldN[a] = held.length;
+    const key = `${held.join(",")}/${sign.join(",")}`;
+    let rows = rowCache.get(key);
+    if (rows === undefined) rowCache.set(key, (rows = decisiveRows(shockFlat, K, M, held, sign)));
+    rowN[a] = rows.length;
+    for (let r = 0; r < rows.length; r++) rowList[a * K + r] = rows[r];
   };
-  for (let a = 0; a < N; a++) open(a, h0);
-  const K = rowsArr.length;
-  const shockFlat = Float64Array.from(rowsArr.flat());
+  for (let a = 0; a < N; a++) {
+    open(a, h0);
+    if (heldN[a] > 0) active[nActive++] = a;
+  }
   const maint = Float64Array.from(inp.maint);
   const impOverD = Float64Array.from(inp.impact, (x, i) => x / inp.depthUsd[i]);
   const maxLev = inp.maxLeverage;
+  const latency = inp.latencyHours;
+  const collPx = new Float64Array(Math.max(1, C));
+  // the skip (see SKIP_MARGIN): log marks of the hour, each account's log marks at its last full
+  // check, and the log move beta it can take from there (-1: check every hour)
+  const logMark = new Float64Array(M);
+  const logColl = new Float64Array(Math.max(1, C));
+  const baseMark = new Float64Array(N * M);
+  const baseColl = new Float64Array(N);
+  let shockAbsMax = 0;
+  for (let q = 0; q < shockFlat.length; q++) shockAbsMax = Math.max(shockAbsMax, Math.abs(shockFlat[q]));
   const vv = new Float64Array(M);
-  const rowMin = new Float64Array(M);
-  const rowMax = new Float64Array(M);
-  for (const row of rowsArr)
-    for (let i = 0; i < M; i++) {
-      rowMin[i] = Math.min(rowMin[i], row[i]);
-      rowMax[i] = Math.max(rowMax[i], row[i]);
-    }
-  let K0 = K;
+  const takeovers = new Int32Array(N);
   const volume = new Float64Array(M);
   const prevClose = new Float64Array(M);
-  for (let i = 0; i < M; i++) prevClose[i] = priceOf(i, h0);
+  for (let i = 0; i < M; i++) prevClose[i] = closes[i][h0];
   for (let h = h0 + 1; h < h1; h++) {
     // marks: the closes with the cascade shift (decaying by half every 24 h)
     let shockMarket = -1;
     let shockMove = 0;
+    let anyMissing = false;
     for (let i = 0; i < M; i++) {
       shift[i] *= Math.pow(0.5, 1 / 24);
-      const p = priceOf(i, h);
+      const p = closes[i][h];
       mark[i] = Number.isNaN(p) ? NaN : p * (1 + shift[i]);
+      if (Number.isNaN(p)) anyMissing = true;
       if (!Number.isNaN(p) && !Number.isNaN(prevClose[i])) {
         const mv = Math.abs(p / prevClose[i] - 1);
         if (mv > shockMove) {
@@ -283,92 +541,256 @@ export function simulateSegment(inp: SimInput, segment: number, h0: number, h1: 
       }
       prevClose[i] = p;
     }
+    for (let c = 0; c < C; c++) {
+      collPx[c] = inp.collateralCloses[c][h];
+      logColl[c] = Math.log(collPx[c]);
+    }
+    for (let i = 0; i < M; i++) logMark[i] = Math.log(mark[i]);
     volume.fill(0);
     let liqCount = 0;
     let liqVol = 0;
     let hourBad = 0;
-    for (let a = 0; a < N; a++) {
-      res.accountHours++;
+    res.accountHours += N;
+    // the accounts to visit: the active ones and those with a mark outside their interval (an
+    // account not visited would have been skipped: its marks are inside, see the watch's margin)
+    let nVisit = 0;
+    for (let q = 0; q < nActive; q++) {
+      const a = active[q];
+      if (stamp[a] !== h) {
+        stamp[a] = h;
+        visit[nVisit++] = a;
+      }
+    }
+    for (let sIdx = 0; sIdx < S; sIdx++) {
+      const lm = sIdx < M ? logMark[sIdx] : logColl[sIdx - M];
+      for (const [heap, x] of [
+        [watchHi[sIdx], lm],
+        [watchLo[sIdx], -lm],
+      ] as const) {
+        while (heap.size > 0 && heap.key[0] < x) {
+          const a = heap.acc[0];
+          if (heap.ver[0] === version[a] && stamp[a] !== h) {
+            stamp[a] = h;
+            visit[nVisit++] = a;
+          }
+          heap.pop();
+        }
+      }
+    }
+    // funding paid at this hour: it moves the holders' cost basis. An armed account absorbs
+    // payments up to its reserve (FUNDING_RESERVE); beyond it, or unarmed, it is checked in full.
+    for (let i = 0; i < M; i++) {
+      const f = funding[i];
+      const r = f ? f[h] : 0;
+      if (r === 0 || Number.isNaN(r) || Number.isNaN(mark[i])) continue;
+      for (let a = 0; a < N; a++) {
+        const idx = a * M + i;
+        const s = sizes[idx];
+        if (s === 0) continue;
+        const pay = s * r * mark[i];
+        fundAcc[idx] += pay;
+        cost[idx] = s * entry[idx] + fundAcc[idx];
+        res.fundingPaidUsd += pay;
+        if (beta[a] > 0 && pendingAt[a] < 0) {
+          fundUsed[a] += pay < 0 ? -pay : pay;
+          if (fundUsed[a] * (1 + 1e-9) <= reserve[a]) continue;
+        }
+        beta[a] = -1;
+        if (stamp[a] !== h) {
+          stamp[a] = h;
+          visit[nVisit++] = a;
+        }
+      }
+    }
+    // in account order: neighbours in memory
+    visit.subarray(0, nVisit).sort();
+    // the checks: the margin rule inline (healthyFloat on the markets held and the decisive rows)
+    let nTake = 0;
+    for (let q = 0; q < nVisit; q++) {
+      const a = visit[q];
+      const k = heldN[a];
+      if (k === 0) continue;
       const base = a * M;
-      // the margin rule inline (healthyFloat, unrolled on typed arrays: the hot loop)
-      let held = false;
-      let missing = false;
-      let E = hasColl[a] ? hcVal(a, h) : cash[a];
-      let R = 0;
-      let G = 0;
-      for (let i = 0; i < M; i++) {
-        const sI = sizes[base + i];
-        if (sI === 0) {
-          vv[i] = 0;
+      const due = pendingAt[a];
+      const c = collOf[a];
+      // the skip: no held mark (nor the collateral's price) has moved by more than beta in log
+      // since the last full check, which then proves this hour passes too (NaN never skips)
+      const b = beta[a];
+      if (due < 0 && b > 0) {
+        let inside = c < 0 || Math.abs(logColl[c] - baseColl[a]) <= b;
+        for (let j = 0; inside && j < k; j++) {
+          const i = heldList[base + j];
+          if (!(Math.abs(logMark[i] - baseMark[base + i]) <= b)) inside = false;
+        }
+        if (inside) continue;
+      }
+      if (anyMissing) {
+        let missing = false;
+        for (let j = 0; j < k; j++) if (Number.isNaN(mark[heldList[base + j]])) missing = true;
+        if (missing) continue;
+      }
+      if (due >= 0) {
+        if (h < due) continue;
+        if (grace <= 0) {
+          takeovers[nTake++] = a;
           continue;
         }
-        held = true;
-        const p = mark[i];
-        if (p !== p) missing = true;
-        const v = sI * p;
+        // the margin call's deadline: checked again below
+      }
+      let E = c >= 0 ? cash[a] + collUnits[a] * collPx[c] * collKeep[c] : cash[a];
+      let R = 0;
+      let G = 0;
+      for (let j = 0; j < k; j++) {
+        const i = heldList[base + j];
+        const v = sizes[base + i] * mark[i];
         vv[i] = v;
-        E += v - sI * entry[base + i];
+        E += v - cost[base + i];
         const nn = v < 0 ? -v : v;
         G += nn;
         R += nn * (maint[i] + nn * impOverD[i]);
       }
-      if (!held || missing) continue;
-      if (pendingAt[a] < 0) {
-        let ok = E >= R && G <= maxLev * E;
-        // screen: every row passes when even each market's most adverse row entry at once leaves X >= 0
-        let xMin = E;
-        for (let i = 0; i < M; i++) {
-          const v = vv[i];
-          xMin += v > 0 ? v * rowMin[i] : v * rowMax[i];
-        }
-        if (xMin >= 0) K0 = 0;
-        else K0 = K;
-        for (let k = 0; ok && k < K0; k++) {
+      let ok = E >= R && G <= maxLev * E;
+      let X = Infinity; // the least stress equity over the decisive rows
+      if (ok) {
+        const nr = rowN[a];
+        const rb = a * K;
+        for (let r = 0; r < nr; r++) {
+          const o = rowList[rb + r] * M;
           let x = E;
-          const o = k * M;
-          for (let i = 0; i < M; i++) x += vv[i] * shockFlat[o + i];
-          if (x < 0) ok = false;
+          for (let j = 0; j < k; j++) {
+            const i = heldList[base + j];
+            x += vv[i] * shockFlat[o + i];
+          }
+          if (x < 0) {
+            ok = false;
+            break;
+          }
+          if (x < X) X = x;
         }
-        if (!ok) pendingAt[a] = h + inp.latencyHours;
       }
-      if (pendingAt[a] < 0 || h < pendingAt[a]) continue;
+      if (!ok) {
+        if (due >= 0)
+          takeovers[nTake++] = a; // still below maintenance at the call's deadline
+        else if (grace > 0) {
+          pendingAt[a] = h + grace;
+          res.marginCalls++;
+        } else {
+          pendingAt[a] = h + latency;
+          if (latency <= 0) takeovers[nTake++] = a;
+        }
+        continue;
+      }
+      if (due >= 0) {
+        // the call is answered: healthy again at its deadline
+        pendingAt[a] = -1;
+        res.marginCallsCured++;
+      }
+      // healthy: how far may the marks move before this verdict could change (SKIP_MARGIN)
+      const V = c >= 0 ? collUnits[a] * collPx[c] * collKeep[c] : 0;
+      let scale = (cash[a] < 0 ? -cash[a] : cash[a]) + V + 4 * (G + R);
+      for (let j = 0; j < k; j++) {
+        const i = heldList[base + j];
+        const ci = cost[base + i];
+        scale += ci < 0 ? -ci : ci;
+      }
+      const margin = SKIP_MARGIN * scale * (2 + maxLev);
+      // funding to come in a held market: keep a reserve Q of the slacks for the payments (they
+      // lower E and X by what is paid and maxLev E by maxLev times that)
+      let Q = 0;
+      for (let j = 0; j < k; j++)
+        if (fundedHere[heldList[base + j]]) {
+          Q = FUNDING_RESERVE * Math.min(E - R - margin, (maxLev * E - G - margin) / maxLev, X - margin);
+          break;
+        }
+      if (!(Q > 0)) Q = 0;
+      let d = Math.min(1, (E - R - margin - Q) / (V + G + 3 * R), (maxLev * E - G - margin - maxLev * Q) / (maxLev * (V + G) + G));
+      if (X !== Infinity) d = Math.min(d, (X - margin - Q) / (V + G * (1 + shockAbsMax)));
+      reserve[a] = Q;
+      fundUsed[a] = 0;
+      const bb = inp.exhaustive ? -1 : Math.log1p(d * (1 - 1e-6)) - 1e-12;
+      if (bb > 0) {
+        beta[a] = bb;
+        for (let j = 0; j < k; j++) {
+          const i = heldList[base + j];
+          baseMark[base + i] = logMark[i];
+        }
+        if (c >= 0) baseColl[a] = logColl[c];
+      } else beta[a] = -1;
+    }
+    // the takeovers of the hour, in account order
+    takeovers.subarray(0, nTake).sort();
+    for (let t = 0; t < nTake; t++) {
+      const a = takeovers[t];
+      const base = a * M;
       for (let i = 0; i < M; i++) {
         sz[i] = sizes[base + i];
         en[i] = entry[base + i];
       }
-      if (pendingAt[a] >= 0 && h >= pendingAt[a]) {
-        // takeover at the mark less the depth impact: value = raw collateral + PnL - slippage
-        let value = rawVal(a, h);
-        let notional = 0;
-        for (let i = 0; i < M; i++) {
-          if (sz[i] === 0) continue;
-          const nn = Math.abs(sz[i]) * mark[i];
-          value += sz[i] * (mark[i] - en[i]) - (nn * nn * inp.impact[i]) / inp.depthUsd[i];
-          notional += nn;
-          volume[i] += sz[i] * mark[i];
-          res.contagion[shockMarket < 0 ? i : shockMarket][i] += nn;
+      // takeover at the mark less the depth impact: value = raw collateral + PnL - slippage
+      let value = rawVal(a, h);
+      let notional = 0;
+      for (let i = 0; i < M; i++) {
+        if (sz[i] === 0) continue;
+        const nn = Math.abs(sz[i]) * mark[i];
+        value += sz[i] * (mark[i] - en[i]) - (nn * nn * inp.impact[i]) / inp.depthUsd[i];
+        if (fundAcc[base + i] !== 0) value -= fundAcc[base + i];
+        notional += nn;
+        volume[i] += sz[i] * mark[i];
+        res.contagion[shockMarket < 0 ? i : shockMarket][i] += nn;
+      }
+      liqCount++;
+      liqVol += notional;
+      if (C > 0) for (let c = 0; c < C; c++) if (coll[a * C + c] !== 0) res.collateralLiquidations++;
+      if (value >= 0) fund += Math.min(value, inp.liquidationFee * notional);
+      else {
+        let loss = -value;
+        hourBad += loss;
+        const f = Math.min(fund, loss);
+        fund -= f;
+        loss -= f;
+        const v = Math.min(vault, loss);
+        vault -= v;
+        loss -= v;
+        if (loss > 0) {
+          res.socialisedUsd += loss;
+          res.adlEvents++;
         }
-        liqCount++;
-        liqVol += notional;
-        if (C > 0) for (let c = 0; c < C; c++) if (coll[a * C + c] !== 0) res.collateralLiquidations++;
-        if (value >= 0) fund += Math.min(value, inp.liquidationFee * notional);
-        else {
-          let loss = -value;
-          hourBad += loss;
-          const f = Math.min(fund, loss);
-          fund -= f;
-          loss -= f;
-          const v = Math.min(vault, loss);
-          vault -= v;
-          loss -= v;
-          if (loss > 0) {
-            res.socialisedUsd += loss;
-            res.adlEvents++;
-          }
-        }
-        open(a, h);
+      }
+      open(a, h);
+    }
+    // after the visits: armed accounts watch their interval (live entries from this version on);
+    // pending, reopened or unarmed ones are visited next hour
+    for (let q = 0; q < nVisit; q++) {
+      const a = visit[q];
+      const k = heldN[a];
+      if (k === 0) continue;
+      const b = beta[a];
+      if (pendingAt[a] >= 0 || !(b > WATCH_SLACK)) {
+        nextActive[nNext++] = a;
+        continue;
+      }
+      const v = ++version[a];
+      const w = b - WATCH_SLACK;
+      const base = a * M;
+      for (let j = 0; j < k; j++) {
+        const i = heldList[base + j];
+        watchHi[i].push(baseMark[base + i] + w, a, v);
+        watchLo[i].push(-(baseMark[base + i] - w), a, v);
+      }
+      const c = collOf[a];
+      if (c >= 0) {
+        watchHi[M + c].push(baseColl[a] + w, a, v);
+        watchLo[M + c].push(-(baseColl[a] - w), a, v);
       }
     }
+    // stale entries (re-armed accounts) pile up where prices stay put: keep each heap O(N)
+    for (let sIdx = 0; sIdx < S; sIdx++) {
+      if (watchHi[sIdx].size > 4 * N + 64) watchHi[sIdx].compact(version);
+      if (watchLo[sIdx].size > 4 * N + 64) watchLo[sIdx].compact(version);
+    }
+    [active, nextActive] = [nextActive, active];
+    nActive = nNext;
+    nNext = 0;
     // cascades: net liquidated notional moves each mark against the liquidated side
     for (let i = 0; i < M; i++)
       if (volume[i] !== 0) {
@@ -473,6 +895,54 @@ export interface SimulateOptions {
   from?: number;
   to?: number;
   barDays: string[];
+  /** margin calls with this grace period in hours instead of liquidation by proof (SimInput.graceHours); default 0 */
+  graceHours?: number;
+  /** funding rates per asset (readFunding): paid at their hours, moving the cost basis; default none */
+  funding?: Record<string, FundingSeries>;
+}
+
+/** One asset's funding events: times (ms, UTC) and rates (fractions of the mark per event, longs pay). */
+export interface FundingSeries {
+  t: Float64Array;
+  rate: Float64Array;
+}
+
+const FUNDING_FILE = /^([A-Z0-9]+)_USDT_USDT-1h-funding_rate\.csv$/;
+
+/**
+ * Binance USDⓈ-M funding rates: DIR/csv/<source>/futures/<ASSET>_USDT_USDT-1h-funding_rate.csv, the
+ * rate in the open column (the first source in name order wins; docs/RISK.md, "Crash simulator").
+ */
+export function readFunding(dir: string): Record<string, FundingSeries> {
+  const out: Record<string, FundingSeries> = {};
+  const csv = join(dir, "csv");
+  if (!existsSync(csv)) return out;
+  for (const source of readdirSync(csv).sort()) {
+    const futures = join(csv, source, "futures");
+    if (!existsSync(futures)) continue;
+    for (const f of readdirSync(futures).sort()) {
+      const m = FUNDING_FILE.exec(f);
+      if (!m || out[m[1]]) continue;
+      const lines = readFileSync(join(futures, f), "utf8").split("\n");
+      const header = lines[0].trim().split(",");
+      const ti = header.indexOf("timestamp_ms");
+      const ri = header.indexOf("open");
+      if (ti < 0 || ri < 0) continue;
+      const t: number[] = [];
+      const rate: number[] = [];
+      for (const line of lines.slice(1)) {
+        const cells = line.split(",");
+        const x = Number(cells[ti]);
+        const r = Number(cells[ri]);
+        if (cells.length > Math.max(ti, ri) && Number.isFinite(x) && Number.isFinite(r)) {
+          t.push(x);
+          rate.push(r);
+        }
+      }
+      if (t.length > 0) out[m[1]] = { t: Float64Array.from(t), rate: Float64Array.from(rate) };
+    }
+  }
+  return out;
 }
 
 export const SIM_DEFAULTS = {
@@ -512,6 +982,10 @@ export interface SimulateReport {
   vaultDrawdownUsd: number;
   socialisedUsd: number;
   adlEvents: number;
+  /** margin calls (with graceHours > 0) and those answered by the deadline; funding paid by the population */
+  marginCalls: number;
+  marginCallsCured: number;
+  fundingPaidUsd: number;
   contagion: { markets: string[]; notionalUsd: number[][] };
   frontier: { chain: string; graceSeconds: number; batch: number; accounts: number }[];
   /** the worst hours: timeline rows [hour label, liquidations, volume, bad debt] */
@@ -519,17 +993,15 @@ export interface SimulateReport {
   segments: SegmentResult[];
 }
 
-export async function simulate(
+/** The simulation's input: the model, the hourly grid and the adversarial books (simulate's first half). */
+export async function simInput(
   params: Params,
   names: string[],
   collateralNames: string[],
   candles: Record<string, import("./calibrate.ts").Candles>,
   o: SimulateOptions,
-  label: (t: number) => string,
-  onSegment: (done: number, total: number) => void = () => {},
-): Promise<SimulateReport> {
+) {
   const { toGrid, HOUR } = await import("./moves.ts");
-  const { capacity, CHAINS, DEFAULTS } = await import("./latency.ts");
   const { WorstSolver, jointWindows, worstModel } = await import("./worst.ts");
   const m = simModel(params, names);
   const collIdx = collateralNames.map((a, j) => (j > 0 && a !== "-" && params.collateral[j].priceE18 > 0n ? j : -1)).filter((j) => j >= 0);
@@ -596,7 +1068,33 @@ export async function simulate(
     insuranceFundUsd: totalEquity * o.insuranceFraction,
     vaultUsd: totalEquity * o.vaultFraction,
     seed: o.seed,
+    graceHours: o.graceHours ?? 0,
+    funding: m.assets.map((a) => {
+      const f = o.funding?.[a];
+      if (!f) return null;
+      const x = new Float64Array(hours);
+      for (let k = 0; k < f.t.length; k++) {
+        const h = Math.round((f.t[k] - t0) / HOUR);
+        if (h >= 0 && h < hours) x[h] += f.rate[k];
+      }
+      return x.some((r) => r !== 0) ? x : null;
+    }),
   };
+  return { inp, m, hours, t0, t1 };
+}
+
+export async function simulate(
+  params: Params,
+  names: string[],
+  collateralNames: string[],
+  candles: Record<string, import("./calibrate.ts").Candles>,
+  o: SimulateOptions,
+  label: (t: number) => string,
+  onSegment: (done: number, total: number) => void = () => {},
+): Promise<SimulateReport> {
+  const { HOUR } = await import("./moves.ts");
+  const { capacity, CHAINS, DEFAULTS } = await import("./latency.ts");
+  const { inp, m, hours, t0, t1 } = await simInput(params, names, collateralNames, candles, o);
   const started = performance.now();
   const segs = await runSegments(inp, hours, o.workers, onSegment);
   const seconds = (performance.now() - started) / 1000;
@@ -667,6 +1165,9 @@ export async function simulate(
     vaultDrawdownUsd: Math.max(0, ...segs.map((s) => s.vaultDrawdownUsd)),
     socialisedUsd: sum((s) => s.socialisedUsd),
     adlEvents: sum((s) => s.adlEvents),
+    marginCalls: sum((s) => s.marginCalls),
+    marginCallsCured: sum((s) => s.marginCallsCured),
+    fundingPaidUsd: sum((s) => s.fundingPaidUsd),
     contagion: { markets: m.assets, notionalUsd: contagion },
     frontier,
     timeline,
