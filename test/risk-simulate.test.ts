@@ -354,11 +354,25 @@ describe("risk simulate: a population replayed through the margin rule", () => {
     for (const [flag, v] of [
       ["--accounts", "0"],
       ["--adversarial", "2"],
+      ["--grace", "-1"],
     ]) {
       const r = spawnSync(process.execPath, [BIN, "risk", "simulate", flag, v, "--synthetic"], { encoding: "utf8" });
       expect(r.status, r.stderr).to.equal(1);
       expect(r.stderr).to.match(new RegExp(flag));
       expect(r.stderr).to.not.match(/\n\s+at /);
     }
+    // funding rates exist only for real data
+    const f = spawnSync(process.execPath, [BIN, "risk", "simulate", "--synthetic", "--accounts", "10", "--funding"], { encoding: "utf8" });
+    expect(f.status, f.stderr).to.equal(1);
+    expect(f.stderr).to.match(/--funding: needs real data/);
+  });
+
+  it("CLI: --grace replaces liquidation by proof with margin calls and reports them", () => {
+    const BIN = join(REPO_ROOT, "client/zkmargin.js");
+    const r = spawnSync(process.execPath, [BIN, "risk", "simulate", "--synthetic", "--accounts", "50", "--grace", "2", "--workers", "0"], {
+      encoding: "utf8",
+    });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/margin calls\s+[\d,]+ \(grace 2 h\), [\d,]+ answered/);
   });
 });

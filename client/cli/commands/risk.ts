@@ -998,10 +998,17 @@ refuses (exit 1 naming --prices) unless --synthetic is given.`,
     to: { type: "string", value: "DATE", help: "last UTC day YYYY-MM-DD, inclusive" },
     seed: { type: "string", value: "N", help: "the population's seed (default 1)" },
     workers: { type: "string", value: "N", help: "worker threads (default: the cores, at most 4; 0 inline)" },
+    grace: {
+      type: "string",
+      value: "HOURS",
+      help: "margin calls instead of liquidation by proof: an account below maintenance is taken over only if still below this many hours later (default 0: by proof)",
+    },
+    funding: { type: "boolean", help: "pay the real funding rates (DIR/csv/<source>/futures/*funding_rate.csv): they move the cost basis" },
     json: { type: "string", value: "FILE", help: "also write the full result as JSON to FILE" },
   },
   examples: [
     "zkmargin risk simulate --accounts 10000",
+    "zkmargin risk simulate --accounts 10000 --grace 1 --funding",
     "zkmargin risk simulate --params planned.json --from 2020-03-01 --to 2020-03-31 --json sim.json",
     "zkmargin risk simulate --synthetic --accounts 200",
   ],
@@ -1016,6 +1023,7 @@ refuses (exit 1 naming --prices) unless --synthetic is given.`,
     const vaultFraction = numberOption(values, "vault", SIM_DEFAULTS.vaultFraction, 0, 100);
     const seed = numberOption(values, "seed", SIM_DEFAULTS.seed, 0, 4294967295, true);
     const workers = numberOption(values, "workers", defaultWorkers(), 0, 64, true);
+    const graceHours = numberOption(values, "grace", 0, 0, 1000, true);
     const from = day(values, "from");
     const to = day(values, "to");
     if (from !== undefined && to !== undefined && to < from) throw new ValidationError("--to", "is before --from");
@@ -1033,6 +1041,14 @@ refuses (exit 1 naming --prices) unless --synthetic is given.`,
     if (held.length === 0) throw new ValidationError("--markets", "no market can hold a position (every market is - or has positionCap 0)");
     const assets = [...new Set([...held, ...coll.slice(1).filter((a) => a !== "-")])];
     const { candles, data, history } = await loadCandles(values, "risk simulate", assets, from, to);
+    let funding: Record<string, import("../../../risk/simulate.ts").FundingSeries> | undefined;
+    if (values.funding) {
+      if (history.synthetic || !("dir" in data))
+        throw new ValidationError("--funding", "needs real data (--prices), not --synthetic paths");
+      const { readFunding } = await import("../../../risk/simulate.ts");
+      funding = readFunding(data.dir);
+      if (Object.keys(funding).length === 0) throw new ValidationError("--funding", `no funding rates under ${data.dir}/csv/*/futures`);
+    }
     const bar = await progressBar("simulating 30-day segments", 1);
     let r;
     try {
@@ -1053,6 +1069,8 @@ refuses (exit 1 naming --prices) unless --synthetic is given.`,
           from,
           to,
           barDays: history.synthetic ? [] : BAR_DAYS,
+          graceHours,
+          funding,
         },
         history.synthetic ? syntheticLabel : iso,
         (done, total) => bar.update(done, "", total),
@@ -1078,6 +1096,12 @@ refuses (exit 1 naming --prices) unless --synthetic is given.`,
       `  insurance fund      ${usd(rest.insuranceFundUsd)}, largest drawdown ${usd(rest.insuranceDrawdownUsd)}`,
       `  backstop vault      ${usd(rest.vaultUsd)}, largest drawdown ${usd(rest.vaultDrawdownUsd)}`,
       `  socialised          ${usd(rest.socialisedUsd)} in ${rest.adlEvents} auto-deleveraging events`,
+      ...(graceHours > 0
+        ? [
+            `  margin calls        ${rest.marginCalls.toLocaleString("en-US")} (grace ${graceHours} h), ${rest.marginCallsCured.toLocaleString("en-US")} answered (healthy again at the deadline)`,
+          ]
+        : []),
+      ...(funding ? [`  funding paid        ${usd(rest.fundingPaidUsd)} by the population (longs pay a positive rate)`] : []),
       "",
       "  crash day       bad debt      liquidations   volume",
       ...Object.entries(rest.badDebtPerCrash).map(
