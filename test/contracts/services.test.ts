@@ -185,7 +185,12 @@ describe("services: watchtower, liquidator, prover pool (issue #12)", function (
     }
   });
 
-  it("the liquidator replays every account and liquidates the one a crash took below maintenance", async () => {
+  it("the liquidator replays every account, liquidates the one a crash took below maintenance and hands its book to the backstop", async () => {
+    // the backstop (the deployer's account) opens and holds capital for takeovers
+    const provers = { margin: await prover(), transition: await transitionProver() };
+    const vault = (await Trader.attach(signers[0], p.accounts, provers, join(dir, "backstop.state"), "pass-backstop")).trader;
+    await (await p.tokens[0].mint(vault.address, 2_000_000n * E6)).wait();
+    await vault.deposit(0, 2_000_000n * E6, params);
     const r0 = alice.portfolio;
     let price = params.markets[0].markPrice;
     const withMark = (x: bigint) => {
@@ -206,17 +211,24 @@ describe("services: watchtower, liquidator, prover pool (issue #12)", function (
     });
     const port = (await svc.start(0))!;
     try {
-      await until("both replayed", async () => svc.replayed.size === 2);
+      await until("all three replayed", async () => svc.replayed.size === 3);
       expect(svc.liquidations.length).to.equal(0);
       await post((x) => (x.markets[0].markPrice = price));
-      await until("alice liquidated", async () => Number((await p.accounts.accounts(alice.address)).status) === 2);
+      // liquidated by proof, then taken over by the backstop without anyone asking: Closed
+      await until("alice taken over", async () => Number((await p.accounts.accounts(alice.address)).status) === 3);
       await svc.idle();
       expect(Number((await p.accounts.accounts(bob.address)).status)).to.equal(1);
       expect(svc.liquidations.map((l) => l.account)).to.deep.equal([alice.address]);
+      expect(svc.takeovers.map((t) => t.account)).to.deep.equal([alice.address]);
+      expect(BigInt(svc.takeovers[0].settled)).to.be.greaterThan(0n);
+      // alice's client adopts her residual from the TakenOver event
+      expect(await alice.sync()).to.equal("replayed");
       const status = await (await fetch(`http://127.0.0.1:${port}/status`)).json();
       expect(status.liquidated).to.equal(1);
+      expect(status.takenOver).to.equal(1);
+      expect(status.backstopOpen).to.equal(true);
       expect(status.detectionToInclusion.count).to.equal(1);
-      expect(status.accounts).to.equal(2);
+      expect(status.accounts).to.equal(3);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).to.match(/zkmargin_liquidator_detection_to_inclusion_seconds_count\{service="liquidator"\} 1/);
     } finally {
