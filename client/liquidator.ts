@@ -63,9 +63,10 @@ export async function takeoverLogs(accounts: Contract, account?: string): Promis
     accounts.queryFilter(accounts.filters.TakenOver(account ?? null)),
     accounts.queryFilter(accounts.filters.BadDebt(account ?? null)),
   ]);
-  const debts = new Map((bad as any[]).map((l) => [l.transactionHash as string, l.args]));
+  // BadDebt is the log right after its TakenOver (one transaction may hold several takeovers)
+  const debts = new Map((bad as any[]).map((l) => [`${l.transactionHash}:${Number(l.index)}`, l.args]));
   return (taken as any[]).map((l) => {
-    const d = debts.get(l.transactionHash);
+    const d = debts.get(`${l.transactionHash}:${Number(l.index) + 1}`);
     return {
       account: String(l.args.account),
       epochId: BigInt(l.args.epochId),

@@ -209,6 +209,11 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         if (status == Status.None) {
             acc.commitment = EMPTY_COMMITMENT;
             acc.isFlat = true;
+        } else {
+            // a closed account holds no position (closed flat, or a takeover's residual and claim):
+            // it answers every margin call made while it was closed
+            uint256 n = calls.length;
+            if (n != 0 && calls[n - 1].epochId > acc.lastAttestedEpoch) acc.lastAttestedEpoch = calls[n - 1].epochId;
         }
         acc.status = Status.Active;
         emit AccountOpened(msg.sender, msg.value);
@@ -426,6 +431,7 @@ contract MarginAccounts is EIP712, IMarginAccounts {
 
     /// @inheritdoc IMarginAccounts
     function liquidate(address account) external {
+        if (account == backstop) revert BackstopNotLiquidatable();
         Account storage acc = _active(account);
         if (acc.isFlat) revert AccountFlat(account);
         uint256 n = calls.length;
@@ -440,6 +446,7 @@ contract MarginAccounts is EIP712, IMarginAccounts {
 
     /// @inheritdoc IMarginAccounts
     function liquidateByProof(address account, uint64 epochId, Proof calldata p) external {
+        if (account == backstop) revert BackstopNotLiquidatable();
         Account storage acc = _active(account);
         if (acc.isFlat) revert AccountFlat(account);
         // only the latest fresh epoch: an old crash epoch cannot liquidate after prices recovered
@@ -457,15 +464,19 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         if (acc.status != Status.Frozen) revert NotFrozen(account);
         Account storage bs = accounts[backstop];
         if (bs.status != Status.Active || backstop == account) revert BackstopUnavailable(backstop);
-        // the waterfall: the insurance fund pays the bad debt first, the backstop the rest
+        // the waterfall: the insurance fund pays the bad debt first, the backstop the rest. The
+        // backstop's cover is fixed in the proof (it is debited from its hidden balance) and the
+        // fund only grows between proving and inclusion (fees), so the fund pays badDebt -
+        // vaultCover <= min(badDebt, fund): the backstop may pay more than its share, never less
         uint256 fund = insuranceFundPlusOne - 1;
-        uint256 insuranceCover = t.badDebt < fund ? t.badDebt : fund;
         if (
             t.settled >> TAKEOVER_FLOW_SHIFT != 0 ||
             t.badDebt >> TAKEOVER_FLOW_SHIFT != 0 ||
             t.penalty >> AMOUNT_BITS != 0 ||
-            t.vaultCover != t.badDebt - insuranceCover
-        ) revert InvalidTakeover(t.badDebt - insuranceCover, t.vaultCover);
+            t.vaultCover > t.badDebt ||
+            t.badDebt - t.vaultCover > fund
+        ) revert InvalidTakeover(t.badDebt - (t.badDebt < fund ? t.badDebt : fund), t.vaultCover);
+        uint256 insuranceCover = t.badDebt - t.vaultCover;
         uint256[8] memory pub = _takeoverSignals(account, acc, bs, _latest(epochId), t);
         if (!takeoverVerifier.verifyProof(t.proof.a, t.proof.b, t.proof.c, pub)) revert InvalidProof();
 
@@ -478,6 +489,9 @@ contract MarginAccounts is EIP712, IMarginAccounts {
         bs.commitment = t.backstopNewCommitment;
         bs.nonce += 1;
         bs.isFlat = t.backstopFlat;
+        // the proof shows the backstop healthy at the initial level at the latest epoch: an
+        // attestation (a margin call it has not answered must not freeze it after the takeover)
+        if (epochId > bs.lastAttestedEpoch) bs.lastAttestedEpoch = epochId;
         pnlPoolPlusOne += t.settled;
         insuranceFundPlusOne = fund - insuranceCover + t.penalty + 1;
         emit TakenOver(account, epochId, nonce, t.settled, t.penalty, t.residualCommitment, t.backstopNewCommitment);
@@ -503,7 +517,7 @@ contract MarginAccounts is EIP712, IMarginAccounts {
     function isLiquidatable(address account) external view returns (bool) {
         Account storage acc = accounts[account];
         uint256 n = calls.length;
-        if (acc.status != Status.Active || acc.isFlat || n == 0) return false;
+        if (acc.status != Status.Active || acc.isFlat || n == 0 || account == backstop) return false;
         (bool pending, , , uint64 remaining) = _pending(acc.lastAttestedEpoch, n);
         if (!pending || remaining != 0) return false;
         try registry.latestFresh() returns (uint64, uint256) {

@@ -10,6 +10,7 @@
 // liquidation. docs/PROTOCOL.md, "Services".
 import type { Contract } from "ethers";
 import type { Params } from "../../prover/types.ts";
+import { evaluate } from "../../prover/model.ts";
 import { EpochError, fetchEpoch, latestFreshEpoch } from "../epochs.ts";
 import {
   HealthyAccountError,
@@ -84,6 +85,8 @@ export class LiquidatorService {
   /** account:nonce:epoch the backstop refused (retried at a new epoch or after a change) */
   private readonly refused = new Set<string>();
   private backstopOpen?: boolean;
+  private backstop?: string;
+  private backstopBelowMaintenance = false;
   private watch?: ChainWatch;
   private rescan?: NodeJS.Timeout;
   private round?: Promise<void>;
@@ -246,7 +249,16 @@ export class LiquidatorService {
       );
     }
     this.metrics.accounts.set(this.replayed.size);
+    this.backstop ??= String(await this.o.accounts.backstop()).toLowerCase();
     for (const r of this.replayed.values()) {
+      if (r.account.toLowerCase() === this.backstop) {
+        // never liquidated (the contract refuses): its operator recapitalises or hedges it
+        const below = r.status === 1 && !r.isFlat && !evaluate(params, r.portfolio, "maintenance").healthy;
+        if (below && !this.backstopBelowMaintenance)
+          this.o.log(`ALERT: the backstop ${r.account} is below maintenance at epoch ${params.epochId}`);
+        this.backstopBelowMaintenance = below;
+        continue;
+      }
       if (this.inFlight.has(r.account) || !liquidatableByProof(r, params)) continue;
       this.inFlight.add(r.account);
       this.liquidating.push(this.liquidate(r, params, detectedAt));
@@ -403,6 +415,7 @@ export class LiquidatorService {
       liquidated: this.liquidations.length,
       takenOver: this.takeovers.length,
       backstopOpen: this.backstopOpen,
+      backstopBelowMaintenance: this.backstopBelowMaintenance,
       refusedTakeovers: this.refused.size,
       recentTakeovers: this.takeovers.slice(-20),
       failures: this.failures,

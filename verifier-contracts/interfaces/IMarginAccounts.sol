@@ -66,8 +66,8 @@ interface IMarginAccounts is IERC5267 {
     /// @param settled the frozen book's net loss at mark, collected into the PnL pool (< 2^108)
     /// @param penalty the liquidation penalty paid into the insurance fund (< 2^96)
     /// @param badDebt the loss the account's collateral could not pay (< 2^108)
-    /// @param vaultCover the part of badDebt the backstop pays (badDebt minus what the insurance
-    /// fund covers)
+    /// @param vaultCover the part of badDebt the backstop pays: at least badDebt - min(badDebt,
+    /// insuranceFund); the insurance fund pays badDebt - vaultCover
     /// @param residualFlat whether the residual portfolio carries no claim
     /// @param backstopFlat whether the backstop is flat after the takeover
     /// @param proof the Takeover proof
@@ -199,11 +199,15 @@ interface IMarginAccounts is IERC5267 {
     /// @notice The backstop account is not open, or is the account being taken over.
     /// @param backstop the backstop
     error BackstopUnavailable(address backstop);
-    /// @notice A takeover's amounts do not fit their widths, or its vault cover is not the bad
-    /// debt the insurance fund leaves (the waterfall: the insurance fund pays first).
-    /// @param expectedVaultCover badDebt - min(badDebt, insuranceFund)
+    /// @notice A takeover's amounts do not fit their widths, or its vault cover is less than the
+    /// bad debt the insurance fund leaves (the waterfall: the insurance fund pays first, at most
+    /// min(badDebt, insuranceFund); the backstop pays the rest, and may pay more).
+    /// @param minVaultCover badDebt - min(badDebt, insuranceFund)
     /// @param vaultCover the cover given
-    error InvalidTakeover(uint256 expectedVaultCover, uint256 vaultCover);
+    error InvalidTakeover(uint256 minVaultCover, uint256 vaultCover);
+    /// @notice The backstop is never liquidated: it has nowhere to go (its operator recapitalises
+    /// or hedges it; docs/PROTOCOL.md, "Takeover and the loss waterfall").
+    error BackstopNotLiquidatable();
 
     /// @notice An account was opened with the empty portfolio.
     /// @param account the owner
