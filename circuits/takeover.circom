@@ -51,7 +51,8 @@ function TAKEOVER_CASH_BITS() { return 136; }
 // NOTE (caller obligations): frozenCommitment and backstopCommitment come from storage (the
 // frozen account's and the backstop's), paramsHash from the latest fresh epoch, the binding in
 // context from the verifier's state, penaltyBps from its configuration; the contract checks
-// vaultCover = badDebt - min(badDebt, insuranceFund). The epoch's parameters carry MarginProof's
+// vaultCover <= badDebt and badDebt - vaultCover <= insuranceFund (the fund's share, paid first;
+// the backstop may pay more, never less). The epoch's parameters carry MarginProof's
 // caller obligations; fundingIndex is range-checked here (it becomes both new entry fundings).
 //
 // Audit tags (read by `zkmargin audit`; docs/AUDIT.md, "Audit tags"):
