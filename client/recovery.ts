@@ -50,6 +50,18 @@ export interface RecoveryStrategy {
   find(ctx: RecoveryContext, notes: string[]): Promise<StoredState | null>;
 }
 
+/** ctx.epochOf, or an epoch rebuilt from the registry's logs (fetchEpoch). */
+function epochsOf(ctx: RecoveryContext): (epochId: bigint) => Promise<Params> {
+  return (
+    ctx.epochOf ??
+    (async (id: bigint) => {
+      const { fetchEpoch } = await import("./epochs.ts");
+      const { contractAt } = await import("./contracts.ts");
+      return fetchEpoch(await contractAt("RiskEpochRegistry", String(await ctx.accounts.registry()), ctx.accounts.runner!), id);
+    })
+  );
+}
+
 /** The current state or a kept pending state. */
 export const keptStates: RecoveryStrategy = {
   name: "kept",
@@ -109,13 +121,7 @@ export const replayTransitions: RecoveryStrategy = {
       notes.push("no Transition event after the file's current state");
       return null;
     }
-    const epochOf =
-      ctx.epochOf ??
-      (async (id: bigint) => {
-        const { fetchEpoch } = await import("./epochs.ts");
-        const { contractAt } = await import("./contracts.ts");
-        return fetchEpoch(await contractAt("RiskEpochRegistry", String(await accounts.registry()), accounts.runner!), id);
-      });
+    const epochOf = epochsOf(ctx);
     const epochs = new Map<bigint, Params>();
     const attempts = 2 * REPLAY_ATTEMPTS; // past the attempts a restored copy skips (StateStore.adopt)
     let known: StoredState | null = st.current;
@@ -191,13 +197,7 @@ export const keyHolderReplay: RecoveryStrategy = {
       return null;
     }
     const { replayAccount } = await import("./liquidator.ts");
-    const epochOf =
-      ctx.epochOf ??
-      (async (id: bigint) => {
-        const { fetchEpoch } = await import("./epochs.ts");
-        const { contractAt } = await import("./contracts.ts");
-        return fetchEpoch(await contractAt("RiskEpochRegistry", String(await ctx.accounts.registry()), ctx.accounts.runner!), id);
-      });
+    const epochOf = epochsOf(ctx);
     try {
       const r = await replayAccount(ctx.accounts, ctx.liquidationSecret, ctx.account, epochOf);
       if (r.commitment !== ctx.onChain.commitment || Number(r.nonce) !== ctx.onChain.nonce) return null;

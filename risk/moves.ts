@@ -390,19 +390,29 @@ const MARK_FILE = /^([A-Z]+)_USDT_USDT-1h-mark\.csv$/;
 /** Binance USDⓈ-M perp mark-price candles: DIR/csv/<source>/futures/<ASSET>_USDT_USDT-1h-mark.csv (first source in name order wins). */
 export function readMarks(dir: string): Record<string, Candles> {
   const out: Record<string, Candles> = {};
+  for (const [asset, path] of futuresFiles(dir, MARK_FILE)) {
+    if (out[asset]) continue;
+    const c = readCandleCsv(path);
+    if (c?.ohlc) out[asset] = c;
+  }
+  return out;
+}
+
+/**
+ * The files DIR/csv/<source>/futures/<name> whose name matches `pattern` (its first group is the
+ * asset), as [asset, path], sources and names in name order: a reader keeps the first it can read.
+ */
+export function* futuresFiles(dir: string, pattern: RegExp): Generator<[string, string]> {
   const csv = join(dir, "csv");
-  if (!existsSync(csv)) return out;
+  if (!existsSync(csv)) return;
   for (const source of readdirSync(csv).sort()) {
     const futures = join(csv, source, "futures");
     if (!existsSync(futures)) continue;
     for (const f of readdirSync(futures).sort()) {
-      const m = MARK_FILE.exec(f);
-      if (!m || out[m[1]]) continue;
-      const c = readCandleCsv(join(futures, f));
-      if (c?.ohlc) out[m[1]] = c;
+      const m = pattern.exec(f);
+      if (m) yield [m[1], join(futures, f)];
     }
   }
-  return out;
 }
 
 /** Generated OHLC candles around calibrate's synthetic closes (open = previous close; wicks from the same seeded generator). */

@@ -24,11 +24,12 @@
 // The history is cut into segments (SEGMENT_HOURS); each segment starts from the same seeded
 // population scaled to its first prices, so segments are independent and run in worker threads.
 import { Worker } from "node:worker_threads";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import type { Params } from "../prover/types.ts";
 import { rng } from "./latency.ts";
+import { futuresFiles } from "./moves.ts";
 
 export const SEGMENT_HOURS = 24 * 30;
 /** the cascade's shift of a mark is bounded (a market maker steps in) */
@@ -915,32 +916,25 @@ const FUNDING_FILE = /^([A-Z0-9]+)_USDT_USDT-1h-funding_rate\.csv$/;
  */
 export function readFunding(dir: string): Record<string, FundingSeries> {
   const out: Record<string, FundingSeries> = {};
-  const csv = join(dir, "csv");
-  if (!existsSync(csv)) return out;
-  for (const source of readdirSync(csv).sort()) {
-    const futures = join(csv, source, "futures");
-    if (!existsSync(futures)) continue;
-    for (const f of readdirSync(futures).sort()) {
-      const m = FUNDING_FILE.exec(f);
-      if (!m || out[m[1]]) continue;
-      const lines = readFileSync(join(futures, f), "utf8").split("\n");
-      const header = lines[0].trim().split(",");
-      const ti = header.indexOf("timestamp_ms");
-      const ri = header.indexOf("open");
-      if (ti < 0 || ri < 0) continue;
-      const t: number[] = [];
-      const rate: number[] = [];
-      for (const line of lines.slice(1)) {
-        const cells = line.split(",");
-        const x = Number(cells[ti]);
-        const r = Number(cells[ri]);
-        if (cells.length > Math.max(ti, ri) && Number.isFinite(x) && Number.isFinite(r)) {
-          t.push(x);
-          rate.push(r);
-        }
+  for (const [asset, path] of futuresFiles(dir, FUNDING_FILE)) {
+    if (out[asset]) continue;
+    const lines = readFileSync(path, "utf8").split("\n");
+    const header = lines[0].trim().split(",");
+    const ti = header.indexOf("timestamp_ms");
+    const ri = header.indexOf("open");
+    if (ti < 0 || ri < 0) continue;
+    const t: number[] = [];
+    const rate: number[] = [];
+    for (const line of lines.slice(1)) {
+      const cells = line.split(",");
+      const x = Number(cells[ti]);
+      const r = Number(cells[ri]);
+      if (cells.length > Math.max(ti, ri) && Number.isFinite(x) && Number.isFinite(r)) {
+        t.push(x);
+        rate.push(r);
       }
-      if (t.length > 0) out[m[1]] = { t: Float64Array.from(t), rate: Float64Array.from(rate) };
     }
+    if (t.length > 0) out[asset] = { t: Float64Array.from(t), rate: Float64Array.from(rate) };
   }
   return out;
 }

@@ -12,30 +12,7 @@ import type { TakeoverProver } from "../../../prover/takeover.ts";
 import { ValidationError } from "../../../prover/validate.ts";
 import type { Command, Group } from "../command.ts";
 import { CliError, EXIT, checkOutPath, out, progress, required, str, writeAtomically } from "../io.ts";
-import { loadMarginProver, loadTransitionProver } from "./shared.ts";
-
-/** The liquidation prover (artifacts/liquidation), or exit 3 naming the missing artifacts. */
-async function loadLiquidationProver(): Promise<LiquidationProver> {
-  const { LiquidationProver } = await import("../../../prover/liquidation.ts");
-  try {
-    return await LiquidationProver.load();
-  } catch (e) {
-    throw new CliError(
-      EXIT.INTERNAL,
-      `cannot load proving artifacts (${(e as Error).message}); run 'npm run setup -- --circuit liquidation'`,
-    );
-  }
-}
-
-/** The takeover prover (artifacts/takeover), or exit 3 naming the missing artifacts. */
-async function loadTakeoverProver(): Promise<TakeoverProver> {
-  const { TakeoverProver } = await import("../../../prover/takeover.ts");
-  try {
-    return await TakeoverProver.load();
-  } catch (e) {
-    throw new CliError(EXIT.INTERNAL, `cannot load proving artifacts (${(e as Error).message}); run 'npm run setup -- --circuit takeover'`);
-  }
-}
+import { loadLiquidationProver, loadMarginProver, loadTakeoverProver, loadTransitionProver } from "./shared.ts";
 
 const replay: Command = {
   name: "vectors replay",

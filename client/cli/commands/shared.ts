@@ -21,7 +21,10 @@ export async function loadLiquidationProver(): Promise<LiquidationProver> {
   try {
     return await LiquidationProver.load();
   } catch (e) {
-    throw new CliError(EXIT.INTERNAL, `cannot load proving artifacts (${(e as Error).message}); run 'npm run setup'`);
+    throw new CliError(
+      EXIT.INTERNAL,
+      `cannot load proving artifacts (${(e as Error).message}); run 'npm run setup -- --circuit liquidation'`,
+    );
   }
 }
 
